@@ -1,0 +1,54 @@
+"""Ports: what the use cases need from the outside world, as Protocols the adapters implement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+from lms_platform.kernel.events import DomainEvent
+from lms_platform.kernel.pagination import Page, PageRequest
+
+from lms.user.domain.model import Profile, ProfileStatus
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProfileFilter:
+    tenant_id: str
+    search: str | None = None  # matches display name or email, case-insensitively
+    role: str | None = None
+    status: ProfileStatus | None = None
+    include_deleted: bool = False
+    sort: str = "display_name"  # display_name | created_at | email, "-" prefix for descending
+
+
+class ProfileRepository(Protocol):
+    async def get(self, profile_id: UUID) -> Profile | None: ...
+
+    async def get_by_email(self, tenant_id: str, email: str) -> Profile | None: ...
+
+    async def add(self, profile: Profile) -> None: ...
+
+    async def save(self, profile: Profile) -> None: ...
+
+    async def search(self, criteria: ProfileFilter, page: PageRequest) -> Page[Profile]: ...
+
+
+class UserUnitOfWork(Protocol):
+    """One transaction: the repository's writes and the recorded events commit together."""
+
+    profiles: ProfileRepository
+
+    def record(self, event: DomainEvent) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class ProfileCache(Protocol):
+    async def get(self, profile_id: UUID) -> Profile | None: ...
+
+    async def put(self, profile: Profile) -> None: ...
+
+    async def invalidate(self, profile_id: UUID) -> None: ...

@@ -1,0 +1,1 @@
+"""User profiles and preferences: entities, value objects, rules and events. Pure Python."""

@@ -1,0 +1,90 @@
+"""Engine, sessions and their dishka scopes: the engine lives as long as the app, a session as
+long as one request or one consumed message."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from dishka import Provider, Scope, provide
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from lms_platform.metrics import DB_QUERY_DURATION
+
+
+def create_engine(
+    url: str, *, service: str, pool_size: int = 10, echo: bool = False
+) -> AsyncEngine:
+    engine = create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        echo=echo,
+    )
+    _instrument(engine, service)
+    return engine
+
+
+def _instrument(engine: AsyncEngine, service: str) -> None:
+    histograms: dict[str, Any] = {}
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _start(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        conn.info.setdefault("lms_query_started", []).append(time.perf_counter())
+
+    @event.listens_for(engine.sync_engine, "after_cursor_execute")
+    def _stop(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        started = conn.info["lms_query_started"].pop()
+        operation = statement.lstrip()[:6].upper()
+        histogram = histograms.get(operation)
+        if histogram is None:
+            histogram = DB_QUERY_DURATION.labels(service=service, operation=operation.strip())
+            histograms[operation] = histogram
+        histogram.observe(time.perf_counter() - started)
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # Objects stay readable after commit: responses are built from them after the commit.
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def database_ready_check(engine: AsyncEngine) -> Callable[[], Awaitable[None]]:
+    async def check() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    return check
+
+
+class DatabaseProvider(Provider):
+    """Provides ``AsyncSession`` per request. It never commits: use cases commit explicitly
+    through their unit of work, because Litestar turns exceptions into responses before dishka
+    would see them. On scope exit an unfinished transaction is rolled back."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__()
+        self._engine = engine
+        self._factory = create_session_factory(engine)
+
+    @provide(scope=Scope.APP)
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    @provide(scope=Scope.APP)
+    def session_factory(self) -> async_sessionmaker[AsyncSession]:
+        return self._factory
+
+    @provide(scope=Scope.REQUEST)
+    async def session(
+        self, factory: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[AsyncSession]:
+        session = factory()
+        try:
+            yield session
+        finally:
+            if session.in_transaction():
+                await session.rollback()
+            await session.close()
