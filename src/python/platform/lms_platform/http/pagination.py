@@ -13,7 +13,7 @@ T = TypeVar("T")
 U = TypeVar("U")
 
 
-class PageResponse(msgspec.Struct, Generic[T], rename="camel"):
+class PageResponse(msgspec.Struct, Generic[T]):
     items: Sequence[T]
     total: int
     limit: int

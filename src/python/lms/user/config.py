@@ -1,0 +1,19 @@
+"""The user service's settings: every field is read from ``LMS_USER_<FIELD>``."""
+
+from __future__ import annotations
+
+from lms_platform.config import ServiceSettings, load_settings
+
+ENV_PREFIX = "LMS_USER_"
+
+
+class UserSettings(ServiceSettings, kw_only=True, frozen=True):
+    service_name: str = "user"
+    http_port: int = 8001
+    consumer_group: str = "user-service"
+    run_relay: bool = True
+    run_consumers: bool = True
+
+
+def load_user_settings(**overrides: object) -> UserSettings:
+    return load_settings(UserSettings, ENV_PREFIX, **overrides)

@@ -1,0 +1,67 @@
+"""The SQLAlchemy unit of work: state changes and their outbox rows commit in one transaction."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from lms_platform.kernel.errors import Conflict
+from lms_platform.kernel.events import DomainEvent
+from lms_platform.messaging.envelope import new_envelope
+from lms_platform.messaging.outbox import OutboxWriter
+
+
+class EventStager(Protocol):
+    """Adds an event's outbox row to the session (see ``lms_platform.messaging``)."""
+
+    async def stage(self, session: AsyncSession, event: DomainEvent) -> None: ...
+
+
+class OutboxEventStager:
+    """Wraps each domain event in the platform envelope and stages it in the outbox."""
+
+    def __init__(self, writer: OutboxWriter, source: str) -> None:
+        self._writer = writer
+        self._source = source
+
+    async def stage(self, session: AsyncSession, event: DomainEvent) -> None:
+        envelope = new_envelope(
+            event.event_type,
+            self._source,
+            event.aggregate_id,
+            event.tenant_id,
+            event.payload(),
+            schemaversion=event.schema_version,
+        )
+        await self._writer.add(session, envelope, event.topic, key=event.aggregate_id)
+
+
+class SqlAlchemyUnitOfWork:
+    def __init__(self, session: AsyncSession, events: EventStager) -> None:
+        self.session = session
+        self._events = events
+        self._pending: list[DomainEvent] = []
+
+    def record(self, event: DomainEvent) -> None:
+        self._pending.append(event)
+
+    async def commit(self) -> None:
+        for event in self._pending:
+            await self._events.stage(self.session, event)
+        try:
+            await self.session.commit()
+        except StaleDataError as exc:
+            await self.session.rollback()
+            raise Conflict("the record was changed concurrently; reload and retry") from exc
+        except IntegrityError as exc:
+            await self.session.rollback()
+            raise Conflict("the change conflicts with existing data") from exc
+        finally:
+            self._pending.clear()
+
+    async def rollback(self) -> None:
+        self._pending.clear()
+        await self.session.rollback()

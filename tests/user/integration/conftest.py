@@ -1,0 +1,133 @@
+"""The user service running for real: uvicorn on a free port, PostgreSQL, Redis and Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+import uvicorn
+from lms_platform.kernel.roles import Role
+from lms_platform.persistence import upgrade_to_head
+from lms_platform.security.testing import TokenFactory
+from lms_platform.testing.dsn import to_asyncpg_dsn, to_asyncpg_sqlalchemy_url
+
+from lms.user.config import UserSettings
+from lms.user.main import MIGRATIONS_DIR, UserService
+
+COLLEGE = "college-a"
+OTHER_COLLEGE = "college-b"
+
+
+def _migrate(dsn: str) -> None:
+    upgrade_to_head(MIGRATIONS_DIR, to_asyncpg_sqlalchemy_url(dsn))
+
+
+@pytest.fixture(scope="session")
+def user_template(make_database_template: Callable[..., str]) -> str:
+    return make_database_template("user_template", _migrate)
+
+
+@pytest.fixture
+def user_dsn(fresh_database: Callable[..., str], user_template: str) -> str:
+    return fresh_database(user_template)
+
+
+@pytest.fixture(scope="session")
+def tokens() -> TokenFactory:
+    return TokenFactory()
+
+
+@pytest.fixture
+def user_settings(user_dsn: str, redis_url: str, kafka_bootstrap: str, kafka_namespace: str) -> UserSettings:
+    return UserSettings(
+        database_url=to_asyncpg_sqlalchemy_url(user_dsn),
+        redis_url=redis_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        kafka_topic_prefix=kafka_namespace,
+        http_port=_free_port(),
+        log_json=True,
+        max_request_body_bytes=64 * 1024,
+        consumer_group=f"user-{kafka_namespace}",
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class RunningUserService:
+    service: UserService
+    client: httpx.AsyncClient
+    settings: UserSettings
+    tokens: TokenFactory
+    dsn: str
+
+    def token(
+        self, user_id: str, *, college: str = COLLEGE, roles: tuple[str, ...] = (Role.STUDENT,)
+    ) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens.mint(user_id, college, roles=roles)}"}
+
+    def admin(self, college: str = COLLEGE) -> dict[str, str]:
+        return self.token("admin-" + college, college=college, roles=(Role.COLLEGE_ADMIN,))
+
+    async def create_user(self, **fields: Any) -> dict[str, Any]:
+        body = {"email": "ada@example.edu", "display_name": "Ada Lovelace", **fields}
+        college = body.get("college_id") or COLLEGE
+        response = await self.client.post("/users", json=body, headers=self.admin(college))
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    async def scalar(self, sql: str, *args: Any) -> Any:
+        connection = await asyncpg.connect(to_asyncpg_dsn(self.dsn))
+        try:
+            return await connection.fetchval(sql, *args)
+        finally:
+            await connection.close()
+
+    async def row_counts(self) -> tuple[int, int]:
+        """(profiles, outbox rows): what a rejected request must leave unchanged."""
+        return (
+            await self.scalar("SELECT count(*) FROM profiles"),
+            await self.scalar("SELECT count(*) FROM outbox"),
+        )
+
+
+@pytest.fixture
+async def user_service(
+    user_settings: UserSettings, tokens: TokenFactory, user_dsn: str
+) -> AsyncIterator[RunningUserService]:
+    service = UserService(user_settings, key_source=tokens.key_source())
+    config = uvicorn.Config(
+        service.http_app(),
+        host="127.0.0.1",
+        port=user_settings.http_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        if task.done():
+            task.result()  # surfaces the start-up error
+        await asyncio.sleep(0.025)
+    else:
+        raise AssertionError("the user service did not start within 5 s")
+    base_url = f"http://127.0.0.1:{user_settings.http_port}"
+    async with httpx.AsyncClient(base_url=base_url, timeout=10.0) as client:
+        yield RunningUserService(service, client, user_settings, tokens, user_dsn)
+    server.should_exit = True
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=20)
