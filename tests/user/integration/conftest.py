@@ -45,8 +45,15 @@ def tokens() -> TokenFactory:
 
 
 @pytest.fixture
-def user_settings(user_dsn: str, redis_url: str, kafka_bootstrap: str, kafka_namespace: str) -> UserSettings:
+def user_settings(
+    request: pytest.FixtureRequest,
+    user_dsn: str,
+    redis_url: str,
+    kafka_bootstrap: str,
+    kafka_namespace: str,
+) -> UserSettings:
     return UserSettings(
+        run_relay=request.node.get_closest_marker("without_relay") is None,
         database_url=to_asyncpg_sqlalchemy_url(user_dsn),
         redis_url=redis_url,
         kafka_bootstrap_servers=kafka_bootstrap,
