@@ -65,14 +65,14 @@ def make_database_template(postgres_server: PostgresServer) -> Callable[[str, Mi
         def user_template(make_database_template):
             return make_database_template("user_template", run_user_migrations)
 
-        @pytest.fixture
+        @pytest.fixture()
         def user_dsn(fresh_database, user_template):
             return fresh_database(user_template)
     """
     return postgres_server.create_template
 
 
-@pytest.fixture
+@pytest.fixture()
 def fresh_database(postgres_server: PostgresServer) -> Iterator[Callable[..., str]]:
     """``fresh_database(template=None) -> dsn``: a new database for this test, dropped after it."""
     postgres_server.ensure_running()
@@ -90,7 +90,7 @@ def fresh_database(postgres_server: PostgresServer) -> Iterator[Callable[..., st
             postgres_server.drop_database(name)
 
 
-@pytest.fixture
+@pytest.fixture()
 def postgres_dsn(fresh_database: Callable[..., str]) -> str:
     """``postgresql://postgres@127.0.0.1:PORT/test_xxx``, an empty database of this test's own."""
     return fresh_database()
@@ -104,7 +104,7 @@ def redis_server() -> Iterator[RedisServer]:
     yield from _session_server(RedisServer())
 
 
-@pytest.fixture
+@pytest.fixture()
 def redis_url(redis_server: RedisServer) -> str:
     """``redis://127.0.0.1:PORT/0``, flushed before the test."""
     redis_server.ensure_running()
@@ -120,14 +120,14 @@ def kafka_server() -> Iterator[KafkaServer]:
     yield from _session_server(KafkaServer())
 
 
-@pytest.fixture
+@pytest.fixture()
 def kafka_bootstrap(kafka_server: KafkaServer) -> str:
     """``127.0.0.1:PORT``; the broker is restarted first if an earlier test left it stopped."""
     kafka_server.ensure_running()
     return kafka_server.bootstrap_servers
 
 
-@pytest.fixture
+@pytest.fixture()
 def kafka_namespace() -> str:
     """A topic prefix unique to this test, e.g. ``t3f9a2c01.``; name topics ``f"{ns}user"``."""
     return f"t{uuid.uuid4().hex[:8]}."

