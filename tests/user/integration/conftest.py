@@ -17,6 +17,8 @@ from lms_platform.kernel.roles import Role
 from lms_platform.persistence import upgrade_to_head
 from lms_platform.security.testing import TokenFactory
 from lms_platform.testing.dsn import to_asyncpg_dsn, to_asyncpg_sqlalchemy_url
+from lms_platform.tracing import configure_tracing
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from lms.user.config import UserSettings
 from lms.user.main import MIGRATIONS_DIR, UserService
@@ -37,6 +39,20 @@ def user_template(make_database_template: Callable[..., str]) -> str:
 @pytest.fixture
 def user_dsn(fresh_database: Callable[..., str], user_template: str) -> str:
     return fresh_database(user_template)
+
+
+@pytest.fixture(scope="session")
+def session_span_exporter() -> InMemorySpanExporter:
+    exporter = InMemorySpanExporter()
+    configure_tracing("user", exporter=exporter)
+    return exporter
+
+
+@pytest.fixture(autouse=True)
+def span_exporter(session_span_exporter: InMemorySpanExporter) -> InMemorySpanExporter:
+    """Every test runs traced, as in production; this test's spans only."""
+    session_span_exporter.clear()
+    return session_span_exporter
 
 
 @pytest.fixture(scope="session")
