@@ -7,16 +7,16 @@ import pytest
 from tests.user.unit.fakes import FakeCache, FixedClock, SequentialIds
 
 
-@pytest.fixture
+@pytest.fixture()
 def clock() -> FixedClock:
     return FixedClock()
 
 
-@pytest.fixture
+@pytest.fixture()
 def ids() -> SequentialIds:
     return SequentialIds()
 
 
-@pytest.fixture
+@pytest.fixture()
 def cache() -> FakeCache:
     return FakeCache()

@@ -12,13 +12,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from lms.user.application.ports import ProfileFilter, ProfileRepository
+from lms.user.domain.model import Profile, ProfileStatus
 from lms_platform.kernel.events import DomainEvent
 from lms_platform.kernel.pagination import Page, PageRequest
 from lms_platform.kernel.principal import Principal
 from lms_platform.kernel.roles import Role
-
-from lms.user.application.ports import ProfileFilter
-from lms.user.domain.model import Profile, ProfileStatus
 
 T0 = datetime(2025, 1, 15, 9, 30, tzinfo=UTC)
 
@@ -118,7 +117,9 @@ class FakeUnitOfWork:
     """Events recorded in a transaction are published (here: kept) only if it commits."""
 
     def __init__(self, profiles: Iterable[Profile] = ()) -> None:
-        self.profiles = FakeProfileRepository(profiles)
+        # Two names for one object: the port the use cases see, the fake the tests inspect.
+        self.repository = FakeProfileRepository(profiles)
+        self.profiles: ProfileRepository = self.repository
         self._recorded: list[DomainEvent] = []
         self.committed_events: list[DomainEvent] = []
         self.commits = 0
@@ -129,13 +130,13 @@ class FakeUnitOfWork:
 
     async def commit(self) -> None:
         self.commits += 1
-        self.profiles.flush()
+        self.repository.flush()
         self.committed_events.extend(self._recorded)
         self._recorded.clear()
 
     async def rollback(self) -> None:
         self.rollbacks += 1
-        self.profiles.discard()
+        self.repository.discard()
         self._recorded.clear()
 
     @property
@@ -242,7 +243,9 @@ def super_admin(home_tenant: str = "platform") -> Principal:
 
 
 def self_of(profile: Profile, *roles: str) -> Principal:
-    return principal_for(*(roles or (Role.STUDENT,)), user_id=profile.id, tenant_id=profile.tenant_id)
+    return principal_for(
+        *(roles or (Role.STUDENT,)), user_id=profile.id, tenant_id=profile.tenant_id
+    )
 
 
 def the_only_event(uow: FakeUnitOfWork) -> DomainEvent:
@@ -258,5 +261,5 @@ def assert_nothing_written(uow: FakeUnitOfWork, rows_before: dict[UUID, Profile]
     assert uow.commits == 0
     assert uow.committed_events == []
     assert uow.uncommitted_events == []
-    assert uow.profiles.writes == 0
-    assert uow.profiles.committed_rows() == rows_before
+    assert uow.repository.writes == 0
+    assert uow.repository.committed_rows() == rows_before

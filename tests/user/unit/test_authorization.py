@@ -5,9 +5,6 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
-from lms_platform.kernel.errors import NotFound, PermissionDenied
-from lms_platform.kernel.principal import Principal
-from lms_platform.kernel.roles import Role
 
 from lms.user.application.authorization import (
     ensure_admin,
@@ -17,6 +14,9 @@ from lms.user.application.authorization import (
     ensure_visible,
 )
 from lms.user.domain.model import Profile
+from lms_platform.kernel.errors import NotFound, PermissionDenied
+from lms_platform.kernel.principal import Principal
+from lms_platform.kernel.roles import Role
 from tests.user.unit.fakes import T0, admin_of, make_profile, principal_for, self_of, super_admin
 
 PROFILE = make_profile(id=UUID(int=1), tenant_id="college-a")
@@ -129,7 +129,12 @@ def test_only_admins_of_that_college_administer_it() -> None:
 
 @pytest.mark.parametrize(
     "principal",
-    [admin_of(), super_admin(), principal_for(Role.INSTRUCTOR), principal_for(Role.TEACHING_ASSISTANT)],
+    [
+        admin_of(),
+        super_admin(),
+        principal_for(Role.INSTRUCTOR),
+        principal_for(Role.TEACHING_ASSISTANT),
+    ],
     ids=["college-admin", "super-admin", "instructor", "ta"],
 )
 def test_staff_may_list(principal: Principal) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
-from lms_platform.kernel.errors import Conflict, InvalidInput, PermissionDenied
-from lms_platform.kernel.principal import Principal
-from lms_platform.kernel.roles import Role
 
 from lms.user.application.use_cases import CreateProfile, NewProfile
 from lms.user.domain.events import UserCreated, profile_snapshot
+from lms_platform.kernel.errors import Conflict, InvalidInput, PermissionDenied
+from lms_platform.kernel.principal import Principal
+from lms_platform.kernel.roles import Role
 from tests.user.unit.fakes import (
     T0,
     FakeCache,
@@ -28,12 +28,12 @@ from tests.user.unit.fakes import (
 EXISTING = make_profile(id=UUID(int=1), tenant_id="college-a", email="ada@example.edu")
 
 
-@pytest.fixture
+@pytest.fixture()
 def uow() -> FakeUnitOfWork:
     return FakeUnitOfWork([EXISTING])
 
 
-@pytest.fixture
+@pytest.fixture()
 def create(
     uow: FakeUnitOfWork, clock: FixedClock, ids: SequentialIds, cache: FakeCache
 ) -> CreateProfile:
@@ -46,7 +46,9 @@ async def test_admin_creates_a_profile_in_their_college(
     expected_id = ids.peek()
     profile = await create(
         admin_of("college-a"),
-        NewProfile(email=" Grace@Navy.MIL ", display_name="Grace Hopper", timezone="America/New_York"),
+        NewProfile(
+            email=" Grace@Navy.MIL ", display_name="Grace Hopper", timezone="America/New_York"
+        ),
     )
 
     assert profile.id == expected_id
@@ -58,7 +60,7 @@ async def test_admin_creates_a_profile_in_their_college(
     assert profile.roles == ("student",)
     assert profile.timezone == "America/New_York"
     assert (profile.created_at, profile.updated_at, profile.version) == (T0, T0, 1)
-    assert uow.profiles.committed(expected_id) == profile
+    assert uow.repository.committed(expected_id) == profile
 
 
 async def test_create_records_exactly_one_user_created_event_and_commits_once(
@@ -121,7 +123,7 @@ async def test_create_keeps_every_given_field(create: CreateProfile) -> None:
 async def test_only_an_admin_of_that_college_may_create(
     create: CreateProfile, uow: FakeUnitOfWork, principal: Principal
 ) -> None:
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     with pytest.raises(PermissionDenied):
         await create(
             principal,
@@ -133,7 +135,7 @@ async def test_only_an_admin_of_that_college_may_create(
 async def test_college_admin_cannot_create_in_another_college(
     create: CreateProfile, uow: FakeUnitOfWork
 ) -> None:
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     with pytest.raises(PermissionDenied):
         await create(
             admin_of("college-a"),
@@ -156,9 +158,11 @@ async def test_super_admin_creates_in_another_college(
 async def test_duplicate_email_in_the_same_college_is_a_conflict_whatever_its_case(
     create: CreateProfile, uow: FakeUnitOfWork
 ) -> None:
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     with pytest.raises(Conflict):
-        await create(admin_of("college-a"), NewProfile(email=" ADA@example.edu", display_name="Ada 2"))
+        await create(
+            admin_of("college-a"), NewProfile(email=" ADA@example.edu", display_name="Ada 2")
+        )
     assert_nothing_written(uow, before)
 
 
@@ -170,7 +174,7 @@ async def test_same_email_in_another_college_is_allowed(
     )
     assert (profile.tenant_id, profile.email) == ("college-b", "ada@example.edu")
     assert profile.id != EXISTING.id
-    assert uow.profiles.committed(EXISTING.id) == EXISTING
+    assert uow.repository.committed(EXISTING.id) == EXISTING
 
 
 async def test_a_deleted_profile_frees_its_email(clock: FixedClock, ids: SequentialIds) -> None:
@@ -184,8 +188,10 @@ async def test_a_deleted_profile_frees_its_email(clock: FixedClock, ids: Sequent
     assert the_only_event(uow).aggregate_id == str(profile.id)
 
 
-async def test_an_id_already_taken_is_a_conflict(create: CreateProfile, uow: FakeUnitOfWork) -> None:
-    before = uow.profiles.committed_rows()
+async def test_an_id_already_taken_is_a_conflict(
+    create: CreateProfile, uow: FakeUnitOfWork
+) -> None:
+    before = uow.repository.committed_rows()
     with pytest.raises(Conflict):
         await create(
             admin_of(), NewProfile(id=EXISTING.id, email="other@example.edu", display_name="Other")
@@ -208,7 +214,7 @@ async def test_an_id_already_taken_is_a_conflict(create: CreateProfile, uow: Fak
 async def test_invalid_input_writes_nothing(
     create: CreateProfile, uow: FakeUnitOfWork, data: NewProfile
 ) -> None:
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     with pytest.raises(InvalidInput):
         await create(admin_of(), data)
     assert_nothing_written(uow, before)
@@ -219,5 +225,7 @@ async def test_authorization_is_checked_before_the_input(
 ) -> None:
     # A student learns nothing about which emails exist or what is valid.
     with pytest.raises(PermissionDenied):
-        await create(principal_for(Role.STUDENT), NewProfile(email="ada@example.edu", display_name=""))
-    assert uow.profiles.reads == 0
+        await create(
+            principal_for(Role.STUDENT), NewProfile(email="ada@example.edu", display_name="")
+        )
+    assert uow.repository.reads == 0

@@ -6,9 +6,6 @@ from datetime import timedelta
 from uuid import UUID
 
 import pytest
-from lms_platform.kernel.errors import NotFound, PermissionDenied
-from lms_platform.kernel.principal import Principal
-from lms_platform.kernel.roles import Role
 
 from lms.user.application.use_cases import (
     CreateProfile,
@@ -18,6 +15,9 @@ from lms.user.application.use_cases import (
 )
 from lms.user.domain.events import UserDeleted
 from lms.user.domain.model import ProfileStatus
+from lms_platform.kernel.errors import NotFound, PermissionDenied
+from lms_platform.kernel.principal import Principal
+from lms_platform.kernel.roles import Role
 from tests.user.unit.fakes import (
     T0,
     FakeCache,
@@ -37,28 +37,30 @@ ADA = make_profile(id=UUID(int=1), tenant_id="college-a", email="ada@example.edu
 NOW = T0 + timedelta(days=30)
 
 
-@pytest.fixture
+@pytest.fixture()
 def clock() -> FixedClock:
     return FixedClock(NOW)
 
 
-@pytest.fixture
+@pytest.fixture()
 def uow() -> FakeUnitOfWork:
     return FakeUnitOfWork([ADA])
 
 
-@pytest.fixture
+@pytest.fixture()
 def delete(uow: FakeUnitOfWork, clock: FixedClock, cache: FakeCache) -> DeleteProfile:
     return DeleteProfile(uow, clock, cache)
 
 
-async def test_admin_soft_deletes_a_profile(
-    delete: DeleteProfile, uow: FakeUnitOfWork
-) -> None:
-    assert await delete(admin_of("college-a"), ADA.id) is None
-    stored = uow.profiles.committed(ADA.id)
+async def test_admin_soft_deletes_a_profile(delete: DeleteProfile, uow: FakeUnitOfWork) -> None:
+    await delete(admin_of("college-a"), ADA.id)
+    stored = uow.repository.committed(ADA.id)
     assert stored is not None  # the row stays
-    assert (stored.status, stored.deleted_at, stored.updated_at) == (ProfileStatus.DELETED, NOW, NOW)
+    assert (stored.status, stored.deleted_at, stored.updated_at) == (
+        ProfileStatus.DELETED,
+        NOW,
+        NOW,
+    )
     assert stored.version == 2
     assert (stored.email, stored.display_name) == (ADA.email, ADA.display_name)
 
@@ -108,7 +110,7 @@ async def test_super_admin_deletes_in_any_college(
 async def test_only_admins_may_delete(
     delete: DeleteProfile, uow: FakeUnitOfWork, cache: FakeCache, principal: Principal
 ) -> None:
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     with pytest.raises(PermissionDenied):
         await delete(principal, ADA.id)
     assert_nothing_written(uow, before)
@@ -118,7 +120,7 @@ async def test_only_admins_may_delete(
 async def test_another_colleges_admin_gets_not_found(
     delete: DeleteProfile, uow: FakeUnitOfWork
 ) -> None:
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     with pytest.raises(NotFound):
         await delete(admin_of("college-b"), ADA.id)
     assert_nothing_written(uow, before)
@@ -137,7 +139,7 @@ async def test_deleting_twice_is_not_found_the_second_time(
 async def test_deleting_an_unknown_id_is_not_found(
     delete: DeleteProfile, uow: FakeUnitOfWork
 ) -> None:
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     with pytest.raises(NotFound):
         await delete(admin_of(), UUID(int=404))
     assert_nothing_written(uow, before)

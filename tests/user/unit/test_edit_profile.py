@@ -7,12 +7,12 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from lms_platform.kernel.errors import InvalidInput, NotFound, PermissionDenied, PreconditionFailed
-from lms_platform.kernel.principal import Principal
-from lms_platform.kernel.roles import Role
 
 from lms.user.application.use_cases import PatchProfile, UpdateProfile
 from lms.user.domain.events import UserUpdated, profile_snapshot
+from lms_platform.kernel.errors import InvalidInput, NotFound, PermissionDenied, PreconditionFailed
+from lms_platform.kernel.principal import Principal
+from lms_platform.kernel.roles import Role
 from tests.user.unit.fakes import (
     T0,
     FakeCache,
@@ -39,23 +39,23 @@ ADA = make_profile(
 NOW = T0 + timedelta(hours=3)
 
 
-@pytest.fixture
+@pytest.fixture()
 def clock() -> FixedClock:
     return FixedClock(NOW)
 
 
-@pytest.fixture
+@pytest.fixture()
 async def uow(cache: FakeCache) -> FakeUnitOfWork:
     await cache.put(ADA)  # a warm cache, so tests can see invalidation
     return FakeUnitOfWork([ADA])
 
 
-@pytest.fixture
+@pytest.fixture()
 def patch(uow: FakeUnitOfWork, clock: FixedClock, cache: FakeCache) -> PatchProfile:
     return PatchProfile(uow, clock, cache)
 
 
-@pytest.fixture
+@pytest.fixture()
 def put(uow: FakeUnitOfWork, clock: FixedClock, cache: FakeCache) -> UpdateProfile:
     return UpdateProfile(uow, clock, cache)
 
@@ -70,7 +70,7 @@ async def test_user_patches_own_profile(
 
     assert (profile.bio, profile.timezone, profile.display_name) == ("Poet", "Asia/Tokyo", "Ada")
     assert (profile.version, profile.updated_at, profile.created_at) == (2, NOW, T0)
-    assert uow.profiles.committed(ADA.id) == profile
+    assert uow.repository.committed(ADA.id) == profile
     assert cache.invalidations == [ADA.id]
     assert ADA.id not in cache
 
@@ -100,7 +100,7 @@ async def test_admins_may_patch_too(
     patch: PatchProfile, uow: FakeUnitOfWork, principal: Principal
 ) -> None:
     await patch(principal, ADA.id, {"display_name": "Countess Lovelace"})
-    stored = uow.profiles.committed(ADA.id)
+    stored = uow.repository.committed(ADA.id)
     assert stored is not None
     assert stored.display_name == "Countess Lovelace"
     assert the_only_event(uow).payload()["changed_fields"] == ["display_name"]
@@ -118,7 +118,7 @@ async def test_admins_may_patch_too(
 async def test_editing_someone_else_is_denied_and_writes_nothing(
     patch: PatchProfile, uow: FakeUnitOfWork, cache: FakeCache, principal: Principal
 ) -> None:
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     with pytest.raises(PermissionDenied):
         await patch(principal, ADA.id, {"display_name": "Hacked"})
     assert_nothing_written(uow, before)
@@ -128,7 +128,7 @@ async def test_editing_someone_else_is_denied_and_writes_nothing(
 async def test_another_colleges_admin_gets_not_found(
     patch: PatchProfile, uow: FakeUnitOfWork
 ) -> None:
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     with pytest.raises(NotFound):
         await patch(admin_of("college-b"), ADA.id, {"display_name": "Hacked"})
     assert_nothing_written(uow, before)
@@ -140,7 +140,7 @@ async def test_patching_a_deleted_or_missing_profile_is_not_found(
     gone = make_profile(id=UUID(int=3))
     gone.delete(T0)
     uow = FakeUnitOfWork([gone])
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     for missing in (gone.id, UUID(int=404)):
         with pytest.raises(NotFound):
             await PatchProfile(uow, clock, cache)(admin_of(), missing, {"bio": "x"})
@@ -157,11 +157,11 @@ async def test_a_stale_version_is_refused_and_writes_nothing(
     patch: PatchProfile, uow: FakeUnitOfWork, cache: FakeCache
 ) -> None:
     await patch(self_of(ADA), ADA.id, {"bio": "Poet"})  # now version 2
-    rows, events = uow.profiles.committed_rows(), list(uow.committed_events)
+    rows, events = uow.repository.committed_rows(), list(uow.committed_events)
 
     with pytest.raises(PreconditionFailed, match="version 1"):
         await patch(self_of(ADA), ADA.id, {"bio": "Painter"}, expected_version=1)
-    assert uow.profiles.committed_rows() == rows
+    assert uow.repository.committed_rows() == rows
     assert (uow.commits, uow.committed_events, uow.uncommitted_events) == (1, events, [])
     assert cache.invalidations == [ADA.id]
 
@@ -175,7 +175,7 @@ async def test_permission_is_checked_before_the_version(patch: PatchProfile) -> 
 async def test_a_patch_that_changes_nothing_commits_nothing(
     patch: PatchProfile, uow: FakeUnitOfWork, cache: FakeCache
 ) -> None:
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     profile = await patch(self_of(ADA), ADA.id, {"display_name": " Ada ", "locale": "en-GB"})
     assert profile.version == 1
     assert_nothing_written(uow, before)
@@ -210,7 +210,7 @@ async def test_a_patch_that_changes_nothing_commits_nothing(
 async def test_invalid_patch_writes_nothing(
     patch: PatchProfile, uow: FakeUnitOfWork, cache: FakeCache, changes: dict[str, Any]
 ) -> None:
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     with pytest.raises(InvalidInput):
         await patch(self_of(ADA), ADA.id, changes)
     assert_nothing_written(uow, before)
@@ -228,7 +228,7 @@ async def test_put_replaces_every_field_and_resets_omitted_ones(
     assert (profile.display_name, profile.avatar_url, profile.bio) == ("Augusta Ada", None, None)
     assert (profile.timezone, profile.locale) == ("UTC", "en")
     assert (profile.email, profile.roles) == (ADA.email, ADA.roles)
-    assert uow.profiles.committed(ADA.id) == profile
+    assert uow.repository.committed(ADA.id) == profile
     event = the_only_event(uow)
     assert isinstance(event, UserUpdated)
     assert event.payload()["changed_fields"] == [
@@ -244,7 +244,7 @@ async def test_put_replaces_every_field_and_resets_omitted_ones(
 async def test_put_with_every_field_the_same_commits_nothing(
     put: UpdateProfile, uow: FakeUnitOfWork
 ) -> None:
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     same = {
         "display_name": ADA.display_name,
         "avatar_url": ADA.avatar_url,
@@ -257,7 +257,7 @@ async def test_put_with_every_field_the_same_commits_nothing(
 
 
 async def test_put_requires_display_name(put: UpdateProfile, uow: FakeUnitOfWork) -> None:
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     with pytest.raises(InvalidInput) as excinfo:
         await put(self_of(ADA), ADA.id, {"bio": "only a bio"})
     assert excinfo.value.field == "display_name"
@@ -265,14 +265,16 @@ async def test_put_requires_display_name(put: UpdateProfile, uow: FakeUnitOfWork
 
 
 async def test_put_by_another_student_is_denied(put: UpdateProfile, uow: FakeUnitOfWork) -> None:
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     with pytest.raises(PermissionDenied):
         await put(principal_for(Role.STUDENT), ADA.id, {"display_name": "Hacked"})
     assert_nothing_written(uow, before)
 
 
-async def test_put_honours_the_version_precondition(put: UpdateProfile, uow: FakeUnitOfWork) -> None:
-    before = uow.profiles.committed_rows()
+async def test_put_honours_the_version_precondition(
+    put: UpdateProfile, uow: FakeUnitOfWork
+) -> None:
+    before = uow.repository.committed_rows()
     with pytest.raises(PreconditionFailed):
         await put(admin_of(), ADA.id, {"display_name": "X"}, expected_version=7)
     assert_nothing_written(uow, before)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
+
+from lms.user.application.use_cases import GetProfile
 from lms_platform.kernel.errors import NotFound, PermissionDenied
 from lms_platform.kernel.principal import Principal
 from lms_platform.kernel.roles import Role
-
-from lms.user.application.use_cases import GetProfile
 from tests.user.unit.fakes import (
     T0,
     FakeCache,
@@ -22,15 +22,17 @@ from tests.user.unit.fakes import (
 )
 
 ADA = make_profile(id=UUID(int=1), tenant_id="college-a", email="ada@example.edu")
-BOB = make_profile(id=UUID(int=2), tenant_id="college-b", email="bob@example.edu", display_name="Bob")
+BOB = make_profile(
+    id=UUID(int=2), tenant_id="college-b", email="bob@example.edu", display_name="Bob"
+)
 
 
-@pytest.fixture
+@pytest.fixture()
 def uow() -> FakeUnitOfWork:
     return FakeUnitOfWork([ADA, BOB])
 
 
-@pytest.fixture
+@pytest.fixture()
 def get(uow: FakeUnitOfWork, cache: FakeCache) -> GetProfile:
     return GetProfile(uow, cache)
 
@@ -94,7 +96,7 @@ async def test_cache_miss_reads_the_repository_and_fills_the_cache(
 ) -> None:
     await get(self_of(ADA), ADA.id)
     assert (cache.misses, cache.hits) == (1, 0)
-    assert uow.profiles.reads == 1
+    assert uow.repository.reads == 1
     assert cache.puts == [ADA.id]
     assert cache.peek(ADA.id) == ADA
 
@@ -103,20 +105,22 @@ async def test_cache_hit_does_not_touch_the_repository(
     get: GetProfile, uow: FakeUnitOfWork, cache: FakeCache
 ) -> None:
     await get(self_of(ADA), ADA.id)
-    reads_after_first = uow.profiles.reads
+    reads_after_first = uow.repository.reads
 
     assert await get(admin_of(), ADA.id) == ADA
-    assert uow.profiles.reads == reads_after_first
+    assert uow.repository.reads == reads_after_first
     assert cache.hits == 1
     assert cache.puts == [ADA.id]  # not written again on a hit
 
 
-async def test_a_cached_profile_is_served_even_when_the_repository_lacks_it(cache: FakeCache) -> None:
+async def test_a_cached_profile_is_served_even_when_the_repository_lacks_it(
+    cache: FakeCache,
+) -> None:
     # Proves the hit path answers from the cache alone.
     await cache.put(ADA)
     empty = FakeUnitOfWork()
     assert await GetProfile(empty, cache)(self_of(ADA), ADA.id) == ADA
-    assert empty.profiles.reads == 0
+    assert empty.repository.reads == 0
 
 
 @pytest.mark.parametrize(

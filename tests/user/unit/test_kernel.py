@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import pytest
+
 from lms_platform.kernel.errors import (
     Conflict,
     DomainError,
@@ -24,19 +25,19 @@ from lms_platform.kernel.roles import ALL_ROLES, STAFF_ROLES, Role
 
 
 def test_roles_are_their_wire_strings() -> None:
-    assert ALL_ROLES == {
+    assert {
         "super_admin",
         "college_admin",
         "instructor",
         "teaching_assistant",
         "student",
-    }
+    } == ALL_ROLES
     assert str(Role.COLLEGE_ADMIN) == "college_admin"
     assert Role("student") is Role.STUDENT
 
 
 def test_staff_are_everyone_but_students() -> None:
-    assert ALL_ROLES - STAFF_ROLES == {"student"}
+    assert {"student"} == ALL_ROLES - STAFF_ROLES
 
 
 # -- principal

@@ -5,14 +5,14 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
-from lms_platform.kernel.errors import PermissionDenied
-from lms_platform.kernel.pagination import PageRequest
-from lms_platform.kernel.principal import Principal
-from lms_platform.kernel.roles import Role
 
 from lms.user.application.ports import ProfileFilter
 from lms.user.application.use_cases import ListProfiles
 from lms.user.domain.model import ProfileStatus
+from lms_platform.kernel.errors import PermissionDenied
+from lms_platform.kernel.pagination import PageRequest
+from lms_platform.kernel.principal import Principal
+from lms_platform.kernel.roles import Role
 from tests.user.unit.fakes import (
     T0,
     FakeUnitOfWork,
@@ -34,17 +34,19 @@ def _college_a_and_b() -> FakeUnitOfWork:
             ),
             make_profile(id=UUID(int=3), email="grace@a.edu", display_name="Grace"),
             gone,
-            make_profile(id=UUID(int=5), tenant_id="college-b", email="ada@b.edu", display_name="Ada B"),
+            make_profile(
+                id=UUID(int=5), tenant_id="college-b", email="ada@b.edu", display_name="Ada B"
+            ),
         ]
     )
 
 
-@pytest.fixture
+@pytest.fixture()
 def uow() -> FakeUnitOfWork:
     return _college_a_and_b()
 
 
-@pytest.fixture
+@pytest.fixture()
 def list_profiles(uow: FakeUnitOfWork) -> ListProfiles:
     return ListProfiles(uow)
 
@@ -56,7 +58,7 @@ async def test_listing_is_scoped_to_the_callers_college(
     assert [p.display_name for p in page.items] == ["Ada", "Alan", "Grace"]
     assert {p.tenant_id for p in page.items} == {"college-a"}
     assert page.total == 3
-    criteria, _ = uow.profiles.searches[-1]
+    criteria, _ = uow.repository.searches[-1]
     assert criteria.tenant_id == "college-a"
 
 
@@ -65,7 +67,7 @@ async def test_defaults_are_passed_to_the_repository(
 ) -> None:
     page_request = PageRequest(limit=2, offset=0)
     await list_profiles(admin_of("college-a"), page_request)
-    assert uow.profiles.searches == [
+    assert uow.repository.searches == [
         (
             ProfileFilter(
                 tenant_id="college-a",
@@ -92,7 +94,7 @@ async def test_filters_sort_and_page_are_passed_through(
         status=ProfileStatus.ACTIVE,
         sort="-created_at",
     )
-    assert uow.profiles.searches == [
+    assert uow.repository.searches == [
         (
             ProfileFilter(
                 tenant_id="college-a",
@@ -112,7 +114,7 @@ async def test_blank_search_means_no_search(
     list_profiles: ListProfiles, uow: FakeUnitOfWork, blank: str | None
 ) -> None:
     page = await list_profiles(admin_of(), PageRequest(), search=blank)
-    assert uow.profiles.searches[-1][0].search is None
+    assert uow.repository.searches[-1][0].search is None
     assert page.total == 3
 
 
@@ -120,7 +122,7 @@ async def test_asking_for_deleted_profiles_includes_them(
     list_profiles: ListProfiles, uow: FakeUnitOfWork
 ) -> None:
     page = await list_profiles(admin_of(), PageRequest(), status=ProfileStatus.DELETED)
-    assert uow.profiles.searches[-1][0].include_deleted is True
+    assert uow.repository.searches[-1][0].include_deleted is True
     assert [p.display_name for p in page.items] == ["Gone"]
 
 
@@ -170,10 +172,10 @@ async def test_students_are_refused_before_any_query(
 ) -> None:
     with pytest.raises(PermissionDenied):
         await list_profiles(principal, PageRequest())
-    assert uow.profiles.searches == []
-    assert uow.profiles.reads == 0
+    assert uow.repository.searches == []
+    assert uow.repository.reads == 0
 
 
 async def test_listing_writes_nothing(list_profiles: ListProfiles, uow: FakeUnitOfWork) -> None:
     await list_profiles(admin_of(), PageRequest())
-    assert (uow.commits, uow.committed_events, uow.profiles.writes) == (0, [], 0)
+    assert (uow.commits, uow.committed_events, uow.repository.writes) == (0, [], 0)

@@ -6,13 +6,13 @@ from datetime import timedelta
 from uuid import UUID
 
 import pytest
-from lms_platform.kernel.errors import NotFound, PermissionDenied
-from lms_platform.kernel.principal import Principal
-from lms_platform.kernel.roles import Role
 
 from lms.user.application.use_cases import GetPreferences, UpdatePreferences
 from lms.user.domain.events import UserUpdated, profile_snapshot
 from lms.user.domain.model import DigestFrequency, Preferences, Theme
+from lms_platform.kernel.errors import NotFound, PermissionDenied
+from lms_platform.kernel.principal import Principal
+from lms_platform.kernel.roles import Role
 from tests.user.unit.fakes import (
     T0,
     FakeCache,
@@ -40,22 +40,22 @@ QUIET = Preferences(
 )
 
 
-@pytest.fixture
+@pytest.fixture()
 def clock() -> FixedClock:
     return FixedClock(NOW)
 
 
-@pytest.fixture
+@pytest.fixture()
 def uow() -> FakeUnitOfWork:
     return FakeUnitOfWork([ADA])
 
 
-@pytest.fixture
+@pytest.fixture()
 def get_preferences(uow: FakeUnitOfWork, cache: FakeCache) -> GetPreferences:
     return GetPreferences(uow, cache)
 
 
-@pytest.fixture
+@pytest.fixture()
 def put_preferences(uow: FakeUnitOfWork, clock: FixedClock, cache: FakeCache) -> UpdatePreferences:
     return UpdatePreferences(uow, clock, cache)
 
@@ -99,9 +99,9 @@ async def test_reading_preferences_goes_through_the_cache(
     get_preferences: GetPreferences, uow: FakeUnitOfWork, cache: FakeCache
 ) -> None:
     await get_preferences(self_of(ADA), ADA.id)
-    reads = uow.profiles.reads
+    reads = uow.repository.reads
     await get_preferences(self_of(ADA), ADA.id)
-    assert uow.profiles.reads == reads
+    assert uow.repository.reads == reads
     assert cache.hits == 1
 
 
@@ -112,7 +112,7 @@ async def test_user_replaces_own_preferences(
     put_preferences: UpdatePreferences, uow: FakeUnitOfWork, cache: FakeCache
 ) -> None:
     assert await put_preferences(self_of(ADA), ADA.id, QUIET) == QUIET
-    stored = uow.profiles.committed(ADA.id)
+    stored = uow.repository.committed(ADA.id)
     assert stored is not None
     assert stored.preferences == QUIET
     assert (stored.version, stored.updated_at) == (2, NOW)
@@ -126,7 +126,7 @@ async def test_put_preferences_records_one_user_updated_event(
     event = the_only_event(uow)
     assert isinstance(event, UserUpdated)
     assert (event.aggregate_id, event.tenant_id) == (str(ADA.id), "college-a")
-    stored = uow.profiles.committed(ADA.id)
+    stored = uow.repository.committed(ADA.id)
     assert stored is not None
     assert event.payload() == {
         "changed_fields": ["preferences"],
@@ -138,7 +138,7 @@ async def test_admin_replaces_a_users_preferences(
     put_preferences: UpdatePreferences, uow: FakeUnitOfWork
 ) -> None:
     await put_preferences(admin_of("college-a"), ADA.id, QUIET)
-    stored = uow.profiles.committed(ADA.id)
+    stored = uow.repository.committed(ADA.id)
     assert stored is not None
     assert stored.preferences == QUIET
 
@@ -146,7 +146,7 @@ async def test_admin_replaces_a_users_preferences(
 async def test_unchanged_preferences_commit_nothing(
     put_preferences: UpdatePreferences, uow: FakeUnitOfWork, cache: FakeCache
 ) -> None:
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     assert await put_preferences(self_of(ADA), ADA.id, Preferences()) == Preferences()
     assert_nothing_written(uow, before)
     assert cache.invalidations == []
@@ -167,7 +167,7 @@ async def test_others_cannot_replace_preferences(
     principal: Principal,
     error: type[Exception],
 ) -> None:
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     with pytest.raises(error):
         await put_preferences(principal, ADA.id, QUIET)
     assert_nothing_written(uow, before)

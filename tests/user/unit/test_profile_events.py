@@ -25,7 +25,9 @@ def test_every_user_event_goes_to_the_user_topic_with_its_type() -> None:
     assert (UserCreated.topic, UserCreated.event_type) == ("user", "user.created")
     assert (UserUpdated.topic, UserUpdated.event_type) == ("user", "user.updated")
     assert (UserDeleted.topic, UserDeleted.event_type) == ("user", "user.deleted")
-    assert UserCreated.schema_version == UserUpdated.schema_version == UserDeleted.schema_version == 1
+    assert (
+        UserCreated.schema_version == UserUpdated.schema_version == UserDeleted.schema_version == 1
+    )
 
 
 def test_snapshot_carries_the_public_profile_as_json_ready_values() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
-from lms_platform.kernel.errors import InvalidInput
 
 from lms.user.application.use_cases import AccountRegistered, CreateProfileFromAccount
 from lms.user.domain.events import UserCreated, profile_snapshot
+from lms_platform.kernel.errors import InvalidInput
 from tests.user.unit.fakes import (
     T0,
     FakeUnitOfWork,
@@ -28,12 +28,12 @@ REGISTERED = AccountRegistered(
 )
 
 
-@pytest.fixture
+@pytest.fixture()
 def uow() -> FakeUnitOfWork:
     return FakeUnitOfWork()
 
 
-@pytest.fixture
+@pytest.fixture()
 def consume(uow: FakeUnitOfWork, clock: FixedClock) -> CreateProfileFromAccount:
     return CreateProfileFromAccount(uow, clock)
 
@@ -52,7 +52,7 @@ async def test_creates_the_profile_under_the_account_id(
         ("instructor",),
     )
     assert (profile.created_at, profile.version) == (T0, 1)
-    assert uow.profiles.committed(ACCOUNT_ID) == profile
+    assert uow.repository.committed(ACCOUNT_ID) == profile
 
 
 async def test_records_one_user_created_event_and_commits_once(
@@ -82,21 +82,31 @@ async def test_a_replay_is_a_no_op(
     consume: CreateProfileFromAccount, uow: FakeUnitOfWork, clock: FixedClock
 ) -> None:
     first = await consume(REGISTERED)
-    rows, events = uow.profiles.committed_rows(), list(uow.committed_events)
+    rows, events = uow.repository.committed_rows(), list(uow.committed_events)
 
     clock.advance(minutes=10)
     again = await consume(REGISTERED)
 
     assert again is None
-    assert uow.profiles.committed_rows() == rows
-    assert uow.profiles.committed(ACCOUNT_ID) == first
+    assert uow.repository.committed_rows() == rows
+    assert uow.repository.committed(ACCOUNT_ID) == first
     assert (uow.commits, uow.committed_events, uow.uncommitted_events) == (1, events, [])
 
 
 async def test_a_replay_does_not_undo_later_edits(clock: FixedClock) -> None:
     edited = make_profile(id=ACCOUNT_ID, email="katherine.johnson@nasa.gov", display_name="KJ")
     uow = FakeUnitOfWork([edited])
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
+    assert await CreateProfileFromAccount(uow, clock)(REGISTERED) is None
+    assert_nothing_written(uow, before)
+
+
+async def test_a_replay_after_delete_does_not_resurrect_the_profile(clock: FixedClock) -> None:
+    # A deleted profile frees its email, so only the id check can recognise the replay.
+    gone = make_profile(id=ACCOUNT_ID, email="katherine.johnson@nasa.gov")
+    gone.delete(T0)
+    uow = FakeUnitOfWork([gone])
+    before = uow.repository.committed_rows()
     assert await CreateProfileFromAccount(uow, clock)(REGISTERED) is None
     assert_nothing_written(uow, before)
 
@@ -105,7 +115,7 @@ async def test_an_email_already_live_in_the_college_is_left_alone(clock: FixedCl
     # An admin created this person by hand first; the account's event must not duplicate them.
     by_hand = make_profile(id=UUID(int=77), email="katherine.johnson@nasa.gov")
     uow = FakeUnitOfWork([by_hand])
-    before = uow.profiles.committed_rows()
+    before = uow.repository.committed_rows()
     assert await CreateProfileFromAccount(uow, clock)(REGISTERED) is None
     assert_nothing_written(uow, before)
 

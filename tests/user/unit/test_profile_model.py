@@ -6,7 +6,6 @@ from datetime import timedelta
 from uuid import UUID
 
 import pytest
-from lms_platform.kernel.errors import InvalidInput
 
 from lms.user.domain.model import (
     EDITABLE_FIELDS,
@@ -21,6 +20,7 @@ from lms.user.domain.model import (
     normalize_email,
     preferences_with,
 )
+from lms_platform.kernel.errors import InvalidInput
 from tests.user.unit.fakes import T0, make_profile
 
 LATER = T0 + timedelta(minutes=5)
@@ -258,7 +258,11 @@ def test_apply_changes_returns_only_fields_that_really_changed_and_bumps_version
         LATER,
     )
     assert sorted(changed) == ["bio", "timezone"]
-    assert (profile.display_name, profile.timezone, profile.bio) == ("Ada", "Europe/London", "Analyst")
+    assert (profile.display_name, profile.timezone, profile.bio) == (
+        "Ada",
+        "Europe/London",
+        "Analyst",
+    )
     assert profile.version == 2
     assert profile.updated_at == LATER
     assert profile.created_at == T0
