@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -278,4 +279,17 @@ def test_an_unparseable_module_is_reported_not_skipped(tmp_path: Path) -> None:
     roots = _build(tmp_path, {"src/lms/a/domain/broken.py": "def broken(:\n"})
     assert [(rule, module) for rule, module, _ in _found(check(roots))] == [
         ("unparseable", "lms.a.domain.broken")
+    ]
+
+
+def test_a_copy_of_the_real_tree_fails_once_the_user_domain_imports_litestar(
+    tmp_path: Path,
+) -> None:
+    copy = tmp_path / "python"
+    shutil.copytree(REPO / "src/python", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    model = copy / "lms/user/domain/model.py"
+    model.write_text(model.read_text() + "\nfrom litestar import Litestar  # the forbidden edge\n")
+
+    assert _found(check([copy, copy / "platform"])) == [
+        ("domain", "lms.user.domain.model", "litestar")
     ]
