@@ -45,15 +45,29 @@ def check_kong(kong_yml: Path, schema_json: Path, render_script: Path) -> list[s
         tmp_dir = Path(tmp)
         markers = PEM_MARKER.findall(template)
         if not markers:
-            problems.append(f"{kong_yml}: no rsa_public_key \"@file:...\" marker; the JWT key would be committed")
+            problems.append(
+                f'{kong_yml}: no rsa_public_key "@file:..." marker; the JWT key would be committed'
+            )
         for path in markers:
             local = tmp_dir / Path(path).name
             subprocess.run(
-                ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", f"{local}.key"],
+                [
+                    "openssl",
+                    "genpkey",
+                    "-algorithm",
+                    "RSA",
+                    "-pkeyopt",
+                    "rsa_keygen_bits:2048",
+                    "-out",
+                    f"{local}.key",
+                ],
                 check=True,
                 capture_output=True,
             )
-            subprocess.run(["openssl", "pkey", "-in", f"{local}.key", "-pubout", "-out", str(local)], check=True)
+            subprocess.run(
+                ["openssl", "pkey", "-in", f"{local}.key", "-pubout", "-out", str(local)],
+                check=True,
+            )
             template = template.replace(f"@file:{path}", f"@file:{local}")
         (tmp_dir / "template.yml").write_text(template)
         rendered_path = tmp_dir / "rendered.yml"
@@ -70,10 +84,15 @@ def check_kong(kong_yml: Path, schema_json: Path, render_script: Path) -> list[s
             for secret in consumer.get("jwt_secrets", []):
                 pem = secret.get("rsa_public_key", "")
                 check = subprocess.run(
-                    ["openssl", "pkey", "-pubin", "-noout"], input=pem, capture_output=True, text=True
+                    ["openssl", "pkey", "-pubin", "-noout"],
+                    input=pem,
+                    capture_output=True,
+                    text=True,
                 )
                 if check.returncode != 0:
-                    problems.append(f"rendered {kong_yml}: jwt_secret {secret.get('key')}: not a PEM public key")
+                    problems.append(
+                        f"rendered {kong_yml}: jwt_secret {secret.get('key')}: not a PEM public key"
+                    )
     return problems
 
 
@@ -106,11 +125,15 @@ def iter_panels(panels: list[dict[str, Any]]) -> Any:
 def prometheus_parse_error(prometheus_url: str, expr: str) -> str | None:
     query = urllib.parse.urlencode({"query": expr})
     try:
-        with urllib.request.urlopen(f"{prometheus_url}/api/v1/query?{query}", timeout=10) as response:
+        with urllib.request.urlopen(
+            f"{prometheus_url}/api/v1/query?{query}", timeout=10
+        ) as response:
             body = json.load(response)
     except urllib.error.HTTPError as error:
         body = json.load(error)
-    return None if body.get("status") == "success" else f"{body.get('errorType')}: {body.get('error')}"
+    return (
+        None if body.get("status") == "success" else f"{body.get('errorType')}: {body.get('error')}"
+    )
 
 
 def check_dashboards(dashboard_dir: Path, datasources_yaml: Path, prometheus_url: str) -> list[str]:
@@ -140,7 +163,9 @@ def check_dashboards(dashboard_dir: Path, datasources_yaml: Path, prometheus_url
             if var.get("type") == "datasource":
                 current = var.get("current", {}).get("value")
                 if current not in provisioned:
-                    problems.append(f"{where}: ${var['name']} defaults to {current!r}, not a provisioned data source")
+                    problems.append(
+                        f"{where}: ${var['name']} defaults to {current!r}, not a provisioned data source"
+                    )
         panel_ids: set[int] = set()
         for panel in iter_panels(dashboard.get("panels", [])):
             title = f"{where} panel {panel.get('id')} {panel.get('title')!r}"
@@ -148,7 +173,10 @@ def check_dashboards(dashboard_dir: Path, datasources_yaml: Path, prometheus_url
                 problems.append(f"{title}: duplicate panel id")
             panel_ids.add(panel.get("id"))
             grid = panel.get("gridPos", {})
-            if not all(isinstance(grid.get(k), int) for k in ("h", "w", "x", "y")) or grid["x"] + grid["w"] > 24:
+            if (
+                not all(isinstance(grid.get(k), int) for k in ("h", "w", "x", "y"))
+                or grid["x"] + grid["w"] > 24
+            ):
                 problems.append(f"{title}: gridPos must have integer h, w, x, y within 24 columns")
             if panel.get("type") == "row":
                 continue
@@ -159,9 +187,16 @@ def check_dashboards(dashboard_dir: Path, datasources_yaml: Path, prometheus_url
             if len(set(ref_ids)) != len(ref_ids):
                 problems.append(f"{title}: duplicate refId")
             for target in targets:
-                datasource = (target.get("datasource") or panel.get("datasource") or {}).get("uid")
-                if datasource not in provisioned and datasource.lstrip("${").rstrip("}") not in variables:
-                    problems.append(f"{title}: data source {datasource!r} is neither provisioned nor a variable")
+                datasource = (target.get("datasource") or panel.get("datasource") or {}).get(
+                    "uid", ""
+                )
+                variable = re.fullmatch(r"\$\{?(\w+)\}?", datasource)
+                if datasource not in provisioned and not (
+                    variable and variable.group(1) in variables
+                ):
+                    problems.append(
+                        f"{title}: data source {datasource!r} is neither provisioned nor a variable"
+                    )
                 expr, unknown = expand_variables(target.get("expr", ""), variables)
                 if unknown:
                     problems.append(f"{title}: undefined variables {unknown}")
@@ -169,7 +204,9 @@ def check_dashboards(dashboard_dir: Path, datasources_yaml: Path, prometheus_url
                 queries += 1
                 error = prometheus_parse_error(prometheus_url, expr)
                 if error:
-                    problems.append(f"{title} {target.get('refId')}: Prometheus rejects the query: {error}")
+                    problems.append(
+                        f"{title} {target.get('refId')}: Prometheus rejects the query: {error}"
+                    )
     print(f"  {len(files)} dashboard(s), {queries} queries parsed by Prometheus")
     return problems
 

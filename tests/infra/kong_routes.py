@@ -32,12 +32,14 @@ class Route:
         return None
 
     def matches(self, method: str, path: str) -> bool:
-        return (not self.methods or method in self.methods) and self.matched_prefix(path) is not None
+        return (not self.methods or method in self.methods) and self.matched_prefix(
+            path
+        ) is not None
 
     def upstream_path(self, path: str) -> str:
         prefix = self.matched_prefix(path)
         assert prefix is not None
-        rest = path[len(prefix):] if self.strip_path else path
+        rest = path[len(prefix) :] if self.strip_path else path
         return (self.service_path.rstrip("/") + "/" + rest.lstrip("/")).rstrip("/") or "/"
 
 
@@ -53,11 +55,17 @@ def routes(config: dict[str, Any]) -> list[Route]:
     table = []
     for service in config.get("services", []):
         service_plugins = _enabled_names(service.get("plugins", []))
-        service_plugins |= _enabled_names([p for p in top_level if p.get("service") == service["name"]])
-        service_path = urlparse(service["url"]).path if "url" in service else service.get("path", "")
+        service_plugins |= _enabled_names(
+            [p for p in top_level if p.get("service") == service["name"]]
+        )
+        service_path = (
+            urlparse(service["url"]).path if "url" in service else service.get("path", "")
+        )
         for route in service.get("routes", []):
             route_plugins = _enabled_names(route.get("plugins", []))
-            route_plugins |= _enabled_names([p for p in top_level if p.get("route") == route["name"]])
+            route_plugins |= _enabled_names(
+                [p for p in top_level if p.get("route") == route["name"]]
+            )
             table.append(
                 Route(
                     name=route["name"],

@@ -53,8 +53,11 @@ def lms_services() -> dict[str, dict[str, Any]]:
 def settings_fields(service: str) -> tuple[str, set[str]]:
     module = importlib.import_module(f"lms.{service}.config")
     settings_types = [
-        value for value in vars(module).values()
-        if isinstance(value, type) and issubclass(value, msgspec.Struct) and value.__module__ == module.__name__
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, msgspec.Struct)
+        and value.__module__ == module.__name__
     ]
     assert len(settings_types) == 1, f"lms.{service}.config should define one settings struct"
     return module.ENV_PREFIX, set(settings_types[0].__struct_fields__)
@@ -65,9 +68,9 @@ def test_secret_values_come_only_from_required_variables() -> None:
     for name, service in compose()["services"].items():
         for key, value in (service.get("environment") or {}).items():
             value = str(value)
-            if SECRET_NAME.search(key) and not key.endswith("__FILE"):
-                if not REQUIRED_VARIABLE.fullmatch(value):
-                    problems.append(f"{name}.{key} = {value!r}")
+            secret = SECRET_NAME.search(key) and not key.endswith("__FILE")
+            if secret and not REQUIRED_VARIABLE.fullmatch(value):
+                problems.append(f"{name}.{key} = {value!r}")
             password = url_credentials(value)[1] if "://" in value else None
             if password is not None and not REQUIRED_VARIABLE.fullmatch(password):
                 problems.append(f"{name}.{key}: URL password {password!r}")
@@ -79,7 +82,8 @@ def test_secret_values_come_only_from_required_variables() -> None:
 
 def test_env_example_defines_every_required_variable_without_real_secrets() -> None:
     example = dict(
-        line.split("=", 1) for line in COMPOSE_ENV_EXAMPLE.read_text().splitlines()
+        line.split("=", 1)
+        for line in COMPOSE_ENV_EXAMPLE.read_text().splitlines()
         if line and not line.startswith("#")
     )
     required = set(REQUIRED_VARIABLE.findall(COMPOSE_FILE.read_text()))
@@ -95,7 +99,8 @@ def test_every_third_party_image_is_pinned() -> None:
         if LMS_IMAGE.match(image):
             continue
         repository, _, tag = image.rpartition(":")
-        assert repository and re.match(r"^v?\d+\.\d+(\.\d+)?(-[\w.]+)?$", tag), f"{name}: {image}"
+        assert repository, f"{name}: {image}"
+        assert re.match(r"^v?\d+\.\d+(\.\d+)?(-[\w.]+)?$", tag), f"{name}: {image}"
 
 
 def test_lms_services_start_only_on_healthy_dependencies_and_a_finished_migration() -> None:
@@ -118,10 +123,19 @@ def test_every_lms_variable_is_a_setting_the_service_reads() -> None:
         prefix, fields = settings_fields(name)
         for container in (service, compose()["services"][f"{name}-migrate"]):
             env = container["environment"]
-            unknown = {k for k in env if k.startswith(prefix) and k[len(prefix):].lower() not in fields}
+            unknown = {
+                k for k in env if k.startswith(prefix) and k[len(prefix) :].lower() not in fields
+            }
             assert unknown == set(), f"{name}: {unknown}"
         env = service["environment"]
-        for required in ("database_url", "redis_url", "kafka_bootstrap_servers", "jwks_url", "http_host", "http_port"):
+        for required in (
+            "database_url",
+            "redis_url",
+            "kafka_bootstrap_servers",
+            "jwks_url",
+            "http_host",
+            "http_port",
+        ):
             assert f"{prefix}{required.upper()}" in env, f"{name}: {required}"
         assert f"{prefix}DATABASE_URL" in compose()["services"][f"{name}-migrate"]["environment"]
 
@@ -142,7 +156,13 @@ def test_ports_agree_between_settings_healthcheck_kong_and_prometheus() -> None:
         assert upstream.hostname in services, kong_service["name"]
         assert upstream.port == container_port(upstream.hostname)
     scrape = load_yaml(PROMETHEUS_DIR / "prometheus.yml")["scrape_configs"]
-    targets = {t for job in scrape if job["job_name"] == "lms-services" for sc in job["static_configs"] for t in sc["targets"]}
+    targets = {
+        t
+        for job in scrape
+        if job["job_name"] == "lms-services"
+        for sc in job["static_configs"]
+        for t in sc["targets"]
+    }
     assert targets == {f"{name}:{container_port(name)}" for name in services}
 
 
@@ -162,9 +182,12 @@ def test_each_service_gets_its_own_database_role() -> None:
 def test_every_variable_is_either_required_defaulted_or_documented() -> None:
     text = COMPOSE_FILE.read_text()
     example_keys = {
-        line.split("=", 1)[0] for line in COMPOSE_ENV_EXAMPLE.read_text().splitlines()
+        line.split("=", 1)[0]
+        for line in COMPOSE_ENV_EXAMPLE.read_text().splitlines()
         if line and not line.startswith("#")
     }
     bare = {m.group(1) for m in re.finditer(r"\$\{(\w+)\}", text)}
-    assert bare <= example_keys, "a ${VAR} without :? or :- must be listed in infra/compose.env.example"
+    assert (
+        bare <= example_keys
+    ), "a ${VAR} without :? or :- must be listed in infra/compose.env.example"
     assert set(ANY_VARIABLE.findall(text))

@@ -27,7 +27,13 @@ USER_API = {
     ("GET", "/users/{user_id}/preferences"),
     ("PUT", "/users/{user_id}/preferences"),
 }
-PROTECTED_ROUTE_PLUGINS = {"jwt", "rate-limiting", "cors", "correlation-id", "request-size-limiting"}
+PROTECTED_ROUTE_PLUGINS = {
+    "jwt",
+    "rate-limiting",
+    "cors",
+    "correlation-id",
+    "request-size-limiting",
+}
 # Served by the platform app factory for orchestrators and Prometheus only.
 INTERNAL_PATHS = ["/health", "/ready", "/metrics", "/schema", "/schema/openapi.json"]
 EXAMPLE_ID = "0b9a3a4e-7f1c-4a57-9d35-3f1f2f0c8e11"
@@ -63,7 +69,9 @@ def protection_problems(config: dict[str, Any], endpoints: set[tuple[str, str]])
         path = concrete(template)
         found = matching(table, method, path)
         if len(found) != 1:
-            problems.append(f"{method} {template}: matched by {[r.name for r in found]}, want exactly one route")
+            problems.append(
+                f"{method} {template}: matched by {[r.name for r in found]}, want exactly one route"
+            )
             continue
         route = found[0]
         missing = PROTECTED_ROUTE_PLUGINS - route.plugins
@@ -94,7 +102,7 @@ def test_the_schema_rejects_what_kong_would_reject() -> None:
 
 
 def test_the_controller_serves_at_least_the_specified_user_api() -> None:
-    assert USER_API <= user_controller_endpoints()
+    assert user_controller_endpoints() >= USER_API
 
 
 def test_every_user_endpoint_has_one_route_with_every_protection() -> None:
@@ -104,10 +112,18 @@ def test_every_user_endpoint_has_one_route_with_every_protection() -> None:
 @pytest.mark.parametrize(
     ("where", "remove"),
     [
-        ("service", lambda c: c["services"][0].__setitem__(
-            "plugins", [p for p in c["services"][0]["plugins"] if p["name"] != "jwt"])),
-        ("disabled", lambda c: next(p for p in c["services"][0]["plugins"] if p["name"] == "jwt").__setitem__(
-            "enabled", False)),
+        (
+            "service",
+            lambda c: c["services"][0].__setitem__(
+                "plugins", [p for p in c["services"][0]["plugins"] if p["name"] != "jwt"]
+            ),
+        ),
+        (
+            "disabled",
+            lambda c: next(
+                p for p in c["services"][0]["plugins"] if p["name"] == "jwt"
+            ).__setitem__("enabled", False),
+        ),
     ],
 )
 def test_a_protected_route_without_jwt_is_reported(where: str, remove: Any) -> None:
@@ -120,7 +136,9 @@ def test_a_protected_route_without_jwt_is_reported(where: str, remove: Any) -> N
 
 def test_an_unrouted_endpoint_is_reported() -> None:
     config = copy.deepcopy(kong_config())
-    config["services"][0]["routes"] = [r for r in config["services"][0]["routes"] if r["name"] != "user-preferences"]
+    config["services"][0]["routes"] = [
+        r for r in config["services"][0]["routes"] if r["name"] != "user-preferences"
+    ]
     problems = protection_problems(config, USER_API)
     assert problems == [
         "GET /users/{user_id}/preferences: matched by [], want exactly one route",
@@ -144,9 +162,11 @@ def test_the_openapi_document_is_public_under_docs() -> None:
 
 
 def plugin(config: dict[str, Any], name: str, service: str | None = None) -> dict[str, Any]:
-    scope = config["plugins"] if service is None else next(
-        s for s in config["services"] if s["name"] == service
-    )["plugins"]
+    scope = (
+        config["plugins"]
+        if service is None
+        else next(s for s in config["services"] if s["name"] == service)["plugins"]
+    )
     return next(p for p in scope if p["name"] == name)
 
 
@@ -191,5 +211,5 @@ def test_request_ids_use_the_header_the_services_read() -> None:
     assert correlation["header_name"] == "X-Request-ID"
     assert correlation["echo_downstream"] is True
     cors = plugin(kong_config(), "cors")["config"]
-    assert "X-Request-ID" in cors["headers"] and "Authorization" in cors["headers"]
+    assert {"X-Request-ID", "Authorization"} <= set(cors["headers"])
     assert "*" not in cors["origins"]

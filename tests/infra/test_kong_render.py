@@ -46,7 +46,9 @@ def render(template_text: str, key_file: Path, tmp_path: Path) -> subprocess.Com
 
 
 def jwt_secret(rendered: dict[str, Any], kid: str) -> dict[str, Any]:
-    return next(s for c in rendered["consumers"] for s in c.get("jwt_secrets", []) if s["key"] == kid)
+    return next(
+        s for c in rendered["consumers"] for s in c.get("jwt_secrets", []) if s["key"] == kid
+    )
 
 
 def mint(dev_keys: Path, claims: dict[str, Any]) -> str:
@@ -59,7 +61,9 @@ def mint(dev_keys: Path, claims: dict[str, Any]) -> str:
     return result.stdout.strip()
 
 
-def test_rendered_config_holds_the_key_and_verifies_dev_tokens(dev_keys: Path, tmp_path: Path) -> None:
+def test_rendered_config_holds_the_key_and_verifies_dev_tokens(
+    dev_keys: Path, tmp_path: Path
+) -> None:
     result = render(KONG_CONFIG.read_text(), dev_keys / "jwt-public.pem", tmp_path)
     assert result.returncode == 0, result.stderr
     rendered = yaml.safe_load((tmp_path / "out" / "kong.yml").read_text())
@@ -70,7 +74,9 @@ def test_rendered_config_holds_the_key_and_verifies_dev_tokens(dev_keys: Path, t
     # What Kong's jwt plugin does: pick the credential by the header's kid, check alg, verify.
     secret = jwt_secret(rendered, header["kid"])
     assert header["alg"] == secret["algorithm"]
-    claims = jwt.decode(token, secret["rsa_public_key"], algorithms=[secret["algorithm"]], audience="lms")
+    claims = jwt.decode(
+        token, secret["rsa_public_key"], algorithms=[secret["algorithm"]], audience="lms"
+    )
     assert claims["sub"] == "user-1"
     assert claims["iss"] == "lms-auth"
     assert claims["exp"] - claims["iat"] <= 3600  # within the plugin's maximum_expiration
@@ -78,7 +84,9 @@ def test_rendered_config_holds_the_key_and_verifies_dev_tokens(dev_keys: Path, t
 
 def test_a_token_from_another_key_does_not_verify(dev_keys: Path, tmp_path: Path) -> None:
     other_keys = tmp_path / "other"
-    subprocess.run([str(DEV_KEYS_GENERATE), "--out", str(other_keys)], check=True, capture_output=True)
+    subprocess.run(
+        [str(DEV_KEYS_GENERATE), "--out", str(other_keys)], check=True, capture_output=True
+    )
     assert render(KONG_CONFIG.read_text(), dev_keys / "jwt-public.pem", tmp_path).returncode == 0
     rendered = yaml.safe_load((tmp_path / "out" / "kong.yml").read_text())
     forged = mint(other_keys, {"sub": "intruder"})
@@ -103,7 +111,9 @@ def test_a_missing_key_file_is_refused(tmp_path: Path) -> None:
 
 def test_generate_keeps_an_existing_key(dev_keys: Path) -> None:
     before = (dev_keys / "jwt-private.pem").read_bytes()
-    subprocess.run([str(DEV_KEYS_GENERATE), "--out", str(dev_keys)], check=True, capture_output=True)
+    subprocess.run(
+        [str(DEV_KEYS_GENERATE), "--out", str(dev_keys)], check=True, capture_output=True
+    )
     assert (dev_keys / "jwt-private.pem").read_bytes() == before
     assert (dev_keys / "jwt-private.pem").stat().st_mode & 0o077 == 0
 
@@ -111,7 +121,9 @@ def test_generate_keeps_an_existing_key(dev_keys: Path) -> None:
 async def test_the_services_accept_dev_tokens_through_the_dev_jwks(dev_keys: Path) -> None:
     """The user service verifies with the JWKS that the dev-jwks container serves."""
     verifier = TokenVerifier(
-        StaticKeySource(json.loads((dev_keys / "jwks.json").read_text())), issuer="lms-auth", audience="lms"
+        StaticKeySource(json.loads((dev_keys / "jwks.json").read_text())),
+        issuer="lms-auth",
+        audience="lms",
     )
     token = mint(dev_keys, {"sub": "user-2", "college": "college-1", "roles": ["college_admin"]})
     principal = await verifier.verify(token)

