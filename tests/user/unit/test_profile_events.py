@@ -44,6 +44,7 @@ def test_snapshot_carries_the_public_profile_as_json_ready_values() -> None:
         "email": "ada@example.edu",
         "display_name": "Ada Lovelace",
         "avatar_url": "https://cdn.example.edu/a.png",
+        "bio": None,
         "timezone": "Asia/Kolkata",
         "locale": "hi",
         "roles": ["student", "teaching_assistant"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
+from lms_platform.kernel.errors import Conflict
 
 from lms.user.application.use_cases import AccountRegistered, CreateProfileFromAccount
 from lms.user.domain.events import UserCreated, profile_snapshot
@@ -111,12 +112,14 @@ async def test_a_replay_after_delete_does_not_resurrect_the_profile(clock: Fixed
     assert_nothing_written(uow, before)
 
 
-async def test_an_email_already_live_in_the_college_is_left_alone(clock: FixedClock) -> None:
-    # An admin created this person by hand first; the account's event must not duplicate them.
+async def test_an_email_already_live_under_another_id_is_refused_loudly(clock: FixedClock) -> None:
+    # An admin created this person by hand first. Neither duplicating them nor silently dropping
+    # the event is right: the conflict sends the event to the dead-letter topic for a human.
     by_hand = make_profile(id=UUID(int=77), email="katherine.johnson@nasa.gov")
     uow = FakeUnitOfWork([by_hand])
     before = uow.repository.committed_rows()
-    assert await CreateProfileFromAccount(uow, clock)(REGISTERED) is None
+    with pytest.raises(Conflict):
+        await CreateProfileFromAccount(uow, clock)(REGISTERED)
     assert_nothing_written(uow, before)
 
 

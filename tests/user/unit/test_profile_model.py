@@ -302,11 +302,6 @@ def test_apply_changes_is_all_or_nothing_when_one_value_is_invalid() -> None:
     assert (profile.display_name, profile.timezone, profile.version) == ("Ada", "UTC", 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model.py:65-66 and :94-95: a null display_name or locale escapes as "
-    "AttributeError/TypeError instead of InvalidInput (a 500 instead of a 4xx)",
-)
 @pytest.mark.parametrize("field", ["display_name", "locale"])
 def test_apply_changes_refuses_null_for_a_required_field_as_invalid_input(field: str) -> None:
     profile = make_profile()
@@ -373,3 +368,22 @@ def test_deleting_twice_changes_nothing_the_second_time() -> None:
     profile.delete(LATER)
     profile.delete(LATER + timedelta(days=1))
     assert (profile.deleted_at, profile.version) == (LATER, 2)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"bio": 5}, {"avatar_url": "http://"}, {"avatar_url": 7}, {"timezone": None}],
+)
+def test_apply_changes_refuses_wrong_types_and_empty_urls_as_invalid_input(
+    changes: dict[str, object],
+) -> None:
+    profile = make_profile()
+    with pytest.raises(InvalidInput):
+        profile.apply_changes(changes, T0)
+    assert profile.version == 1
+
+
+@pytest.mark.parametrize("email", ["a@b..co", "a@.b.co", "a@b.c", "a b@c.co"])
+def test_malformed_emails_are_refused(email: str) -> None:
+    with pytest.raises(InvalidInput):
+        normalize_email(email)

@@ -243,7 +243,11 @@ class CreateProfileFromAccount:
             return None
         email = normalize_email(account.email)
         if await self._uow.profiles.get_by_email(account.tenant_id, email) is not None:
-            return None
+            # A profile an admin created before the account existed carries another id; linking
+            # them is a human decision, so the event goes to the dead-letter topic to be seen.
+            raise Conflict(
+                f"college {account.tenant_id} already has a profile for {email} under another id"
+            )
         profile = Profile.create(
             id=account.account_id,
             tenant_id=account.tenant_id,

@@ -19,6 +19,7 @@ def profile_snapshot(profile: Profile) -> dict[str, Any]:
         "email": profile.email,
         "display_name": profile.display_name,
         "avatar_url": profile.avatar_url,
+        "bio": profile.bio,
         "timezone": profile.timezone,
         "locale": profile.locale,
         "roles": list(profile.roles),

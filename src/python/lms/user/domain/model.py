@@ -16,7 +16,7 @@ from lms_platform.kernel.roles import ALL_ROLES
 MAX_DISPLAY_NAME = 100
 MAX_BIO = 2000
 MAX_URL = 2048
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@(?!.*\.\.)[^@\s.][^@\s]*\.[^@\s.]{2,}$")
 # BCP 47 subset that LMS clients send: language, optional script and region ("en", "pt-BR", "zh-Hant-TW").
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
 _TIMEZONES = frozenset(available_timezones())
@@ -62,8 +62,14 @@ def normalize_email(email: str) -> str:
     return value
 
 
+def _require_text(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be a string", field=name)
+    return value
+
+
 def _check_display_name(value: str) -> str:
-    value = value.strip()
+    value = _require_text(value, "display_name").strip()
     if not 1 <= len(value) <= MAX_DISPLAY_NAME:
         raise InvalidInput(
             f"display_name must have 1 to {MAX_DISPLAY_NAME} characters", field="display_name"
@@ -74,25 +80,29 @@ def _check_display_name(value: str) -> str:
 def _check_avatar_url(value: str | None) -> str | None:
     if value is None or value == "":
         return None
-    if len(value) > MAX_URL or not value.startswith(("https://", "http://")):
+    value = _require_text(value, "avatar_url")
+    scheme, _, rest = value.partition("://")
+    if len(value) > MAX_URL or scheme not in ("https", "http") or not rest.split("/", 1)[0]:
         raise InvalidInput("avatar_url must be an http(s) URL", field="avatar_url")
     return value
 
 
 def _check_bio(value: str | None) -> str | None:
-    if value is not None and len(value) > MAX_BIO:
+    if value is None:
+        return None
+    if len(_require_text(value, "bio")) > MAX_BIO:
         raise InvalidInput(f"bio must have at most {MAX_BIO} characters", field="bio")
     return value
 
 
 def _check_timezone(value: str) -> str:
-    if value not in _TIMEZONES:
+    if not isinstance(value, str) or value not in _TIMEZONES:
         raise InvalidInput(f"unknown IANA timezone {value!r}", field="timezone")
     return value
 
 
 def _check_locale(value: str) -> str:
-    if not _LOCALE.match(value):
+    if not _LOCALE.match(_require_text(value, "locale")):
         raise InvalidInput(f"locale {value!r} is not a BCP 47 tag like 'en' or 'pt-BR'", field="locale")
     return value
 
