@@ -63,6 +63,7 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         request_max_body_size=settings.max_request_body_bytes,
+        logging_config=None,  # lms_platform.logging owns logging; Litestar must not reconfigure it
         on_startup=list(on_startup),
         on_shutdown=[*on_shutdown, container.close],
         debug=debug,

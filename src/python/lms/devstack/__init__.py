@@ -1,0 +1,1 @@
+"""The local platform on one machine, without Docker: ``./pants run src/python/lms/devstack:up``."""
