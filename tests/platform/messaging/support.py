@@ -1,0 +1,62 @@
+"""Helpers shared by the messaging tests (fixtures are in conftest.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.structs import RecordMetadata
+from prometheus_client import REGISTRY
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lms_platform.messaging import Envelope, encode_envelope
+from lms_platform.messaging.headers import cloudevent_headers, encode_headers
+
+# A stand-in for a service's own state, changed in the same transaction as the outbox write or
+# the processed-message record. Test-only metadata, so no service's migrations see it.
+test_metadata = MetaData()
+effects = Table(
+    "effects",
+    test_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False),
+    Column("subject", String(255), nullable=False),
+)
+
+
+async def publish_envelope(
+    producer: AIOKafkaProducer, topic: str, envelope: Envelope
+) -> RecordMetadata:
+    """Publish as another service's relay would: structured envelope, ce_* headers, keyed."""
+    return await producer.send_and_wait(
+        topic,
+        encode_envelope(envelope),
+        key=envelope.subject.encode(),
+        headers=encode_headers(cloudevent_headers(envelope)),
+    )
+
+
+async def effect_count(engine: AsyncEngine, event_id: str | None = None) -> int:
+    statement = select(func.count()).select_from(effects)
+    if event_id is not None:
+        statement = statement.where(effects.c.event_id == event_id)
+    async with engine.connect() as connection:
+        return int(await connection.scalar(statement) or 0)
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], *, timeout: float = 15.0, message: str = ""
+) -> None:
+    """Poll ``check`` until it holds; fail with ``message`` after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        if loop.time() > deadline:
+            raise AssertionError(message or f"condition not met within {timeout}s")
+        await asyncio.sleep(0.05)
+
+
+def metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
