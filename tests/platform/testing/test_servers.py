@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import http.client
+import os
 import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ from lms_platform.testing import (
     ServerStartError,
     find_free_port,
 )
+from lms_platform.testing.servers import sweep_stale_work_dirs
 
 BOGUS = "/nonexistent/lms-test/bin"
 
@@ -128,6 +132,43 @@ def test_probe_that_never_passes_times_out_and_kills_the_process() -> None:
         assert not server.running
     finally:
         server.close()
+
+
+def _process_gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")  # a zombie waits only for init to reap it
+
+
+def test_servers_die_with_a_killed_test_process_and_leftovers_are_swept() -> None:
+    script = (
+        "import time\n"
+        "from lms_platform.testing import RedisServer\n"
+        "server = RedisServer().start()\n"
+        "print(server.pid, server.work_dir, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    runner = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=environment
+    )
+    assert runner.stdout is not None
+    pid_text, work_dir_text = runner.stdout.readline().split()
+    server_pid, work_dir = int(pid_text), Path(work_dir_text)
+    assert not _process_gone(server_pid)
+
+    runner.kill()  # SIGKILL: no atexit, no fixture teardown
+    runner.wait()
+    deadline = time.monotonic() + 5
+    while not _process_gone(server_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _process_gone(server_pid), "redis-server outlived the killed test process"
+
+    assert work_dir.exists()
+    sweep_stale_work_dirs(work_dir.parent)
+    assert not work_dir.exists()
 
 
 def test_free_port_is_bindable() -> None:

@@ -132,11 +132,18 @@ def _process_identity(pid: int) -> str | None:
     return f"{pid} {stat_fields[19]}"
 
 
-def _sweep_stale_work_dirs(base: Path) -> None:
-    """Delete work dirs of sessions that were killed (SIGKILL skips atexit); once per process."""
-    if base in _swept_bases:
-        return
-    _swept_bases.add(base)
+def _sweep_stale_work_dirs_once(base: Path) -> None:
+    if base not in _swept_bases:
+        _swept_bases.add(base)
+        sweep_stale_work_dirs(base)
+
+
+def sweep_stale_work_dirs(base: Path | None = None) -> None:
+    """Delete work dirs of killed sessions (SIGKILL skips atexit) and kill their orphans.
+
+    Runs by itself once per process, before the first server's work dir is made.
+    """
+    base = base or servers_base_dir()
     for work_dir in base.glob("lms-*-*"):
         try:
             owner = (work_dir / _OWNER_FILE).read_text().strip()
@@ -216,7 +223,7 @@ class ManagedProcess:
     def work_dir(self) -> Path:
         if self._work_dir is None:
             base = servers_base_dir()
-            _sweep_stale_work_dirs(base)
+            _sweep_stale_work_dirs_once(base)
             self._work_dir = Path(tempfile.mkdtemp(prefix=f"lms-{self.name}-", dir=base))
             (self._work_dir / _OWNER_FILE).write_text(_process_identity(os.getpid()) or "")
         return self._work_dir
