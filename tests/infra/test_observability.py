@@ -107,6 +107,9 @@ def heading_anchors(markdown: str) -> set[str]:
 
 
 def test_every_alert_has_severity_and_a_runbook_section() -> None:
+    assert (
+        OBSERVABILITY_DOC.is_file()
+    ), "docs/observability.md is not here; under Pants, tests/infra needs a files() target for it"
     anchors = heading_anchors(OBSERVABILITY_DOC.read_text())
     for rule in alert_rules():
         assert rule["labels"]["severity"] in {"critical", "warning"}, rule["alert"]
