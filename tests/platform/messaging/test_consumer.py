@@ -67,8 +67,10 @@ def make_container(engine: AsyncEngine) -> AsyncContainer:
 
 
 @asynccontextmanager
-async def running(broker: KafkaBroker, container: AsyncContainer) -> AsyncIterator[None]:
-    setup_dishka(container, broker)
+async def running(
+    broker: KafkaBroker, container: AsyncContainer, *, auto_inject: bool = False
+) -> AsyncIterator[None]:
+    setup_dishka(container, broker, auto_inject=auto_inject)
     await broker.start()
     try:
         yield
@@ -136,7 +138,8 @@ async def test_a_duplicate_delivery_is_applied_once(
     first = await publish_envelope(producer, topic, envelope)
     second = await publish_envelope(producer, topic, envelope)  # e.g. a relay retry
 
-    async with running(broker, make_container(engine)):
+    # auto_inject (for the service's plain FastStream handlers) must not disturb ours.
+    async with running(broker, make_container(engine), auto_inject=True):
 
         async def both_settled() -> bool:
             return consumed(service, topic, consumer, "processed") == 1 and (

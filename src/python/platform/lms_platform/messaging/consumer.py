@@ -41,7 +41,8 @@ from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from dishka import AsyncContainer
 from dishka.integrations.base import wrap_injection
-from faststream import Context, ContextRepo
+from faststream import Context
+from faststream._internal.context import ContextRepo  # the class; dishka keys on it
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
 from faststream.message import StreamMessage
@@ -204,8 +205,10 @@ def envelope_subscriber(
             container=container,
             session_type=session_type,
         )
+        # AsyncAPI names the operation after the handler (not our generic wrapper).
+        documentation = {"title": f"{topic}:{handler.__name__}", "description": handler.__doc__}
         subscriber = registrator.subscriber(
-            topic, group_id=group_id, ack_policy=AckPolicy.MANUAL, **options
+            topic, group_id=group_id, ack_policy=AckPolicy.MANUAL, **(documentation | options)
         )
         subscriber(processor.consume, parser=_tolerant_parser, decoder=_raw_body)
         return handler
@@ -275,13 +278,16 @@ class _EnvelopeConsumer:
         ) as span:
             try:
                 outcome = await self._process(record, headers, message, broker, context, span)
-            except _Redeliver as redeliver:
-                cause = redeliver.__cause__ or redeliver
+            except Exception as failure:
+                # Anything unsettled is rewound: the next commit on this partition must not
+                # move past a record that was neither processed nor dead-lettered.
+                cause = (failure.__cause__ or failure) if isinstance(failure, _Redeliver) else failure
                 span.record_exception(cause)
                 span.set_status(Status(StatusCode.ERROR, str(cause)))
                 self._count(topic, RETRIED)
                 await self._rewind(message, record, cause)
-                raise cause from None
+                cause.__suppress_context__ = True  # keep its own cause, hide our wrapper
+                raise cause
             span.set_attribute("lms.messaging.outcome", outcome)
             self._count(topic, outcome)
             KAFKA_CONSUME_DURATION.labels(
