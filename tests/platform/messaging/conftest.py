@@ -1,27 +1,27 @@
-"""Fixtures for the messaging tests: a migrated database, tracing into memory, Kafka helpers."""
+"""Messaging fixtures; the servers (postgres_dsn, kafka_bootstrap, ...) come from tests/conftest.py."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from lms_platform.messaging import OutboxMessage, ProcessedMessage
 from lms_platform.testing import to_asyncpg_sqlalchemy_url
 from lms_platform.tracing import configure_tracing
 from tests.platform.messaging.support import test_metadata
 
-# The shared server fixtures come from tests/conftest.py; until that file exists, load them here.
-if not (Path(__file__).resolve().parents[2] / "conftest.py").exists():
-    from lms_platform.testing.fixtures import *  # noqa: F403
 
-
-@pytest.fixture
+@pytest.fixture()
 async def engine(postgres_dsn: str) -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(to_asyncpg_sqlalchemy_url(postgres_dsn), pool_size=5)
     async with engine.begin() as connection:
@@ -32,7 +32,7 @@ async def engine(postgres_dsn: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-@pytest.fixture
+@pytest.fixture()
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
@@ -44,20 +44,20 @@ def span_exporter() -> InMemorySpanExporter:
     return exporter
 
 
-@pytest.fixture
+@pytest.fixture()
 def spans(span_exporter: InMemorySpanExporter) -> Iterator[InMemorySpanExporter]:
     span_exporter.clear()
     yield span_exporter
     span_exporter.clear()
 
 
-@pytest.fixture
+@pytest.fixture()
 def unique() -> str:
     """A short unique suffix for consumer names and metric labels of one test."""
     return uuid.uuid4().hex[:8]
 
 
-@pytest.fixture
+@pytest.fixture()
 async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
     """A plain producer standing in for another service's relay."""
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=False)

@@ -24,8 +24,8 @@ from lms_platform.messaging import (
     ProcessedMessage,
     RetryPolicy,
     build_broker,
-    envelope_subscriber,
     ensure_topics,
+    envelope_subscriber,
     new_envelope,
     setup_dishka,
     topic_name,
@@ -33,7 +33,13 @@ from lms_platform.messaging import (
 from lms_platform.messaging.headers import cloudevent_headers
 from lms_platform.persistence import DatabaseProvider
 from lms_platform.testing import consume_all
-from tests.platform.messaging.support import effect_count, effects, eventually, metric, publish_envelope
+from tests.platform.messaging.support import (
+    effect_count,
+    effects,
+    eventually,
+    metric,
+    publish_envelope,
+)
 
 FAST_RETRY = RetryPolicy(
     max_attempts=3, backoff=Backoff(initial=0.02, maximum=0.1), redelivery_delay=0.2

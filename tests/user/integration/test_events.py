@@ -64,21 +64,21 @@ async def test_events_written_while_the_broker_is_down_are_all_delivered(
     before = await user_service.create_user(email="before@example.edu")
     await consume_all(kafka_bootstrap, topic, expected=1, timeout=20)
 
-    kafka_server.stop()
+    # The broker becomes unreachable (connections reset and refused) but keeps its log, as a
+    # Kafka cluster does through a network partition or a rolling restart.
+    kafka_server.disconnect()
     try:
         written = []
         for index in range(10):  # writes keep succeeding: the outbox decouples them from Kafka
             written.append(await user_service.create_user(email=f"outage{index}@example.edu"))
-        await asyncio.sleep(1.0)  # the relay tries, fails and backs off
-        pending = await user_service.scalar("SELECT count(*) FROM outbox")
-        assert pending == 10
+        await asyncio.sleep(1.5)  # the relay tries, fails and backs off
+        assert await user_service.scalar("SELECT count(*) FROM outbox") == 10
     finally:
-        kafka_server.start()
+        kafka_server.reconnect()
 
     await user_service.service.relay.wait_until_empty(timeout=60)
-    # Tansu keeps topics in memory: a restart empties it, so only post-restart events are there.
-    records = await consume_all(kafka_bootstrap, topic, expected=10, timeout=30, linger=1.0)
+    records = await consume_all(kafka_bootstrap, topic, expected=11, timeout=30, linger=1.0)
     subjects = [decode_envelope(r.value).subject for r in records]
-    assert sorted(subjects) == sorted(user["id"] for user in written)
-    assert len(subjects) == len(set(subjects)) == 10  # none lost, none twice
-    assert before["id"] not in subjects
+    # One key per user, spread over partitions: compare as sets, and count.
+    assert set(subjects) == {before["id"], *(user["id"] for user in written)}
+    assert len(subjects) == len(set(subjects)) == 11  # none lost, none twice

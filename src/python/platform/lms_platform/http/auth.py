@@ -9,7 +9,7 @@ import structlog
 from dishka import Provider, Scope, provide
 from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
 
@@ -58,3 +58,18 @@ class PrincipalProvider(Provider):
         if not isinstance(user, Principal):
             raise NotAuthorizedException("A bearer token is required.")
         return user
+
+
+def require_permissions(*permissions: str) -> Any:
+    """A Litestar guard for the edge: the token must carry every permission. Use cases still
+    check roles and tenancy themselves; this only rejects hopeless requests early."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: Any) -> None:
+        user = connection.scope.get("user")
+        if not isinstance(user, Principal):
+            raise NotAuthorizedException("A bearer token is required.")
+        missing = [p for p in permissions if not user.has_permission(p)]
+        if missing and not user.is_super_admin:
+            raise PermissionDeniedException(f"missing permission: {', '.join(missing)}")
+
+    return guard

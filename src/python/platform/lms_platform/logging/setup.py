@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import IO, Any
 
 import msgspec
 import structlog
@@ -32,8 +32,11 @@ def _encodable(value: Any) -> bool:
     return isinstance(value, (str, int, float, bool, type(None), list, dict))
 
 
-def configure_logging(service: str, level: str = "INFO", *, json: bool = True) -> None:
-    """Configure structlog and the standard library once per process."""
+def configure_logging(
+    service: str, level: str = "INFO", *, json: bool = True, stream: IO[str] | None = None
+) -> None:
+    """Configure structlog and the standard library once per process (``stream``: stdout)."""
+    out = stream if stream is not None else sys.stdout
     numeric_level = logging.getLevelName(level.upper())
     if not isinstance(numeric_level, int):
         raise ValueError(f"unknown log level {level!r}")
@@ -53,10 +56,10 @@ def configure_logging(service: str, level: str = "INFO", *, json: bool = True) -
     shared.insert(1, add_service)
     if json:
         renderer: Any = _render_json
-        logger_factory: Any = structlog.BytesLoggerFactory(sys.stdout.buffer)
+        logger_factory: Any = structlog.BytesLoggerFactory(out.buffer)
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=False)
-        logger_factory = structlog.PrintLoggerFactory(sys.stdout)
+        logger_factory = structlog.PrintLoggerFactory(out)
 
     structlog.configure(
         processors=[*shared, renderer],
@@ -73,7 +76,7 @@ def configure_logging(service: str, level: str = "INFO", *, json: bool = True) -
             structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False),
         ],
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(out)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]

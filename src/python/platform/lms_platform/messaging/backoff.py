@@ -29,7 +29,7 @@ class Backoff:
         exponent = max(failures, 1) - 1
         # Cap the exponent: past ~60 doublings the float overflows long before the cap matters.
         capped = min(self.maximum, self.initial * self.multiplier ** min(exponent, 60))
-        return capped * (1.0 - self.jitter * random.random())  # noqa: S311 - not cryptographic
+        return capped * (1.0 - self.jitter * random.random())  # - not cryptographic
 
     def total(self, failures: int) -> float:
         """The longest possible sum of the first ``failures`` delays (jitter only shortens)."""

@@ -116,7 +116,7 @@ def is_infrastructure_error(exc: BaseException) -> bool:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, (OSError, InterfaceError, PoolTimeoutError, ConsumerSetupError)):
+        if isinstance(current, OSError | InterfaceError | PoolTimeoutError | ConsumerSetupError):
             return True
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True
@@ -286,8 +286,7 @@ class _EnvelopeConsumer:
                 span.set_status(Status(StatusCode.ERROR, str(cause)))
                 self._count(topic, RETRIED)
                 await self._rewind(message, record, cause)
-                cause.__suppress_context__ = True  # keep its own cause, hide our wrapper
-                raise cause
+                raise cause from cause.__cause__  # keeps its own cause, hides our wrapper
             span.set_attribute("lms.messaging.outcome", outcome)
             self._count(topic, outcome)
             KAFKA_CONSUME_DURATION.labels(

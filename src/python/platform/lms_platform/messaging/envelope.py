@@ -96,14 +96,14 @@ def decode_envelope(payload: bytes | bytearray | memoryview | None) -> Envelope:
 
 
 def new_envelope(
-    type: str,  # noqa: A002 - the CloudEvents attribute name
+    type: str,  # - the CloudEvents attribute name
     source: str,
     subject: str,
     tenant: str | None,
     data: Any,
     *,
     schemaversion: int = 1,
-    id: str | None = None,  # noqa: A002
+    id: str | None = None,
     time: datetime | None = None,
     traceparent: str | None = None,
 ) -> Envelope:

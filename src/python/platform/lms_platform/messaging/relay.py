@@ -94,7 +94,7 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_interval: float = 1.0,
-        backoff: Backoff = Backoff(initial=0.2, maximum=30.0),  # noqa: B008 - frozen value
+        backoff: Backoff = Backoff(initial=0.2, maximum=30.0),  # - frozen value
         notify_channel: str | None = DEFAULT_NOTIFY_CHANNEL,
         enable_idempotence: bool = False,
         request_timeout_ms: int = 15_000,

@@ -85,6 +85,14 @@ DLQ_MESSAGES = Counter(
 )
 
 
+# --- Business ---
+DOMAIN_EVENTS = Counter(
+    "domain_events_total",
+    "Domain events committed (user.created, course.published, ...): the business activity.",
+    ["service", "type"],
+)
+
+
 class BusinessCounter:
     """A domain-level counter, e.g. ``lms_user_profiles_created_total``."""
 

@@ -12,10 +12,14 @@ from lms_platform.kernel.errors import Conflict
 from lms_platform.kernel.events import DomainEvent
 from lms_platform.messaging.envelope import new_envelope
 from lms_platform.messaging.outbox import OutboxWriter
+from lms_platform.metrics import DOMAIN_EVENTS
 
 
 class EventStager(Protocol):
     """Adds an event's outbox row to the session (see ``lms_platform.messaging``)."""
+
+    @property
+    def source(self) -> str: ...
 
     async def stage(self, session: AsyncSession, event: DomainEvent) -> None: ...
 
@@ -26,6 +30,10 @@ class OutboxEventStager:
     def __init__(self, writer: OutboxWriter, source: str) -> None:
         self._writer = writer
         self._source = source
+
+    @property
+    def source(self) -> str:
+        return self._source
 
     async def stage(self, session: AsyncSession, event: DomainEvent) -> None:
         envelope = new_envelope(
@@ -49,7 +57,8 @@ class SqlAlchemyUnitOfWork:
         self._pending.append(event)
 
     async def commit(self) -> None:
-        for event in self._pending:
+        committed = list(self._pending)
+        for event in committed:
             await self._events.stage(self.session, event)
         try:
             await self.session.commit()
@@ -59,6 +68,9 @@ class SqlAlchemyUnitOfWork:
         except IntegrityError as exc:
             await self.session.rollback()
             raise Conflict("the change conflicts with existing data") from exc
+        else:
+            for event in committed:
+                DOMAIN_EVENTS.labels(service=self._events.source, type=event.event_type).inc()
         finally:
             self._pending.clear()
 
