@@ -30,7 +30,9 @@ from tests.platform.messaging.support import effects, eventually, metric
 FAST_BACKOFF = Backoff(initial=0.05, maximum=0.3)
 
 
-def make_relay(engine: AsyncEngine, bootstrap: str, service: str, **overrides: object) -> OutboxRelay:
+def make_relay(
+    engine: AsyncEngine, bootstrap: str, service: str, **overrides: object
+) -> OutboxRelay:
     options: dict[str, object] = {
         "backoff": FAST_BACKOFF,
         "request_timeout_ms": 1500,
@@ -149,7 +151,9 @@ async def test_broker_outage_while_writes_go_on_loses_nothing_and_keeps_key_orde
     try:
         before = await write_events(sessions, writer, keys, rounds=3)
         await relay.wait_until_empty(timeout=15)
-        published_before = await consume_all(kafka_bootstrap, topic, expected=len(before), linger=0.3)
+        published_before = await consume_all(
+            kafka_bootstrap, topic, expected=len(before), linger=0.3
+        )
         assert decoded_by_key(published_before) == ids_by_key(before)
 
         # Tansu keeps topics in memory: a restart empties it, so what was published above is
@@ -166,7 +170,9 @@ async def test_broker_outage_while_writes_go_on_loses_nothing_and_keeps_key_orde
         async with engine.connect() as connection:
             attempts = await connection.scalar(select(func.max(OutboxMessage.attempts)))
             last_error = await connection.scalar(select(func.max(OutboxMessage.last_error)))
-        assert attempts and attempts >= 1 and last_error
+        assert attempts is not None
+        assert attempts >= 1
+        assert last_error
 
         await asyncio.to_thread(kafka_server.start)
         await ensure_topics(kafka_bootstrap, [CATALOGUE["user"]], kafka_namespace)
@@ -176,7 +182,9 @@ async def test_broker_outage_while_writes_go_on_loses_nothing_and_keeps_key_orde
         await relay.stop()
 
     expected = during + after
-    records = await consume_all(kafka_bootstrap, topic, expected=len(expected), timeout=15, linger=1.0)
+    records = await consume_all(
+        kafka_bootstrap, topic, expected=len(expected), timeout=15, linger=1.0
+    )
     assert len(records) == len(expected), "duplicates published"
     assert decoded_by_key(records) == ids_by_key(expected)
     for record in records:
@@ -271,7 +279,8 @@ async def test_writer_stages_in_the_callers_transaction_and_never_commits(
         await session.flush()
         row = (await session.execute(select(OutboxMessage))).scalar_one()
         assert (row.topic, row.key, row.event_type) == ("ns.user", "custom-key", "user.deleted")
-        assert row.headers["x-origin"] == "test" and row.headers["ce_id"] == envelope.id
+        assert row.headers["x-origin"] == "test"
+        assert row.headers["ce_id"] == envelope.id
         assert row.payload == encode_envelope(envelope)
         await session.rollback()
     async with engine.connect() as connection:

@@ -57,7 +57,9 @@ def setup_dishka(
     broker.context.set_global(CONTAINER_CONTEXT_KEY, container)
 
 
-def create_stream_app(broker: KafkaBroker, container: AsyncContainer, **app_options: Any) -> FastStream:
+def create_stream_app(
+    broker: KafkaBroker, container: AsyncContainer, **app_options: Any
+) -> FastStream:
     """A ``FastStream`` app for ``broker`` with dishka wired in (see ``setup_dishka``)."""
     setup_dishka(container, broker)
     return FastStream(broker, **app_options)

@@ -255,7 +255,7 @@ class _EnvelopeConsumer:
         broker: BrokerParam,
         context: ContextParam,
     ) -> None:
-        record: ConsumerRecord[bytes, bytes] = message.raw_message  # type: ignore[assignment]
+        record: ConsumerRecord[bytes, bytes] = message.raw_message
         headers = decode_headers(record.headers)
         topic = record.topic
         started = time.perf_counter()
@@ -281,7 +281,9 @@ class _EnvelopeConsumer:
             except Exception as failure:
                 # Anything unsettled is rewound: the next commit on this partition must not
                 # move past a record that was neither processed nor dead-lettered.
-                cause = (failure.__cause__ or failure) if isinstance(failure, _Redeliver) else failure
+                cause = (
+                    (failure.__cause__ or failure) if isinstance(failure, _Redeliver) else failure
+                )
                 span.record_exception(cause)
                 span.set_status(Status(StatusCode.ERROR, str(cause)))
                 self._count(topic, RETRIED)
@@ -454,9 +456,7 @@ class _EnvelopeConsumer:
             cause,
         )
         with contextlib.suppress(Exception):  # the partition may have been revoked meanwhile
-            message.consumer.seek(  # type: ignore[attr-defined]
-                TopicPartition(record.topic, record.partition), record.offset
-            )
+            message.consumer.seek(TopicPartition(record.topic, record.partition), record.offset)
         await asyncio.sleep(self._retry.redelivery_delay)
 
     def _count(self, topic: str, outcome: str) -> None:
@@ -500,7 +500,7 @@ async def _tolerant_parser(
             ),
         )
         if hasattr(record, "consumer"):
-            cleaned.consumer = record.consumer  # type: ignore[attr-defined]
+            cleaned.consumer = record.consumer
         return await original(cleaned)
 
 

@@ -10,6 +10,7 @@ DLQ replay and the relay forward an envelope byte for byte.
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
@@ -63,8 +64,10 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True):
     """W3C trace context of the operation that caused the event."""
     data: msgspec.Raw
 
-    def data_as(self, data_type: type[T], *, strict: bool = True) -> T:
-        """Decode ``data`` into the consumer's own type (usually a msgspec Struct)."""
+    def data_as(self, data_type: builtins.type[T], *, strict: bool = True) -> T:
+        """Decode ``data`` into the consumer's own type (usually a msgspec Struct).
+
+        (``builtins.type``: inside this class ``type`` is the event-type field.)"""
         try:
             return msgspec.json.decode(self.data, type=data_type, strict=strict)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:

@@ -65,6 +65,4 @@ def encode_headers(headers: Mapping[str, str]) -> list[tuple[str, bytes]]:
 
 def decode_headers(headers: Iterable[tuple[str, bytes | None]]) -> dict[str, str]:
     """Kafka headers as text; bytes that are not UTF-8 are replaced rather than failing."""
-    return {
-        name: (value or b"").decode("utf-8", errors="replace") for name, value in headers
-    }
+    return {name: (value or b"").decode("utf-8", errors="replace") for name, value in headers}

@@ -33,7 +33,9 @@ class OutboxMessage(IdentityBase):
     headers: Mapped[dict[str, str]] = mapped_column(JsonB, default=dict)
     # The exact bytes to publish: no re-encoding between the write and the relay.
     payload: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(
+        DateTimeUTC(timezone=True), server_default=func.now()
+    )
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
 
@@ -46,7 +48,9 @@ class ProcessedMessage(DefaultBase):
 
     consumer: Mapped[str] = mapped_column(String(255), primary_key=True)
     message_id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    processed_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), server_default=func.now())
+    processed_at: Mapped[datetime] = mapped_column(
+        DateTimeUTC(timezone=True), server_default=func.now()
+    )
 
 
 async def purge_processed_messages(session: AsyncSession, older_than: datetime) -> int:

@@ -180,7 +180,9 @@ class OutboxRelay:
 
     async def pending_count(self) -> int:
         async with self._engine.connect() as connection:
-            count = int(await connection.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
+            count = int(
+                await connection.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+            )
         self._pending_gauge.set(count)
         self._gauge_updated_at = time.monotonic()
         return count
@@ -224,7 +226,9 @@ class OutboxRelay:
                 await self._sleep(delay)
                 continue
             if self._consecutive_failures:
-                logger.info("outbox relay recovered after %d failure(s)", self._consecutive_failures)
+                logger.info(
+                    "outbox relay recovered after %d failure(s)", self._consecutive_failures
+                )
                 self._consecutive_failures = 0
             await self._maybe_update_gauge()
             if claimed < self._batch_size:  # a full batch means more may be waiting: go again
@@ -272,7 +276,9 @@ class OutboxRelay:
     async def _record(self, session: AsyncSession, result: _CycleResult) -> None:
         if result.published:
             await session.execute(
-                delete(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in result.published]))
+                delete(OutboxMessage).where(
+                    OutboxMessage.id.in_([row.id for row in result.published])
+                )
             )
         if result.failed:
             error = _describe(result.errors[0])[:_LAST_ERROR_MAX_CHARS]
@@ -351,7 +357,9 @@ class OutboxRelay:
             remaining = remaining[len(in_batch) :]
         return result
 
-    def _start_publish_span(self, row: _Row, partition: int) -> tuple[trace.Span, list[tuple[str, bytes]]]:
+    def _start_publish_span(
+        self, row: _Row, partition: int
+    ) -> tuple[trace.Span, list[tuple[str, bytes]]]:
         """A PRODUCER span, child of the trace that wrote the event, whose context replaces the
         stored ``traceparent`` in the record headers so consumers continue this trace."""
         stored = dict(row.headers)
@@ -415,7 +423,7 @@ class OutboxRelay:
             connection = await self._engine.connect()
             raw = await connection.get_raw_connection()
             driver = raw.driver_connection
-            if not hasattr(driver, "add_listener"):
+            if driver is None or not hasattr(driver, "add_listener"):
                 logger.warning("outbox relay: engine driver cannot LISTEN; polling instead")
                 self._notify_channel = None
                 await connection.close()
