@@ -123,7 +123,7 @@ async def committed_offsets(
     return {partition: offset for partition, offset in committed.items() if offset is not None}
 
 
-async def test_a_duplicate_delivery_is_applied_once(
+async def test_a_duplicate_delivery_is_applied_once_and_unwanted_types_are_skipped(
     engine: AsyncEngine,
     kafka_bootstrap: str,
     kafka_namespace: str,
@@ -137,7 +137,7 @@ async def test_a_duplicate_delivery_is_applied_once(
 
     @envelope_subscriber(
         broker, topic, group_id=service, service=service, consumer=consumer, retry=FAST_RETRY,
-        **GROUP_OPTIONS,
+        event_types={"account.registered"}, **GROUP_OPTIONS,
     )  # fmt: skip
     async def on_account(envelope: Envelope, record: FromDishka[RecordEffect]) -> None:
         calls.append(envelope.id)
@@ -145,19 +145,23 @@ async def test_a_duplicate_delivery_is_applied_once(
 
     envelope = registered("acc-dup")
     first = await publish_envelope(producer, topic, envelope)
-    second = await publish_envelope(producer, topic, envelope)  # e.g. a relay retry
+    await publish_envelope(producer, topic, envelope)  # again, e.g. a relay retry
+    unwanted = new_envelope("account.deactivated", "auth", "acc-dup", "college-1", {})
+    third = await publish_envelope(producer, topic, unwanted)
 
     # auto_inject (for the service's plain FastStream handlers) must not disturb ours.
     async with running(broker, make_container(engine), auto_inject=True):
 
         async def both_settled() -> bool:
-            return consumed(service, topic, consumer, "processed") == 1 and (
-                consumed(service, topic, consumer, "duplicate") == 1
+            return (
+                consumed(service, topic, consumer, "processed") == 1
+                and consumed(service, topic, consumer, "duplicate") == 1
+                and consumed(service, topic, consumer, "ignored") == 1
             )
 
         await eventually(both_settled, message="the two deliveries were not both settled")
         await eventually(
-            lambda: _offset_is(kafka_bootstrap, service, first.topic_partition, second.offset + 1)
+            lambda: _offset_is(kafka_bootstrap, service, first.topic_partition, third.offset + 1)
         )
 
     assert calls == [envelope.id]

@@ -31,7 +31,7 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from inspect import Parameter
@@ -98,6 +98,7 @@ PROCESSED = "processed"
 DUPLICATE = "duplicate"
 RETRIED = "retried"
 DEAD_LETTERED = "dead_lettered"
+IGNORED = "ignored"  # an event type the handler did not ask for
 
 
 class ConsumerSetupError(RuntimeError):
@@ -163,6 +164,7 @@ def envelope_subscriber(
     consumer: str | None = None,
     retry: RetryPolicy | None = None,
     dlq_topic: str | None = None,
+    event_types: Collection[str] | None = None,
     idempotent: bool = True,
     container: AsyncContainer | None = None,
     session_type: Any = AsyncSession,
@@ -175,7 +177,8 @@ def envelope_subscriber(
     ``topic`` is the physical name (apply ``topic_name(base, namespace)`` first). ``consumer``
     names the handler in ``processed_messages`` and metrics (default ``"<group_id>.<handler>"``);
     keep it stable, since renaming it forgets what was processed. ``dlq_topic`` defaults to
-    ``<record topic>.dlq``. ``idempotent=False`` skips ``processed_messages`` for a handler with
+    ``<record topic>.dlq``. With ``event_types`` (e.g. ``{"account.registered"}``) other events
+    on the topic are acknowledged without opening a transaction. ``idempotent=False`` skips ``processed_messages`` for a handler with
     no database that is idempotent by itself. ``container`` defaults to the one ``setup_dishka``
     registered on the broker; ``session_type`` is the key the service provides its REQUEST-scoped
     session under. Other keyword arguments go to ``registrator.subscriber`` (for example
@@ -201,6 +204,7 @@ def envelope_subscriber(
             consumer=consumer or f"{group_id}.{handler.__name__}",
             retry=policy,
             dlq_topic=dlq_topic,
+            event_types=frozenset(event_types) if event_types is not None else None,
             idempotent=idempotent,
             container=container,
             session_type=session_type,
@@ -226,6 +230,7 @@ class _EnvelopeConsumer:
         consumer: str,
         retry: RetryPolicy,
         dlq_topic: str | None,
+        event_types: frozenset[str] | None,
         idempotent: bool,
         container: AsyncContainer | None,
         session_type: Any,
@@ -244,6 +249,7 @@ class _EnvelopeConsumer:
         self._consumer = consumer
         self._retry = retry
         self._dlq_topic = dlq_topic
+        self._event_types = event_types
         self._idempotent = idempotent
         self._container = container
         self._session_type = session_type
@@ -320,6 +326,8 @@ class _EnvelopeConsumer:
                 "cloudevents.event_subject": envelope.subject,
             }
         )
+        if self._event_types is not None and envelope.type not in self._event_types:
+            return IGNORED
         container = self._container or context.get(CONTAINER_CONTEXT_KEY)
         if container is None:
             raise _Redeliver() from ConsumerSetupError(

@@ -205,6 +205,17 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         logger.info("outbox relay for %s started", self._service)
+        try:
+            await self._loop()
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            # Failures inside a cycle are retried; reaching this is a bug, so say so loudly.
+            logger.critical("outbox relay for %s crashed", self._service, exc_info=True)
+            raise
+        logger.info("outbox relay for %s stopped", self._service)
+
+    async def _loop(self) -> None:
         while not self._stopping.is_set():
             self._wakeup.clear()
             await self._ensure_listener()
@@ -233,7 +244,6 @@ class OutboxRelay:
             await self._maybe_update_gauge()
             if claimed < self._batch_size:  # a full batch means more may be waiting: go again
                 await self._wait_for_work()
-        logger.info("outbox relay for %s stopped", self._service)
 
     async def publish_pending(self) -> int:
         """One cycle: claim up to ``batch_size`` rows, publish them, delete what the broker
