@@ -4,6 +4,7 @@
     check_configs.py kong KONG_YML SCHEMA_JSON RENDER_SCRIPT
     check_configs.py dashboards DASHBOARD_DIR DATASOURCES_YAML PROMETHEUS_URL
     check_configs.py otel COLLECTOR_YAML
+    check_configs.py runbooks ALERTS_YML RUNBOOK_MD
 
 Each prints one line per problem and exits 1 if there was any.
 """
@@ -237,11 +238,44 @@ def check_otel(collector_yaml: Path) -> list[str]:
     return problems
 
 
+def heading_anchors(markdown: str) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to dashes."""
+    return {
+        re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
+        for title in re.findall(r"^#{1,6} (.+)$", markdown, re.MULTILINE)
+    }
+
+
+def check_runbooks(alerts_yml: Path, runbook_md: Path) -> list[str]:
+    anchors = heading_anchors(runbook_md.read_text())
+    rules = [
+        r for group in yaml.safe_load(alerts_yml.read_text())["groups"] for r in group["rules"]
+    ]
+    problems = []
+    for rule in rules:
+        if "alert" not in rule:
+            continue
+        link = rule.get("annotations", {}).get("runbook", "")
+        path, _, anchor = link.partition("#")
+        if not link.endswith(f"#{rule['alert'].lower()}") or not runbook_md.as_posix().endswith(
+            path
+        ):
+            problems.append(
+                f"{rule['alert']}: runbook annotation {link!r} does not point at {runbook_md}"
+            )
+        elif anchor not in anchors:
+            problems.append(f"{rule['alert']}: {runbook_md} has no section '{rule['alert']}'")
+    if not problems:
+        print(f"  {len(rules)} alerts, each with a runbook section")
+    return problems
+
+
 def main(argv: list[str]) -> int:
     commands = {
         "kong": lambda a: check_kong(Path(a[0]), Path(a[1]), Path(a[2])),
         "dashboards": lambda a: check_dashboards(Path(a[0]), Path(a[1]), a[2]),
         "otel": lambda a: check_otel(Path(a[0])),
+        "runbooks": lambda a: check_runbooks(Path(a[0]), Path(a[1])),
     }
     if len(argv) < 2 or argv[1] not in commands:
         print(__doc__, file=sys.stderr)

@@ -18,7 +18,6 @@ DEV_KEYS_MINT = REPO_ROOT / "infra" / "dev-keys" / "mint-token"
 POSTGRES_INIT_SCRIPT = REPO_ROOT / "infra" / "postgres" / "init" / "10-service-databases.sh"
 PROMETHEUS_DIR = REPO_ROOT / "observability" / "prometheus"
 DASHBOARD_DIR = REPO_ROOT / "observability" / "grafana" / "dashboards"
-OBSERVABILITY_DOC = REPO_ROOT / "docs" / "observability.md"
 
 
 def load_yaml(path: Path) -> Any:
