@@ -46,7 +46,7 @@ def kong_config() -> dict[str, Any]:
 
 def user_controller_endpoints() -> set[tuple[str, str]]:
     """(method, path template) of every handler on the real user controller."""
-    endpoints = set()
+    endpoints: set[tuple[str, str]] = set()
     for name in dir(UserController):
         handler = getattr(UserController, name)
         if isinstance(handler, HTTPRouteHandler):

@@ -37,7 +37,7 @@ def platform_series() -> dict[str, str]:
     series = {}
     for value in vars(registry).values():
         if isinstance(value, prometheus_client.metrics.MetricWrapperBase):
-            family = value.describe()[0]
+            [family] = list(value.describe())
             for suffix in SAMPLE_SUFFIXES[family.type]:
                 series[family.name + suffix] = family.name
     return series
