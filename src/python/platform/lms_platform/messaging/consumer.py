@@ -178,8 +178,9 @@ def envelope_subscriber(
     names the handler in ``processed_messages`` and metrics (default ``"<group_id>.<handler>"``);
     keep it stable, since renaming it forgets what was processed. ``dlq_topic`` defaults to
     ``<record topic>.dlq``. With ``event_types`` (e.g. ``{"account.registered"}``) other events
-    on the topic are acknowledged without opening a transaction. ``idempotent=False`` skips ``processed_messages`` for a handler with
-    no database that is idempotent by itself. ``container`` defaults to the one ``setup_dishka``
+    on the topic are acknowledged without opening a transaction (outcome ``ignored``).
+    ``idempotent=False`` skips ``processed_messages`` for a handler with no database that is
+    idempotent by itself. ``container`` defaults to the one ``setup_dishka``
     registered on the broker; ``session_type`` is the key the service provides its REQUEST-scoped
     session under. Other keyword arguments go to ``registrator.subscriber`` (for example
     ``session_timeout_ms``); ``auto_offset_reset`` defaults to ``"earliest"`` so a new consumer
