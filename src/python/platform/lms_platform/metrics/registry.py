@@ -69,7 +69,7 @@ OUTBOX_PUBLISH_FAILURES = Counter(
 # --- Kafka: consumers ---
 KAFKA_MESSAGES_CONSUMED = Counter(
     "kafka_messages_consumed_total",
-    "Kafka messages consumed, by outcome: processed, duplicate, retried or dead_lettered.",
+    "Kafka messages consumed, by outcome: processed, duplicate, ignored, retried or dead_lettered.",
     ["service", "topic", "consumer", "outcome"],
 )
 KAFKA_CONSUME_DURATION = Histogram(

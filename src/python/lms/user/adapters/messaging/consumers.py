@@ -46,8 +46,6 @@ class AccountRegisteredData(msgspec.Struct, kw_only=True):
 async def on_account_event(
     envelope: Envelope, create_profile: FromDishka[CreateProfileFromAccount]
 ) -> None:
-    if envelope.type != ACCOUNT_REGISTERED:
-        return  # other account.* events are not this consumer's business (yet)
     if not envelope.tenant:
         raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
     data = envelope.data_as(AccountRegisteredData)
@@ -93,6 +91,9 @@ class UserConsumers:
             group_id=settings.consumer_group,
             service=settings.service_name,
             consumer="user.account-events",
+            # Other account.* events are not this consumer's business (yet): acknowledged
+            # without touching the database, counted as outcome="ignored".
+            event_types={ACCOUNT_REGISTERED},
             retry=policy,
             session_timeout_ms=session_timeout_ms,
             heartbeat_interval_ms=max(session_timeout_ms // 3, 100),
