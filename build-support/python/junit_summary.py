@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sys
-import xml.etree.ElementTree as ET
+from xml.etree import ElementTree
 from pathlib import Path
 
 
@@ -15,7 +15,7 @@ def main(report_dir: str) -> int:
         return 1
     total = failed = skipped = 0
     for report in reports:
-        for suite in ET.parse(report).getroot().iter("testsuite"):
+        for suite in ElementTree.parse(report).getroot().iter("testsuite"):
             total += int(suite.get("tests", 0))
             failed += int(suite.get("failures", 0)) + int(suite.get("errors", 0))
             skipped += int(suite.get("skipped", 0))
