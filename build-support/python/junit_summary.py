@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import sys
-from xml.etree import ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 
 def main(report_dir: str) -> int:
