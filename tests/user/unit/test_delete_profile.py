@@ -79,7 +79,7 @@ async def test_delete_records_one_user_deleted_event_and_commits_once(
 async def test_delete_invalidates_the_cache_so_reads_stop_at_once(
     delete: DeleteProfile, uow: FakeUnitOfWork, cache: FakeCache
 ) -> None:
-    get = GetProfile(uow, cache)
+    get = GetProfile(uow.repository, cache)
     await get(admin_of(), ADA.id)
     assert ADA.id in cache
 

@@ -34,7 +34,7 @@ def uow() -> FakeUnitOfWork:
 
 @pytest.fixture()
 def get(uow: FakeUnitOfWork, cache: FakeCache) -> GetProfile:
-    return GetProfile(uow, cache)
+    return GetProfile(uow.repository, cache)
 
 
 @pytest.mark.parametrize(
@@ -84,7 +84,7 @@ async def test_unknown_id_is_not_found(get: GetProfile, cache: FakeCache) -> Non
 async def test_deleted_profile_is_not_found_and_never_cached(cache: FakeCache) -> None:
     gone = make_profile(id=UUID(int=3))
     gone.delete(T0)
-    get = GetProfile(FakeUnitOfWork([gone]), cache)
+    get = GetProfile(FakeUnitOfWork([gone]).repository, cache)
     with pytest.raises(NotFound):
         await get(admin_of(), gone.id)
     assert gone.id not in cache
@@ -119,7 +119,7 @@ async def test_a_cached_profile_is_served_even_when_the_repository_lacks_it(
     # Proves the hit path answers from the cache alone.
     await cache.put(ADA)
     empty = FakeUnitOfWork()
-    assert await GetProfile(empty, cache)(self_of(ADA), ADA.id) == ADA
+    assert await GetProfile(empty.repository, cache)(self_of(ADA), ADA.id) == ADA
     assert empty.repository.reads == 0
 
 
@@ -136,4 +136,4 @@ async def test_a_cache_hit_is_authorized_like_a_miss(
 ) -> None:
     await cache.put(ADA)
     with pytest.raises(error):
-        await GetProfile(FakeUnitOfWork([ADA]), cache)(principal, ADA.id)
+        await GetProfile(FakeUnitOfWork([ADA]).repository, cache)(principal, ADA.id)

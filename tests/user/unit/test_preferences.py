@@ -52,7 +52,7 @@ def uow() -> FakeUnitOfWork:
 
 @pytest.fixture()
 def get_preferences(uow: FakeUnitOfWork, cache: FakeCache) -> GetPreferences:
-    return GetPreferences(uow, cache)
+    return GetPreferences(uow.repository, cache)
 
 
 @pytest.fixture()
@@ -182,7 +182,7 @@ async def test_preferences_of_a_deleted_profile_are_not_found(
     with pytest.raises(NotFound):
         await UpdatePreferences(uow, clock, cache)(admin_of(), gone.id, QUIET)
     with pytest.raises(NotFound):
-        await GetPreferences(uow, cache)(admin_of(), gone.id)
+        await GetPreferences(uow.repository, cache)(admin_of(), gone.id)
 
 
 async def test_a_read_after_a_write_sees_the_new_preferences(

@@ -25,13 +25,14 @@ from lms_platform.persistence.unit_of_work import EventStager, OutboxEventStager
 from lms_platform.security import JWKSKeySource, KeySource, TokenVerifier
 from lms_platform.tracing import configure_tracing
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from lms.user.adapters.cache.redis_cache import RedisProfileCache
 from lms.user.adapters.http.controllers import UserController
 from lms.user.adapters.messaging.consumers import UserConsumers
+from lms.user.adapters.persistence.repository import SqlAlchemyProfileReader
 from lms.user.adapters.persistence.unit_of_work import UserSqlAlchemyUnitOfWork
-from lms.user.application.ports import ProfileCache, UserUnitOfWork
+from lms.user.application.ports import ProfileCache, ProfileReader, UserUnitOfWork
 from lms.user.application.use_cases import (
     CreateProfile,
     CreateProfileFromAccount,
@@ -85,6 +86,10 @@ class UserInfrastructureProvider(Provider):
         return RedisProfileCache(
             redis, service=self._settings.service_name, ttl_seconds=self._settings.cache_ttl_seconds
         )
+
+    @provide(scope=Scope.APP)
+    def profile_reader(self, sessions: async_sessionmaker[AsyncSession]) -> ProfileReader:
+        return SqlAlchemyProfileReader(sessions)
 
     @provide(scope=Scope.REQUEST)
     def unit_of_work(self, session: AsyncSession, events: EventStager) -> UserUnitOfWork:

@@ -34,6 +34,13 @@ class ProfileRepository(Protocol):
     async def search(self, criteria: ProfileFilter, page: PageRequest) -> Page[Profile]: ...
 
 
+class ProfileReader(Protocol):
+    """Reads outside any unit of work: a query needs no transaction, and on a cache hit it
+    should cost nothing at all."""
+
+    async def get(self, profile_id: UUID) -> Profile | None: ...
+
+
 class UserUnitOfWork(Protocol):
     """One transaction: the repository's writes and the recorded events commit together."""
 

@@ -18,7 +18,12 @@ from lms.user.application.authorization import (
     ensure_can_read,
     ensure_visible,
 )
-from lms.user.application.ports import ProfileCache, ProfileFilter, UserUnitOfWork
+from lms.user.application.ports import (
+    ProfileCache,
+    ProfileFilter,
+    ProfileReader,
+    UserUnitOfWork,
+)
 from lms.user.domain.events import user_created, user_deleted, user_updated
 from lms.user.domain.model import (
     Preferences,
@@ -84,13 +89,13 @@ class CreateProfile:
 class GetProfile:
     """Cache-aside read: Redis first, then PostgreSQL, then fill the cache."""
 
-    def __init__(self, uow: UserUnitOfWork, cache: ProfileCache) -> None:
-        self._uow, self._cache = uow, cache
+    def __init__(self, profiles: ProfileReader, cache: ProfileCache) -> None:
+        self._profiles, self._cache = profiles, cache
 
     async def __call__(self, principal: Principal, profile_id: UUID) -> Profile:
         profile = await self._cache.get(profile_id)
         if profile is None:
-            profile = await self._uow.profiles.get(profile_id)
+            profile = await self._profiles.get(profile_id)
             if profile is not None and not profile.is_deleted:
                 await self._cache.put(profile)
         profile = ensure_visible(principal, profile)
@@ -208,8 +213,8 @@ class ListProfiles:
 
 
 class GetPreferences:
-    def __init__(self, uow: UserUnitOfWork, cache: ProfileCache) -> None:
-        self._get = GetProfile(uow, cache)
+    def __init__(self, profiles: ProfileReader, cache: ProfileCache) -> None:
+        self._get = GetProfile(profiles, cache)
 
     async def __call__(self, principal: Principal, profile_id: UUID) -> Preferences:
         profile = await self._get(principal, profile_id)

@@ -7,7 +7,7 @@ from advanced_alchemy.filters import LimitOffset, OrderBy, SearchFilter
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from lms_platform.kernel.pagination import Page, PageRequest
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lms.user.adapters.persistence.models import ProfileRecord
 from lms.user.application.ports import ProfileFilter
@@ -113,6 +113,18 @@ class SqlAlchemyProfileRepository:
         return Page(
             items=[to_domain(r) for r in records], total=total, limit=page.limit, offset=page.offset
         )
+
+
+class SqlAlchemyProfileReader:
+    """Opens a short session only when a read reaches the database (a cache miss)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def get(self, profile_id: object) -> Profile | None:
+        async with self._sessions() as session:
+            record = await session.get(ProfileRecord, profile_id)
+            return to_domain(record) if record is not None else None
 
 
 async def count_profiles(session: AsyncSession) -> int:
