@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from lms_platform.config import ServiceSettings, SettingsError, load_settings
 
 

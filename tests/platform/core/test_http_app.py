@@ -8,6 +8,7 @@ from dishka import make_async_container
 from dishka.integrations.litestar import LitestarProvider
 from litestar import get
 from litestar.testing import AsyncTestClient
+
 from lms_platform.config import ServiceSettings
 from lms_platform.http import PrincipalProvider, create_app
 from lms_platform.http.auth import require_permissions
@@ -45,7 +46,9 @@ def _app(factory: TokenFactory, ready: dict[str, Any] | None = None) -> Any:
 async def test_permission_guard_and_problem_details() -> None:
     factory = TokenFactory()
     async with AsyncTestClient(_app(factory)) as client:
-        allowed = {"Authorization": "Bearer " + factory.mint("u", "c", permissions=["course:create"])}
+        allowed = {
+            "Authorization": "Bearer " + factory.mint("u", "c", permissions=["course:create"])
+        }
         denied = {"Authorization": "Bearer " + factory.mint("u", "c", permissions=["course:read"])}
         assert (await client.get("/guarded", headers=allowed)).status_code == 200
         refused = await client.get("/guarded", headers=denied)

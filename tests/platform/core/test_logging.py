@@ -9,10 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 import structlog
-from lms_platform.logging import configure_logging, get_logger
-from lms_platform.tracing import configure_tracing
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from lms_platform.logging import configure_logging, get_logger
+from lms_platform.tracing import configure_tracing
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+
 from lms.devstack.jwks_server import JWKSServer
 from lms_platform.security import InvalidToken, JWKSKeySource, StaticKeySource, TokenVerifier
 from lms_platform.security.testing import TokenFactory
@@ -26,8 +27,8 @@ class MutableJWKS:
 
 @pytest.fixture
 def jwks_endpoint() -> Iterator[tuple[MutableJWKS, str]]:
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     state = MutableJWKS()
 
@@ -85,18 +86,24 @@ async def test_key_rotation_new_keys_sign_old_keys_verify_until_removed(
     # The auth service publishes the new key beside the old one, then signs with the new key.
     state.document = {"keys": [old.public_jwk, new.public_jwk]}
     fresh_verifier = _verifier(keys)  # no verified-token cache: the key set decides
-    assert (await fresh_verifier.verify(new.mint("u2", "c"))).user_id == "u2"  # unknown kid → refresh
+    assert (
+        await fresh_verifier.verify(new.mint("u2", "c"))
+    ).user_id == "u2"  # unknown kid → refresh
     assert (await fresh_verifier.verify(old.mint("u3", "c"))).user_id == "u3"  # old still verifies
 
 
-async def test_unknown_kid_refreshes_are_rate_limited(jwks_endpoint: tuple[MutableJWKS, str]) -> None:
+async def test_unknown_kid_refreshes_are_rate_limited(
+    jwks_endpoint: tuple[MutableJWKS, str],
+) -> None:
     state, url = jwks_endpoint
     factory = TokenFactory()
     state.document = factory.jwks
     verifier = _verifier(JWKSKeySource(url, min_refresh_interval=60.0))
     await verifier.verify(factory.mint("u1", "c"))
     fetched = state.requests
-    forged_kids = [factory.sign(factory.claims("u", "c"), headers={"kid": f"forged-{n}"}) for n in range(20)]
+    forged_kids = [
+        factory.sign(factory.claims("u", "c"), headers={"kid": f"forged-{n}"}) for n in range(20)
+    ]
     for token in forged_kids:
         with pytest.raises(InvalidToken, match="unknown signing key"):
             await verifier.verify(token)
@@ -132,7 +139,9 @@ async def test_hs256_signed_with_the_public_key_is_refused(
     )
     header = {"alg": "HS256", "kid": factory.kid}
     signing_input = (
-        _b64(json.dumps(header).encode()) + "." + _b64(json.dumps(factory.claims("u1", "c")).encode())
+        _b64(json.dumps(header).encode())
+        + "."
+        + _b64(json.dumps(factory.claims("u1", "c")).encode())
     )
     import hashlib
     import hmac
@@ -160,14 +169,18 @@ async def test_bad_claims_are_refused(
         await verifier.verify(factory.sign({**factory.claims("u1", "c"), **change}))
 
 
-async def test_missing_required_claims_are_refused(factory: TokenFactory, verifier: TokenVerifier) -> None:
+async def test_missing_required_claims_are_refused(
+    factory: TokenFactory, verifier: TokenVerifier
+) -> None:
     claims = factory.claims("u1", "c")
     del claims["exp"]
     with pytest.raises(InvalidToken):
         await verifier.verify(factory.sign(claims))
 
 
-async def test_altered_claims_break_the_signature(factory: TokenFactory, verifier: TokenVerifier) -> None:
+async def test_altered_claims_break_the_signature(
+    factory: TokenFactory, verifier: TokenVerifier
+) -> None:
     token = factory.mint("u1", "college-a")
     header, _, signature = token.split(".")
     claims = jwt.decode(token, options={"verify_signature": False})

@@ -13,15 +13,15 @@ import asyncpg
 import httpx
 import pytest
 import uvicorn
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from lms.user.config import UserSettings
+from lms.user.main import MIGRATIONS_DIR, UserService
 from lms_platform.kernel.roles import Role
 from lms_platform.persistence import upgrade_to_head
 from lms_platform.security.testing import TokenFactory
 from lms_platform.testing.dsn import to_asyncpg_dsn, to_asyncpg_sqlalchemy_url
 from lms_platform.tracing import configure_tracing
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-from lms.user.config import UserSettings
-from lms.user.main import MIGRATIONS_DIR, UserService
 
 COLLEGE = "college-a"
 OTHER_COLLEGE = "college-b"

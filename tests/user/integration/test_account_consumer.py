@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 
 import msgspec
 from aiokafka import AIOKafkaProducer
+
 from lms_platform.messaging import encode_envelope, new_envelope
 from lms_platform.testing.kafka import consume_all
-
 from tests.user.integration.conftest import COLLEGE, RunningUserService
 
 
@@ -19,7 +20,13 @@ def account_registered(account_id: uuid.UUID, email: str, **overrides: object) -
         "auth",
         str(account_id),
         COLLEGE,
-        {"account_id": str(account_id), "email": email, "roles": ["student"], "display_name": "New Student", **overrides},
+        {
+            "account_id": str(account_id),
+            "email": email,
+            "roles": ["student"],
+            "display_name": "New Student",
+            **overrides,
+        },
     )
     return encode_envelope(envelope)
 
@@ -34,7 +41,7 @@ async def _publish(bootstrap: str, topic: str, *values: bytes, key: bytes = b"k"
         await producer.stop()
 
 
-async def _wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+async def _wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not await predicate():
         if asyncio.get_running_loop().time() > deadline:
@@ -50,14 +57,24 @@ async def test_account_registered_creates_the_profile_once(
     message = account_registered(account_id, "New.Student@Example.edu")
     await asyncio.wait_for(user_service.service.consumers.started.wait(), 30)
     # The same envelope twice: a redelivery after a crash looks exactly like this.
-    await _publish(kafka_bootstrap, f"{settings.kafka_topic_prefix}account", message, message, key=str(account_id).encode())
+    await _publish(
+        kafka_bootstrap,
+        f"{settings.kafka_topic_prefix}account",
+        message,
+        message,
+        key=str(account_id).encode(),
+    )
 
     async def profile_exists() -> bool:
-        response = await user_service.client.get(f"/users/{account_id}", headers=user_service.admin())
+        response = await user_service.client.get(
+            f"/users/{account_id}", headers=user_service.admin()
+        )
         return response.status_code == 200
 
     await _wait_for(profile_exists)
-    profile = (await user_service.client.get(f"/users/{account_id}", headers=user_service.admin())).json()
+    profile = (
+        await user_service.client.get(f"/users/{account_id}", headers=user_service.admin())
+    ).json()
     assert profile["email"] == "new.student@example.edu"
     assert profile["roles"] == ["student"]
 
@@ -78,9 +95,12 @@ async def _consumed(user_service: RunningUserService) -> int:
     text = (await user_service.client.get("/metrics")).text
     total = 0.0
     for line in text.splitlines():
-        if line.startswith("kafka_messages_consumed_total{") and 'service="user"' in line and (
-            'outcome="processed"' in line or 'outcome="duplicate"' in line
-        ) and user_service.settings.kafka_topic_prefix in line:
+        if (
+            line.startswith("kafka_messages_consumed_total{")
+            and 'service="user"' in line
+            and ('outcome="processed"' in line or 'outcome="duplicate"' in line)
+            and user_service.settings.kafka_topic_prefix in line
+        ):
             total += float(line.rsplit(" ", 1)[1])
     return int(total)
 

@@ -7,10 +7,10 @@ import uuid
 from datetime import datetime
 
 import msgspec
+
 from lms_platform.messaging import decode_envelope
 from lms_platform.testing.kafka import consume_all
 from lms_platform.testing.servers import KafkaServer
-
 from tests.user.integration.conftest import COLLEGE, RunningUserService
 
 
@@ -32,7 +32,9 @@ async def test_create_update_delete_publish_full_envelopes_in_order(
     assert len(records) == 3  # nothing duplicated
     envelopes = [decode_envelope(r.value) for r in records]
     assert [e.type for e in envelopes] == ["user.created", "user.updated", "user.deleted"]
-    assert {r.key for r in records} == {user_id.encode()}  # keyed by user id: one partition, in order
+    assert {r.key for r in records} == {
+        user_id.encode()
+    }  # keyed by user id: one partition, in order
     assert len({r.partition for r in records}) == 1
 
     first = envelopes[0]

@@ -9,15 +9,20 @@ from tests.user.integration.conftest import COLLEGE, RunningUserService
 
 async def test_create_then_get_returns_the_profile(user_service: RunningUserService) -> None:
     created = await user_service.create_user(
-        email="Grace@Example.edu", display_name="Grace Hopper", timezone="America/New_York",
-        locale="en-US", roles=["instructor"],
+        email="Grace@Example.edu",
+        display_name="Grace Hopper",
+        timezone="America/New_York",
+        locale="en-US",
+        roles=["instructor"],
     )
     assert created["email"] == "grace@example.edu"
     assert created["college_id"] == COLLEGE
     assert created["roles"] == ["instructor"]
     assert created["version"] == 1
 
-    response = await user_service.client.get(f"/users/{created['id']}", headers=user_service.admin())
+    response = await user_service.client.get(
+        f"/users/{created['id']}", headers=user_service.admin()
+    )
     assert response.status_code == 200
     assert response.headers["etag"] == '"1"'
     assert response.json() == created
@@ -48,7 +53,9 @@ async def test_the_user_reads_and_edits_their_own_profile(user_service: RunningU
     assert fetched.json()["display_name"] == "Augusta Ada King"
 
 
-async def test_stale_if_match_is_refused_and_changes_nothing(user_service: RunningUserService) -> None:
+async def test_stale_if_match_is_refused_and_changes_nothing(
+    user_service: RunningUserService,
+) -> None:
     created = await user_service.create_user()
     response = await user_service.client.patch(
         f"/users/{created['id']}",
@@ -57,13 +64,22 @@ async def test_stale_if_match_is_refused_and_changes_nothing(user_service: Runni
     )
     assert response.status_code == 412
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert await user_service.scalar("SELECT bio FROM profiles WHERE id = $1", uuid.UUID(created["id"])) is None
+    assert (
+        await user_service.scalar(
+            "SELECT bio FROM profiles WHERE id = $1", uuid.UUID(created["id"])
+        )
+        is None
+    )
 
 
-async def test_duplicate_email_in_the_same_college_conflicts(user_service: RunningUserService) -> None:
+async def test_duplicate_email_in_the_same_college_conflicts(
+    user_service: RunningUserService,
+) -> None:
     await user_service.create_user(email="dup@example.edu")
     response = await user_service.client.post(
-        "/users", json={"email": "DUP@example.edu", "display_name": "Again"}, headers=user_service.admin()
+        "/users",
+        json={"email": "DUP@example.edu", "display_name": "Again"},
+        headers=user_service.admin(),
     )
     assert response.status_code == 409
     assert response.json()["code"] == "conflict"
@@ -71,11 +87,17 @@ async def test_duplicate_email_in_the_same_college_conflicts(user_service: Runni
 
 async def test_delete_is_soft_and_hides_the_profile(user_service: RunningUserService) -> None:
     created = await user_service.create_user()
-    response = await user_service.client.delete(f"/users/{created['id']}", headers=user_service.admin())
+    response = await user_service.client.delete(
+        f"/users/{created['id']}", headers=user_service.admin()
+    )
     assert response.status_code == 204
 
-    assert (await user_service.client.get(f"/users/{created['id']}", headers=user_service.admin())).status_code == 404
-    status = await user_service.scalar("SELECT status FROM profiles WHERE id = $1", uuid.UUID(created["id"]))
+    assert (
+        await user_service.client.get(f"/users/{created['id']}", headers=user_service.admin())
+    ).status_code == 404
+    status = await user_service.scalar(
+        "SELECT status FROM profiles WHERE id = $1", uuid.UUID(created["id"])
+    )
     assert status == "deleted"  # the row stays for audit and references
 
     listed = await user_service.client.get("/users", headers=user_service.admin())
@@ -92,7 +114,9 @@ async def test_list_searches_filters_sorts_and_pages(user_service: RunningUserSe
             display_name=name,
             roles=["instructor"] if index % 2 == 0 else ["student"],
         )
-    await user_service.create_user(email="other@example.edu", display_name="Alan Kay", college_id="college-b")
+    await user_service.create_user(
+        email="other@example.edu", display_name="Alan Kay", college_id="college-b"
+    )
 
     client, admin = user_service.client, user_service.admin()
     page1 = (await client.get("/users?limit=2&offset=0", headers=admin)).json()
@@ -123,8 +147,15 @@ async def test_preferences_round_trip(user_service: RunningUserService) -> None:
     assert defaults.status_code == 200
     assert defaults.json()["digest_frequency"] == "daily"
 
-    wanted = {**defaults.json(), "digest_frequency": "weekly", "theme": "dark", "email_notifications": False}
-    saved = await user_service.client.put(f"/users/{created['id']}/preferences", json=wanted, headers=me)
+    wanted = {
+        **defaults.json(),
+        "digest_frequency": "weekly",
+        "theme": "dark",
+        "email_notifications": False,
+    }
+    saved = await user_service.client.put(
+        f"/users/{created['id']}/preferences", json=wanted, headers=me
+    )
     assert saved.status_code == 200, saved.text
     assert saved.json() == wanted
     again = await user_service.client.get(f"/users/{created['id']}/preferences", headers=me)

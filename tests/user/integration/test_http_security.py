@@ -6,9 +6,9 @@ import time
 
 import jwt
 import pytest
+
 from lms_platform.kernel.roles import Role
 from lms_platform.security.testing import TokenFactory
-
 from tests.user.integration.conftest import OTHER_COLLEGE, RunningUserService
 
 # The relay would delete published outbox rows; without it, "wrote nothing" is countable.
@@ -57,8 +57,16 @@ async def test_bad_signature_expired_and_forged_tokens_are_refused(
 
     impostor = TokenFactory(kid=genuine.kid)  # same kid, different private key
     bad_signature = impostor.mint(created["id"], "college-a")
-    expired = genuine.sign({**genuine.claims(created["id"], "college-a"), "exp": int(time.time()) - 5})
-    unsigned = jwt.encode(genuine.claims(created["id"], "college-a"), None, algorithm="none")
+    expired = genuine.sign(
+        {**genuine.claims(created["id"], "college-a"), "exp": int(time.time()) - 5}
+    )
+    unsigned_header = jwt.utils.base64url_encode(
+        b'{"alg":"none","kid":"%s"}' % genuine.kid.encode()
+    )
+    unsigned_claims = jwt.utils.base64url_encode(
+        jwt.api_jws.json.dumps(genuine.claims(created["id"], "college-a")).encode()
+    )
+    unsigned = f"{unsigned_header.decode()}.{unsigned_claims.decode()}."
     unknown_kid = genuine.sign(genuine.claims(created["id"], "college-a"), headers={"kid": "nope"})
     wrong_audience = genuine.sign({**genuine.claims(created["id"], "college-a"), "aud": "other"})
     tampered = genuine.mint(created["id"], "college-a")
@@ -100,28 +108,38 @@ async def test_another_college_sees_404_for_every_route(user_service: RunningUse
     assert await user_service.scalar("SELECT version FROM profiles") == 1  # nothing was changed
 
 
-async def test_a_student_cannot_edit_or_delete_someone_else(user_service: RunningUserService) -> None:
+async def test_a_student_cannot_edit_or_delete_someone_else(
+    user_service: RunningUserService,
+) -> None:
     victim = await user_service.create_user(email="victim@example.edu")
     student = await user_service.create_user(email="student@example.edu")
     as_student = user_service.token(student["id"])
     client, path = user_service.client, f"/users/{victim['id']}"
 
     assert (await client.patch(path, json={"bio": "pwned"}, headers=as_student)).status_code == 403
-    assert (await client.put(path, json={"display_name": "x"}, headers=as_student)).status_code == 403
+    assert (
+        await client.put(path, json={"display_name": "x"}, headers=as_student)
+    ).status_code == 403
     assert (await client.delete(path, headers=as_student)).status_code == 403
     assert (await client.get(path, headers=as_student)).status_code == 403
     assert (await client.get(f"{path}/preferences", headers=as_student)).status_code == 403
     assert (await client.get("/users", headers=as_student)).status_code == 403
-    created = await client.post("/users", json={"email": "n@example.edu", "display_name": "N"}, headers=as_student)
+    created = await client.post(
+        "/users", json={"email": "n@example.edu", "display_name": "N"}, headers=as_student
+    )
     assert created.status_code == 403
     assert await user_service.scalar("SELECT count(*) FROM profiles WHERE version > 1") == 0
     assert (await user_service.row_counts())[0] == 2
 
 
-async def test_instructors_read_but_do_not_edit_college_profiles(user_service: RunningUserService) -> None:
+async def test_instructors_read_but_do_not_edit_college_profiles(
+    user_service: RunningUserService,
+) -> None:
     student = await user_service.create_user(email="s@example.edu")
     instructor = user_service.token("teacher-1", roles=(Role.INSTRUCTOR,))
     path = f"/users/{student['id']}"
     assert (await user_service.client.get(path, headers=instructor)).status_code == 200
     assert (await user_service.client.get("/users", headers=instructor)).status_code == 200
-    assert (await user_service.client.patch(path, json={"bio": "x"}, headers=instructor)).status_code == 403
+    assert (
+        await user_service.client.patch(path, json={"bio": "x"}, headers=instructor)
+    ).status_code == 403

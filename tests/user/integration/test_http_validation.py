@@ -14,13 +14,16 @@ pytestmark = pytest.mark.without_relay
     ("body", "status"),
     [
         (b'{"email": "a@example.edu", "display_name": ', 400),  # malformed JSON
-        (b'{"email": "a@example.edu", "display_name": "A", "is_admin": true}', 400),  # unknown field
+        (
+            b'{"email": "a@example.edu", "display_name": "A", "is_admin": true}',
+            400,
+        ),  # unknown field
         (b'{"email": 42, "display_name": "A"}', 400),  # wrong type
         (b'{"display_name": "A"}', 400),  # missing required field
         (b'{"email": "a@example.edu", "display_name": "A", "roles": ["wizard"]}', 400),
         (b'{"email": "a@example.edu", "display_name": "A", "timezone": "Mars/Olympus"}', 422),
         (b'{"email": "not-an-email", "display_name": "A"}', 422),
-        (b'[]', 400),
+        (b"[]", 400),
     ],
 )
 async def test_bad_create_requests_are_refused_and_write_nothing(
@@ -56,7 +59,12 @@ async def test_oversize_bodies_are_refused_with_413(user_service: RunningUserSer
 async def test_bad_patch_changes_nothing(user_service: RunningUserService) -> None:
     created = await user_service.create_user()
     before = await user_service.row_counts()
-    for body in ({"locale": "english!!"}, {"display_name": ""}, {"avatar_url": "ftp://x"}, {"id": "x"}):
+    for body in (
+        {"locale": "english!!"},
+        {"display_name": ""},
+        {"avatar_url": "ftp://x"},
+        {"id": "x"},
+    ):
         response = await user_service.client.patch(
             f"/users/{created['id']}", json=body, headers=user_service.admin()
         )

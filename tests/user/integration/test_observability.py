@@ -12,8 +12,8 @@ from tests.user.integration.conftest import RunningUserService
 
 def _counter(metrics_text: str, route: str, method: str, status: str) -> float:
     pattern = (
-        r'^http_requests_total\{[^}]*method="%s"[^}]*route="%s"[^}]*service="user"[^}]*status="%s"[^}]*\} (\S+)$'
-        % (re.escape(method), re.escape(route), status)
+        rf'^http_requests_total\{{[^}}]*method="{re.escape(method)}"[^}}]*route="{re.escape(route)}"'
+        rf'[^}}]*service="user"[^}}]*status="{status}"[^}}]*\}} (\S+)$'
     )
     match = re.search(pattern, metrics_text, re.MULTILINE)
     return float(match.group(1)) if match else 0.0
@@ -32,8 +32,10 @@ async def test_metrics_count_requests_by_route_and_status(user_service: RunningU
     assert _counter(after, route, "GET", "200") - _counter(before, route, "GET", "200") == 3
     assert _counter(after, route, "GET", "401") - _counter(before, route, "GET", "401") == 1
     assert _counter(after, "/users", "POST", "201") - _counter(before, "/users", "POST", "201") == 1
-    assert 'http_request_duration_seconds_bucket{' in after
-    assert re.search(r'cache_requests_total\{cache="profile",result="hit",service="user"\} [1-9]', after)
+    assert "http_request_duration_seconds_bucket{" in after
+    assert re.search(
+        r'cache_requests_total\{cache="profile",result="hit",service="user"\} [1-9]', after
+    )
 
 
 async def test_one_trace_holds_the_http_span_and_the_kafka_publish_span(
@@ -52,4 +54,5 @@ async def test_one_trace_holds_the_http_span_and_the_kafka_publish_span(
     if publish_span.parent is not None:
         linked_or_parented.add(publish_span.parent.span_id)
     assert server_span.context.span_id in linked_or_parented
+    assert server_span.attributes is not None
     assert server_span.attributes["http.response.status_code"] == 201

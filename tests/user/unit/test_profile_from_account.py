@@ -5,11 +5,10 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
-from lms_platform.kernel.errors import Conflict
 
 from lms.user.application.use_cases import AccountRegistered, CreateProfileFromAccount
 from lms.user.domain.events import UserCreated, profile_snapshot
-from lms_platform.kernel.errors import InvalidInput
+from lms_platform.kernel.errors import Conflict, InvalidInput
 from tests.user.unit.fakes import (
     T0,
     FakeUnitOfWork,

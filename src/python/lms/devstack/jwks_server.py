@@ -37,7 +37,8 @@ class JWKSServer:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{JWKS_PATH}"
+        host_text = host.decode() if isinstance(host, bytes) else str(host)
+        return f"http://{host_text}:{port}{JWKS_PATH}"
 
     def start(self) -> JWKSServer:
         self._thread.start()

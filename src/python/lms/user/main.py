@@ -14,16 +14,6 @@ from pathlib import Path
 from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
 from dishka.integrations.litestar import LitestarProvider
 from litestar import Litestar
-from lms_platform.http import PrincipalProvider, create_app
-from lms_platform.kernel.clock import RandomIds, SystemClock
-from lms_platform.kernel.ports import Clock, IdGenerator
-from lms_platform.logging import configure_logging, get_logger
-from lms_platform.messaging.outbox import OutboxWriter
-from lms_platform.messaging.relay import OutboxRelay
-from lms_platform.persistence import DatabaseProvider, create_engine, database_ready_check, upgrade_to_head
-from lms_platform.persistence.unit_of_work import EventStager, OutboxEventStager
-from lms_platform.security import JWKSKeySource, KeySource, TokenVerifier
-from lms_platform.tracing import configure_tracing
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -45,6 +35,21 @@ from lms.user.application.use_cases import (
     UpdateProfile,
 )
 from lms.user.config import UserSettings, load_user_settings
+from lms_platform.http import PrincipalProvider, create_app
+from lms_platform.kernel.clock import RandomIds, SystemClock
+from lms_platform.kernel.ports import Clock, IdGenerator
+from lms_platform.logging import configure_logging, get_logger
+from lms_platform.messaging.outbox import OutboxWriter
+from lms_platform.messaging.relay import OutboxRelay
+from lms_platform.persistence import (
+    DatabaseProvider,
+    create_engine,
+    database_ready_check,
+    upgrade_to_head,
+)
+from lms_platform.persistence.unit_of_work import EventStager, OutboxEventStager
+from lms_platform.security import JWKSKeySource, KeySource, TokenVerifier
+from lms_platform.tracing import configure_tracing
 
 MIGRATIONS_DIR = Path(__file__).parent / "adapters" / "persistence" / "migrations"
 
@@ -128,7 +133,9 @@ class UserService:
     def __init__(self, settings: UserSettings, *, key_source: KeySource | None = None) -> None:
         self.settings = settings
         self.engine = create_engine(
-            settings.database_url, service=settings.service_name, pool_size=settings.database_pool_size
+            settings.database_url,
+            service=settings.service_name,
+            pool_size=settings.database_pool_size,
         )
         self.redis = Redis.from_url(settings.redis_url)
         self.container = build_container(settings, self.engine, self.redis)
@@ -178,7 +185,9 @@ class UserService:
         )
 
 
-def create_user_app(settings: UserSettings | None = None, *, key_source: KeySource | None = None) -> Litestar:
+def create_user_app(
+    settings: UserSettings | None = None, *, key_source: KeySource | None = None
+) -> Litestar:
     return UserService(settings or load_user_settings(), key_source=key_source).http_app()
 
 
@@ -218,7 +227,9 @@ async def _run_worker(service: UserService) -> None:
 
 def run(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="user", description="The LMS user service.")
-    parser.add_argument("command", choices=["serve", "migrate", "worker"], nargs="?", default="serve")
+    parser.add_argument(
+        "command", choices=["serve", "migrate", "worker"], nargs="?", default="serve"
+    )
     args = parser.parse_args(argv)
     settings = load_user_settings()
     _configure_process(settings)

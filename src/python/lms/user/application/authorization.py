@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from lms.user.domain.model import Profile
 from lms_platform.kernel.errors import NotFound, PermissionDenied
 from lms_platform.kernel.principal import Principal
 from lms_platform.kernel.roles import Role
-
-from lms.user.domain.model import Profile
 
 # Staff read profiles of their college (instructors need names and emails to teach and grade);
 # only the user and college admins change them.

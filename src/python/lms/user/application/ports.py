@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
+from lms.user.domain.model import Profile, ProfileStatus
 from lms_platform.kernel.events import DomainEvent
 from lms_platform.kernel.pagination import Page, PageRequest
-
-from lms.user.domain.model import Profile, ProfileStatus
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,7 +43,8 @@ class ProfileReader(Protocol):
 class UserUnitOfWork(Protocol):
     """One transaction: the repository's writes and the recorded events commit together."""
 
-    profiles: ProfileRepository
+    @property
+    def profiles(self) -> ProfileRepository: ...
 
     def record(self, event: DomainEvent) -> None: ...
 

@@ -6,11 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from lms_platform.kernel.errors import Conflict, InvalidInput, PreconditionFailed
-from lms_platform.kernel.pagination import Page, PageRequest
-from lms_platform.kernel.ports import Clock, IdGenerator
-from lms_platform.kernel.principal import Principal
-
 from lms.user.application.authorization import (
     ensure_admin,
     ensure_can_edit,
@@ -31,6 +26,10 @@ from lms.user.domain.model import (
     ProfileStatus,
     normalize_email,
 )
+from lms_platform.kernel.errors import Conflict, InvalidInput, PreconditionFailed
+from lms_platform.kernel.pagination import Page, PageRequest
+from lms_platform.kernel.ports import Clock, IdGenerator
+from lms_platform.kernel.principal import Principal
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,7 +55,9 @@ class AccountRegistered:
 
 
 class CreateProfile:
-    def __init__(self, uow: UserUnitOfWork, clock: Clock, ids: IdGenerator, cache: ProfileCache) -> None:
+    def __init__(
+        self, uow: UserUnitOfWork, clock: Clock, ids: IdGenerator, cache: ProfileCache
+    ) -> None:
         self._uow, self._clock, self._ids, self._cache = uow, clock, ids, cache
 
     async def __call__(self, principal: Principal, data: NewProfile) -> Profile:

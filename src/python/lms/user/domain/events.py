@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from lms_platform.kernel.events import DomainEvent
-
 from lms.user.domain.model import Profile
+from lms_platform.kernel.events import DomainEvent
 
 USER_TOPIC = "user"
 

@@ -103,7 +103,9 @@ def _check_timezone(value: str) -> str:
 
 def _check_locale(value: str) -> str:
     if not _LOCALE.match(_require_text(value, "locale")):
-        raise InvalidInput(f"locale {value!r} is not a BCP 47 tag like 'en' or 'pt-BR'", field="locale")
+        raise InvalidInput(
+            f"locale {value!r} is not a BCP 47 tag like 'en' or 'pt-BR'", field="locale"
+        )
     return value
 
 

@@ -28,7 +28,9 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         super().__init__(app, exclude=exclude)
         self._verifier = verifier
 
-    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
         authorization = connection.headers.get("authorization")
         if not authorization:
             raise NotAuthorizedException("A bearer token is required.")
@@ -53,7 +55,7 @@ class PrincipalProvider(Provider):
     """Makes the authenticated ``Principal`` injectable into request-scoped use cases."""
 
     @provide(scope=Scope.REQUEST)
-    def principal(self, request: Request) -> Principal:  # type: ignore[type-arg]
+    def principal(self, request: Request) -> Principal:
         user = request.scope.get("user")
         if not isinstance(user, Principal):
             raise NotAuthorizedException("A bearer token is required.")

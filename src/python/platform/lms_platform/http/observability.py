@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 import structlog
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -34,7 +35,7 @@ def observability_middleware_factory(service: str, *, access_log: bool = True) -
 
     def middleware(app: ASGIApp) -> ASGIApp:
         async def observe(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
+            if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
             started = time.perf_counter()
@@ -110,7 +111,9 @@ def observability_middleware_factory(service: str, *, access_log: bool = True) -
     def _record(method: str, route: str, status: int, elapsed: float) -> None:
         counter = counters.get((method, route, status))
         if counter is None:
-            counter = HTTP_REQUESTS.labels(service=service, method=method, route=route, status=str(status))
+            counter = HTTP_REQUESTS.labels(
+                service=service, method=method, route=route, status=str(status)
+            )
             counters[(method, route, status)] = counter
         counter.inc()
         histogram = histograms.get((method, route))

@@ -15,7 +15,9 @@ from opentelemetry import trace
 _json_encoder = msgspec.json.Encoder()
 
 
-def _add_trace_ids(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def _add_trace_ids(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     context = trace.get_current_span().get_span_context()
     if context.is_valid:
         event_dict["trace_id"] = format(context.trace_id, "032x")
@@ -36,7 +38,7 @@ def configure_logging(
     service: str, level: str = "INFO", *, json: bool = True, stream: IO[str] | None = None
 ) -> None:
     """Configure structlog and the standard library once per process (``stream``: stdout)."""
-    out = stream if stream is not None else sys.stdout
+    out: Any = stream if stream is not None else sys.stdout
     numeric_level = logging.getLevelName(level.upper())
     if not isinstance(numeric_level, int):
         raise ValueError(f"unknown log level {level!r}")
@@ -73,7 +75,11 @@ def configure_logging(
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False),
+            (
+                structlog.processors.JSONRenderer()
+                if json
+                else structlog.dev.ConsoleRenderer(colors=False)
+            ),
         ],
     )
     handler = logging.StreamHandler(out)

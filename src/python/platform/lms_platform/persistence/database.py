@@ -9,7 +9,12 @@ from typing import Any
 
 from dishka import Provider, Scope, provide
 from sqlalchemy import event, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from lms_platform.metrics import DB_QUERY_DURATION
 

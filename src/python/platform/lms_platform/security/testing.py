@@ -79,5 +79,8 @@ class TokenFactory:
 
     def sign(self, claims: dict[str, Any], *, headers: dict[str, Any] | None = None) -> str:
         return jwt.encode(
-            claims, self.private_key, algorithm="RS256", headers={"kid": self.kid, **(headers or {})}
+            claims,
+            self.private_key,
+            algorithm="RS256",
+            headers={"kid": self.kid, **(headers or {})},
         )

@@ -7,11 +7,11 @@ from uuid import UUID
 
 import msgspec
 import structlog
-from lms_platform.metrics import CACHE_REQUESTS
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from lms.user.domain.model import Profile
+from lms_platform.metrics import CACHE_REQUESTS
 
 _log = structlog.get_logger("lms.user.cache")
 _encoder = msgspec.json.Encoder()
@@ -19,7 +19,9 @@ _decoder = msgspec.json.Decoder(Profile)
 
 
 class RedisProfileCache:
-    def __init__(self, redis: Redis, *, service: str, ttl_seconds: int, namespace: str = "user") -> None:
+    def __init__(
+        self, redis: Redis, *, service: str, ttl_seconds: int, namespace: str = "user"
+    ) -> None:
         self._redis = redis
         self._ttl = ttl_seconds
         self._prefix = f"{namespace}:profile:v1:"
@@ -42,7 +44,9 @@ class RedisProfileCache:
 
     async def put(self, profile: Profile) -> None:
         try:
-            await self._redis.set(self._prefix + str(profile.id), _encoder.encode(profile), ex=self._ttl)
+            await self._redis.set(
+                self._prefix + str(profile.id), _encoder.encode(profile), ex=self._ttl
+            )
         except RedisError:
             self._errors.inc()
 

@@ -10,9 +10,6 @@ from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.datastructures import ResponseHeader
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
-from lms_platform.http.pagination import PageResponse, page_request, to_page_response
-from lms_platform.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from lms_platform.kernel.principal import Principal
 
 from lms.user.adapters.http.schemas import (
     CreateUserRequest,
@@ -33,15 +30,20 @@ from lms.user.application.use_cases import (
     UpdateProfile,
 )
 from lms.user.domain.model import Profile, ProfileStatus
+from lms_platform.http.pagination import PageResponse, page_request, to_page_response
+from lms_platform.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from lms_platform.kernel.principal import Principal
 
-_ETAG = ResponseHeader(name="ETag", description="The profile version, for If-Match", documentation_only=True)
+_ETAG = ResponseHeader(
+    name="ETag", description="The profile version, for If-Match", documentation_only=True
+)
 
 
 def _expected_version(if_match: str | None) -> int | None:
     if if_match is None:
         return None
     try:
-        return int(if_match.strip().strip('W/').strip('"'))
+        return int(if_match.strip().strip("W/").strip('"'))
     except ValueError as exc:
         raise ValidationException("If-Match must be an ETag returned by this API") from exc
 
@@ -61,7 +63,10 @@ class UserController(Controller):
     @post("/", response_headers=[_ETAG], summary="Create a user profile (college admin)")
     @inject
     async def create_user(
-        self, data: JSONBody[CreateUserRequest], principal: FromDishka[Principal], use_case: FromDishka[CreateProfile]
+        self,
+        data: JSONBody[CreateUserRequest],
+        principal: FromDishka[Principal],
+        use_case: FromDishka[CreateProfile],
     ) -> Response[UserResponse]:
         profile = await use_case(
             principal,
@@ -85,7 +90,9 @@ class UserController(Controller):
         self,
         principal: FromDishka[Principal],
         use_case: FromDishka[ListProfiles],
-        q: Annotated[str | None, QueryParameter(max_length=100, description="Name or email contains")] = None,
+        q: Annotated[
+            str | None, QueryParameter(max_length=100, description="Name or email contains")
+        ] = None,
         role: Annotated[str | None, QueryParameter(max_length=32)] = None,
         status: FromQuery[Literal["active", "deactivated", "deleted"] | None] = None,
         sort: FromQuery[
@@ -107,11 +114,18 @@ class UserController(Controller):
     @get("/{user_id:uuid}", response_headers=[_ETAG], summary="Get a user profile")
     @inject
     async def get_user(
-        self, user_id: FromPath[UUID], principal: FromDishka[Principal], use_case: FromDishka[GetProfile]
+        self,
+        user_id: FromPath[UUID],
+        principal: FromDishka[Principal],
+        use_case: FromDishka[GetProfile],
     ) -> Response[UserResponse]:
         return _with_etag(await use_case(principal, user_id))
 
-    @put("/{user_id:uuid}", response_headers=[_ETAG], summary="Replace a user profile's editable fields")
+    @put(
+        "/{user_id:uuid}",
+        response_headers=[_ETAG],
+        summary="Replace a user profile's editable fields",
+    )
     @inject
     async def replace_user(
         self,
@@ -130,7 +144,9 @@ class UserController(Controller):
         }
         return _with_etag(await use_case(principal, user_id, fields, _expected_version(if_match)))
 
-    @patch("/{user_id:uuid}", response_headers=[_ETAG], summary="Change some fields of a user profile")
+    @patch(
+        "/{user_id:uuid}", response_headers=[_ETAG], summary="Change some fields of a user profile"
+    )
     @inject
     async def patch_user(
         self,
@@ -147,14 +163,20 @@ class UserController(Controller):
     @delete("/{user_id:uuid}", summary="Soft-delete a user profile (college admin)")
     @inject
     async def delete_user(
-        self, user_id: FromPath[UUID], principal: FromDishka[Principal], use_case: FromDishka[DeleteProfile]
+        self,
+        user_id: FromPath[UUID],
+        principal: FromDishka[Principal],
+        use_case: FromDishka[DeleteProfile],
     ) -> None:
         await use_case(principal, user_id)
 
     @get("/{user_id:uuid}/preferences", summary="Get a user's preferences")
     @inject
     async def get_preferences(
-        self, user_id: FromPath[UUID], principal: FromDishka[Principal], use_case: FromDishka[GetPreferences]
+        self,
+        user_id: FromPath[UUID],
+        principal: FromDishka[Principal],
+        use_case: FromDishka[GetPreferences],
     ) -> PreferencesBody:
         return PreferencesBody.from_domain(await use_case(principal, user_id))
 

@@ -12,6 +12,9 @@ import msgspec
 import structlog
 from dishka import AsyncContainer
 from dishka_faststream import FromDishka
+
+from lms.user.application.use_cases import AccountRegistered, CreateProfileFromAccount
+from lms.user.config import UserSettings
 from lms_platform.kernel.errors import DomainError
 from lms_platform.messaging import (
     Backoff,
@@ -19,15 +22,12 @@ from lms_platform.messaging import (
     EnvelopeDecodeError,
     RetryPolicy,
     build_broker,
-    envelope_subscriber,
     ensure_topics,
+    envelope_subscriber,
     setup_dishka,
     topic_name,
 )
 from lms_platform.messaging.topics import CATALOGUE
-
-from lms.user.application.use_cases import AccountRegistered, CreateProfileFromAccount
-from lms.user.config import UserSettings
 
 ACCOUNT_REGISTERED = "account.registered"
 
@@ -107,7 +107,12 @@ class UserConsumers:
 
     async def _start_when_broker_is_up(self) -> None:
         delay = 0.5
-        specs = [CATALOGUE["account"], CATALOGUE["account.dlq"], CATALOGUE["user"], CATALOGUE["user.dlq"]]
+        specs = [
+            CATALOGUE["account"],
+            CATALOGUE["account.dlq"],
+            CATALOGUE["user"],
+            CATALOGUE["user.dlq"],
+        ]
         while True:
             try:
                 await ensure_topics(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import msgspec
 from advanced_alchemy.filters import LimitOffset, OrderBy, SearchFilter
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from lms_platform.kernel.pagination import Page, PageRequest
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lms.user.adapters.persistence.models import ProfileRecord
 from lms.user.application.ports import ProfileFilter
 from lms.user.domain.model import Preferences, Profile, ProfileStatus
+from lms_platform.kernel.pagination import Page, PageRequest
 
 _SORTABLE = {"display_name", "email", "created_at", "updated_at"}
 
@@ -106,7 +106,9 @@ class SqlAlchemyProfileRepository:
         if sort_field not in _SORTABLE:
             sort_field = "display_name"
         filters.append(
-            OrderBy(field_name=sort_field, sort_order="desc" if criteria.sort.startswith("-") else "asc")
+            OrderBy(
+                field_name=sort_field, sort_order="desc" if criteria.sort.startswith("-") else "asc"
+            )
         )
         filters.append(OrderBy(field_name="id", sort_order="asc"))  # stable pages on ties
         records, total = await self._records.get_many_and_count(*filters, *conditions)  # type: ignore[arg-type]
@@ -129,4 +131,6 @@ class SqlAlchemyProfileReader:
 
 async def count_profiles(session: AsyncSession) -> int:
     """Used by tests and the devstack to prove what was (not) written."""
-    return int((await session.execute(select(func.count()).select_from(ProfileRecord))).scalar_one())
+    return int(
+        (await session.execute(select(func.count()).select_from(ProfileRecord))).scalar_one()
+    )

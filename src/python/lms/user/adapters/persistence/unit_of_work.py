@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from lms_platform.persistence.unit_of_work import EventStager, SqlAlchemyUnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.user.adapters.persistence.repository import SqlAlchemyProfileRepository
+from lms_platform.persistence.unit_of_work import EventStager, SqlAlchemyUnitOfWork
 
 
 class UserSqlAlchemyUnitOfWork(SqlAlchemyUnitOfWork):

@@ -1,10 +1,12 @@
 """Alembic environment of the user service: its own models plus the messaging tables."""
 
-from alembic import context
 from advanced_alchemy.base import orm_registry
-from lms_platform.messaging import models as _messaging_models  # noqa: F401 - registers outbox tables
-from lms_platform.persistence.migrations import run_migrations_from_env
+from alembic import context
 
 from lms.user.adapters.persistence import models as _user_models  # noqa: F401 - registers profiles
+from lms_platform.messaging import (
+    models as _messaging_models,  # noqa: F401 - registers outbox tables
+)
+from lms_platform.persistence.migrations import run_migrations_from_env
 
 run_migrations_from_env(context, orm_registry.metadata)
