@@ -71,11 +71,35 @@ def ratios(summary: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def per_round_ratios(results: dict[str, Any]) -> dict[str, Any]:
+    """Ratios within each round, then their median: the machine's speed drifts between rounds
+    (other guests on the host), and a ratio of two servers measured minutes apart drifts less."""
+    pairs = {
+        "project_vs_2": ("project", "reference_litestar"),
+        "project_vs_3": ("project", "reference_fastapi"),
+        "project_vs_4": ("project", "hello_litestar"),
+        "candidate_vs_project": ("project_candidate", "project"),
+        "candidate_vs_2": ("project_candidate", "reference_litestar"),
+        "candidate_vs_3": ("project_candidate", "reference_fastapi"),
+    }
+    out: dict[str, Any] = {}
+    for name, (top, bottom) in pairs.items():
+        each = [
+            round(r[top]["rps"] / r[bottom]["rps"], 3)
+            for r in results["rounds"]
+            if top in r and bottom in r and r[bottom]["rps"]
+        ]
+        if each:
+            out[name] = {"each": each, "median": round(_median(each), 2)}
+    return out
+
+
 def write(results: dict[str, Any], output_dir: Path) -> tuple[Path, Path]:
     output_dir.mkdir(parents=True, exist_ok=True)
     summary = aggregate(results)
     results["summary"] = summary
     results["ratios"] = ratios(summary)
+    results["ratios_per_round"] = per_round_ratios(results)
     json_path = output_dir / "user-results.json"
     json_path.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
     md_path = output_dir / "user.md"
@@ -145,8 +169,22 @@ def render(results: dict[str, Any]) -> str:
         if "project" in summary:
             add(f"| project p99 | {summary['project']['p99']:.2f} ms | < {TARGET_P99_MS:.0f} ms | {verdict(rat['meets_p99'])} |")
         add("")
+    per_round = results.get("ratios_per_round", {})
+    if per_round:
+        labels = {
+            "project_vs_2": "project / (2)", "project_vs_3": "project / (3)", "project_vs_4": "project / (4)",
+            "candidate_vs_project": "(1p) / project", "candidate_vs_2": "(1p) / (2)", "candidate_vs_3": "(1p) / (3)",
+        }
+        add("The same ratios taken within each round (servers measured minutes apart, so less "
+            "exposed to the machine's drift), and their median:")
+        add("")
+        add("| ratio | each round | median |")
+        add("|---|---|---:|")
+        for name, value in per_round.items():
+            add(f"| {labels[name]} | {', '.join(f'{v:.2f}' for v in value['each'])} | {value['median']:.2f}× |")
+        add("")
     add("Each round, each server (req/s, p99 ms; `other` = CPU cores used by processes outside the "
-        "benchmark during the run, load average before it):")
+        "benchmark during the run, `load` = 1-minute load average just before it):")
     add("")
     add("| server | " + " | ".join(f"round {i + 1}" for i in range(len(results["rounds"]))) + " |")
     add("|---|" + "---|" * len(results["rounds"]))
@@ -163,9 +201,12 @@ def render(results: dict[str, Any]) -> str:
             )
         add(f"| ({meta['number']}) {key} | " + " | ".join(cells) + " |")
     add("")
-    add("Where the two cores went during the measured run (cores busy, median over rounds):")
+    add("Where the two cores went during the measured run (cores busy, median over rounds; "
+        "`interrupts` is the kernel's irq/softirq time, here mostly the loopback network stack "
+        "carrying the benchmark's own traffic; `steal` is time the hypervisor gave to other guests; "
+        "`other` is processes outside the benchmark):")
     add("")
-    parts = ["server", "postgres", "redis", "kafka", "wrk", "harness", "other"]
+    parts = ["server", "postgres", "redis", "kafka", "wrk", "harness", "interrupts", "steal", "other"]
     add("| server | " + " | ".join(parts) + " |")
     add("|---|" + "---:|" * len(parts))
     for key, meta in targets.items():

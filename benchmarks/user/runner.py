@@ -50,6 +50,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-venv", action="store_true", help="run in the current interpreter")
     parser.add_argument("--project-src", type=Path, default=None,
                         help="source tree served by the project_candidate target (to measure a patch)")
+    parser.add_argument("--render-only", type=Path, default=None, metavar="RESULTS_JSON",
+                        help="only rewrite the report from a results file")
     parser.add_argument("--keep-work-dir", action="store_true", help="keep server logs and raw py-spy stacks")
     return parser.parse_args(argv)
 
@@ -69,6 +71,13 @@ def _terminate_on_sigterm() -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
+    if args.render_only is not None:  # rewrite user.md from a results file; no servers
+        from benchmarks.user import report
+
+        results = json.loads(args.render_only.read_text())
+        json_path, md_path = report.write(results, args.output_dir)
+        log(f"wrote {json_path} and {md_path}")
+        return 0
     if not args.no_venv:
         environment.reexec_in_venv(args.venv, argv)
     _terminate_on_sigterm()
