@@ -255,7 +255,11 @@ def run(args: argparse.Namespace) -> None:
         instructor, student = DEMO_USERS[1], DEMO_USERS[4]
         progress.step("Minting dev tokens", lambda: None)
 
+        token_file = workdir / "dev-token"
+        token_file.write_text(admin_token + "\n")
+        token_file.chmod(0o600)
         _print_summary(
+            token_file=token_file,
             postgres=postgres.admin_dsn,
             redis=redis.url,
             kafka=kafka.bootstrap_servers,
@@ -273,9 +277,6 @@ def run(args: argparse.Namespace) -> None:
             },
             logs=workdir / "logs",
         )
-        token_file = workdir / "dev-token"
-        token_file.write_text(admin_token + "\n")
-        token_file.chmod(0o600)
         if args.exit_after_start:
             print("Exiting as asked (--exit-after-start); stopping everything ...", flush=True)
             return
@@ -285,6 +286,7 @@ def run(args: argparse.Namespace) -> None:
 
 def _print_summary(
     *,
+    token_file: Path,
     postgres: str,
     redis: str,
     kafka: str,
@@ -314,7 +316,7 @@ def _print_summary(
     print("Try:")
     print(f"  curl -s -H 'Authorization: Bearer {admin_token[:16]}...' {user_url}/users")
     print(
-        f'  TOKEN=$(cat .devstack/dev-token); curl -s -H "Authorization: Bearer $TOKEN" {user_url}/users'
+        f'  TOKEN=$(cat {token_file}); curl -s -H "Authorization: Bearer $TOKEN" {user_url}/users'
     )
     print()
     print("Press Ctrl-C to stop everything.", flush=True)
