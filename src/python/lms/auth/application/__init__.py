@@ -1,0 +1,1 @@
+"""Use cases of the auth service and the ports they need. No framework imports."""

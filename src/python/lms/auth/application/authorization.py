@@ -1,0 +1,34 @@
+"""Who may do what in the auth service. Checked here, in the application layer, whatever the
+edge did. Another college's resources do not exist as far as the caller can tell."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from lms.auth.domain.model import Account
+from lms_platform.kernel.errors import NotFound, PermissionDenied
+from lms_platform.kernel.principal import Principal
+from lms_platform.kernel.roles import Role
+
+
+def ensure_super_admin(principal: Principal) -> None:
+    if not principal.is_super_admin:
+        raise PermissionDenied("only a super admin may do this")
+
+
+def ensure_admin_of(principal: Principal, college_id: UUID) -> None:
+    if not principal.can_see_tenant(str(college_id)):
+        raise NotFound("college not found")
+    if not principal.is_admin_of(str(college_id)):
+        raise PermissionDenied("only a college admin may do this")
+
+
+def ensure_may_grant(principal: Principal, roles: tuple[str, ...]) -> None:
+    if Role.SUPER_ADMIN in roles and not principal.is_super_admin:
+        raise PermissionDenied("only a super admin may grant super_admin")
+
+
+def ensure_visible(principal: Principal, account: Account | None) -> Account:
+    if account is None or not principal.can_see_tenant(str(account.college_id)):
+        raise NotFound("account not found")
+    return account

@@ -1,0 +1,101 @@
+"""Ports: what the auth use cases need from the outside world, as Protocols adapters implement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from lms.auth.domain.model import Account, College, RefreshToken
+from lms_platform.kernel.events import DomainEvent
+
+
+class CollegeRepository(Protocol):
+    async def get(self, college_id: UUID) -> College | None: ...
+
+    async def get_by_slug(self, slug: str) -> College | None: ...
+
+    async def add(self, college: College) -> None: ...
+
+
+class AccountRepository(Protocol):
+    async def get(self, account_id: UUID) -> Account | None: ...
+
+    async def get_by_email(self, college_id: UUID, email: str) -> Account | None: ...
+
+    async def add(self, account: Account) -> None: ...
+
+    async def save(self, account: Account) -> None: ...
+
+
+class RefreshTokenRepository(Protocol):
+    async def get(self, token_id: UUID) -> RefreshToken | None: ...
+
+    async def add(self, token: RefreshToken) -> None: ...
+
+    async def claim(self, token_id: UUID, now: datetime) -> bool:
+        """Marks an unused token used, atomically; False when it already was (a reuse)."""
+        ...
+
+    async def revoke_family(self, family_id: UUID, now: datetime) -> int: ...
+
+    async def revoke_for_account(self, account_id: UUID, now: datetime) -> int: ...
+
+
+class AuthUnitOfWork(Protocol):
+    """One transaction: the repositories' writes and the recorded events commit together."""
+
+    @property
+    def colleges(self) -> CollegeRepository: ...
+
+    @property
+    def accounts(self) -> AccountRepository: ...
+
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepository: ...
+
+    def record(self, event: DomainEvent) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class PasswordHasher(Protocol):
+    """Slow on purpose; adapters run it off the event loop."""
+
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """With no hash, does the same work and returns False: unknown accounts must take as
+        long as known ones."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SignedToken:
+    token: str
+    expires_in: int  # seconds
+
+
+class AccessTokenSigner(Protocol):
+    """Signs claims with the current signing key (and adds ``kid``, ``iss``, ``aud``, times)."""
+
+    async def sign(self, claims: dict[str, Any]) -> SignedToken: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Throttled:
+    retry_after_seconds: int
+
+
+class LoginThrottle(Protocol):
+    """Counts failed logins per client address and per (college, email), whether or not the
+    account exists, so that a throttled answer reveals nothing about existence."""
+
+    async def check(self, client_ip: str, college_slug: str, email: str) -> Throttled | None: ...
+
+    async def failed(self, client_ip: str, college_slug: str, email: str) -> None: ...
+
+    async def succeeded(self, client_ip: str, college_slug: str, email: str) -> None: ...

@@ -1,0 +1,1 @@
+"""Colleges, accounts, credentials, roles and tokens: entities, rules and events. Pure Python."""

@@ -1,0 +1,259 @@
+"""Colleges (tenants), accounts and refresh-token families, with the rules that guard them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from uuid import UUID
+
+from lms_platform.kernel.errors import InvalidInput
+from lms_platform.kernel.roles import ALL_ROLES
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@(?!.*\.\.)[^@\s.][^@\s]*\.[^@\s.]{2,}$")
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+MAX_NAME = 200
+MAX_DISPLAY_NAME = 100
+MAX_PASSWORD = 256  # a hash of a megabyte "password" would be a cheap denial of service
+
+
+class CharacterClass(StrEnum):
+    LOWER = "lower"
+    UPPER = "upper"
+    DIGIT = "digit"
+    SYMBOL = "symbol"
+
+
+def _is_symbol(char: str) -> bool:
+    return not char.isalnum() and not char.isspace()
+
+
+_CLASS_TESTS: dict[CharacterClass, Callable[[str], bool]] = {
+    CharacterClass.LOWER: str.islower,
+    CharacterClass.UPPER: str.isupper,
+    CharacterClass.DIGIT: str.isdigit,
+    CharacterClass.SYMBOL: _is_symbol,
+}
+
+DEFAULT_REJECTED_PASSWORDS = frozenset(
+    {"password", "password1", "password123", "12345678", "123456789", "qwerty123", "letmein1"}
+)
+
+
+def normalize_email(email: str) -> str:
+    value = email.strip().lower()
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise InvalidInput("email is not a valid address", field="email")
+    return value
+
+
+def check_slug(slug: str) -> str:
+    if not _SLUG.match(slug):
+        raise InvalidInput(
+            "slug must be 1 to 64 lowercase letters, digits or inner hyphens", field="slug"
+        )
+    return slug
+
+
+def check_roles(roles: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = sorted(set(roles) - ALL_ROLES)
+    if unknown:
+        raise InvalidInput(f"unknown roles: {', '.join(unknown)}", field="roles")
+    if not roles:
+        raise InvalidInput("an account needs at least one role", field="roles")
+    return tuple(sorted(set(roles)))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PasswordPolicy:
+    min_length: int = 12
+    required_classes: frozenset[CharacterClass] = frozenset()
+    rejected_passwords: frozenset[str] = DEFAULT_REJECTED_PASSWORDS
+
+    def __post_init__(self) -> None:
+        if not 8 <= self.min_length <= MAX_PASSWORD:
+            raise InvalidInput(
+                f"min_length must be between 8 and {MAX_PASSWORD}", field="password_policy"
+            )
+
+    def check(self, password: str) -> None:
+        """Raises ``InvalidInput`` naming every rule the password breaks."""
+        problems: list[str] = []
+        if len(password) < self.min_length:
+            problems.append(f"at least {self.min_length} characters")
+        if len(password) > MAX_PASSWORD:
+            problems.append(f"at most {MAX_PASSWORD} characters")
+        for wanted in sorted(self.required_classes):
+            if not any(_CLASS_TESTS[wanted](c) for c in password):
+                problems.append(f"a {wanted.value} character")
+        if password.lower() in {p.lower() for p in self.rejected_passwords}:
+            problems.append("not a commonly used password")
+        if problems:
+            raise InvalidInput("password needs " + ", ".join(problems), field="password")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LockoutPolicy:
+    """After ``threshold`` consecutive failures, each further failure doubles the cool-down."""
+
+    threshold: int = 5
+    base_cooldown: timedelta = timedelta(seconds=30)
+    max_cooldown: timedelta = timedelta(hours=1)
+
+    def cooldown(self, failures: int) -> timedelta | None:
+        if failures < self.threshold:
+            return None
+        exponent = min(failures - self.threshold, 20)  # 2**20 is already far past any cap
+        cooldown: timedelta = self.base_cooldown * (2**exponent)
+        return min(cooldown, self.max_cooldown)
+
+
+@dataclass(slots=True, kw_only=True)
+class College:
+    id: UUID
+    slug: str
+    name: str
+    password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
+    created_at: datetime
+
+    @classmethod
+    def create(
+        cls, *, id: UUID, slug: str, name: str, policy: PasswordPolicy, now: datetime
+    ) -> College:
+        name = name.strip()
+        if not 1 <= len(name) <= MAX_NAME:
+            raise InvalidInput(f"name must have 1 to {MAX_NAME} characters", field="name")
+        return cls(id=id, slug=check_slug(slug), name=name, password_policy=policy, created_at=now)
+
+    @property
+    def tenant_id(self) -> str:
+        """The id other services see as the tenant (token ``college`` claim, event ``tenant``)."""
+        return str(self.id)
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+
+
+@dataclass(slots=True, kw_only=True)
+class Account:
+    id: UUID
+    college_id: UUID
+    email: str
+    display_name: str | None
+    password_hash: str
+    roles: tuple[str, ...]
+    status: AccountStatus = AccountStatus.ACTIVE
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        id: UUID,
+        college_id: UUID,
+        email: str,
+        display_name: str | None,
+        password_hash: str,
+        roles: tuple[str, ...],
+        now: datetime,
+    ) -> Account:
+        if display_name is not None:
+            display_name = display_name.strip() or None
+        if display_name is not None and len(display_name) > MAX_DISPLAY_NAME:
+            raise InvalidInput(
+                f"display_name must have at most {MAX_DISPLAY_NAME} characters",
+                field="display_name",
+            )
+        return cls(
+            id=id,
+            college_id=college_id,
+            email=normalize_email(email),
+            display_name=display_name,
+            password_hash=password_hash,
+            roles=check_roles(roles),
+            created_at=now,
+            updated_at=now,
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is AccountStatus.ACTIVE
+
+    def locked_for(self, now: datetime) -> timedelta | None:
+        if self.locked_until is None or self.locked_until <= now:
+            return None
+        return self.locked_until - now
+
+    def login_failed(self, now: datetime, policy: LockoutPolicy) -> timedelta | None:
+        """Counts a failure; returns the cool-down it started, if any."""
+        self.failed_logins += 1
+        cooldown = policy.cooldown(self.failed_logins)
+        if cooldown is not None:
+            self.locked_until = now + cooldown
+        self._touch(now)
+        return cooldown
+
+    def login_succeeded(self, now: datetime) -> bool:
+        if self.failed_logins == 0 and self.locked_until is None:
+            return False
+        self.failed_logins = 0
+        self.locked_until = None
+        self._touch(now)
+        return True
+
+    def deactivate(self, now: datetime) -> bool:
+        if self.status is AccountStatus.DEACTIVATED:
+            return False
+        self.status = AccountStatus.DEACTIVATED
+        self._touch(now)
+        return True
+
+    def reactivate(self, now: datetime) -> bool:
+        if self.status is AccountStatus.ACTIVE:
+            return False
+        self.status = AccountStatus.ACTIVE
+        self.failed_logins = 0
+        self.locked_until = None
+        self._touch(now)
+        return True
+
+    def _touch(self, now: datetime) -> None:
+        self.updated_at = now
+        self.version += 1
+
+
+@dataclass(slots=True, kw_only=True)
+class RefreshToken:
+    """One link of a rotation chain. Only a hash of the secret is stored.
+
+    A token is used once: using it issues the next token of its family. A second use means it
+    leaked (or was stolen), so the whole family is revoked, the legitimate holder's too.
+    """
+
+    id: UUID
+    family_id: UUID
+    account_id: UUID
+    college_id: UUID
+    secret_hash: str
+    issued_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.used_at is None and self.revoked_at is None and now < self.expires_at
+
+    def mark_used(self, now: datetime) -> None:
+        self.used_at = now
+
+    def revoke(self, now: datetime) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = now

@@ -1,0 +1,230 @@
+"""In-memory stand-ins for the auth service's ports, cosmicpython style.
+
+Repositories hand out copies and make writes visible only on commit, as a database would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from uuid import UUID
+
+from lms.auth.application.ports import SignedToken, Throttled
+from lms.auth.domain.model import Account, College, LockoutPolicy, RefreshToken
+from lms_platform.kernel.events import DomainEvent
+
+T0 = datetime(2025, 1, 15, 9, 30, tzinfo=UTC)
+
+T = TypeVar("T")
+
+
+def _copy(item: T) -> T:
+    return dataclasses.replace(item)  # type: ignore[type-var]
+
+
+class _Table:
+    def __init__(self) -> None:
+        self.committed: dict[UUID, Any] = {}
+        self.pending: dict[UUID, Any] = {}
+
+    def visible(self) -> dict[UUID, Any]:
+        return {**self.committed, **self.pending}
+
+    def commit(self) -> None:
+        self.committed.update(self.pending)
+        self.pending.clear()
+
+
+class FakeColleges:
+    def __init__(self) -> None:
+        self.table = _Table()
+
+    async def get(self, college_id: UUID) -> College | None:
+        found = self.table.visible().get(college_id)
+        return _copy(found) if found else None
+
+    async def get_by_slug(self, slug: str) -> College | None:
+        return next((_copy(c) for c in self.table.visible().values() if c.slug == slug), None)
+
+    async def add(self, college: College) -> None:
+        self.table.pending[college.id] = _copy(college)
+
+
+class FakeAccounts:
+    def __init__(self) -> None:
+        self.table = _Table()
+
+    async def get(self, account_id: UUID) -> Account | None:
+        found = self.table.visible().get(account_id)
+        return _copy(found) if found else None
+
+    async def get_by_email(self, college_id: UUID, email: str) -> Account | None:
+        return next(
+            (
+                _copy(a)
+                for a in self.table.visible().values()
+                if a.college_id == college_id and a.email == email
+            ),
+            None,
+        )
+
+    async def add(self, account: Account) -> None:
+        self.table.pending[account.id] = _copy(account)
+
+    async def save(self, account: Account) -> None:
+        assert account.id in self.table.visible(), f"no row {account.id}"
+        self.table.pending[account.id] = _copy(account)
+
+
+class FakeRefreshTokens:
+    def __init__(self) -> None:
+        self.table = _Table()
+
+    async def get(self, token_id: UUID) -> RefreshToken | None:
+        found = self.table.visible().get(token_id)
+        return _copy(found) if found else None
+
+    async def add(self, token: RefreshToken) -> None:
+        self.table.pending[token.id] = _copy(token)
+
+    async def claim(self, token_id: UUID, now: datetime) -> bool:
+        token = _copy(self.table.visible()[token_id])
+        if token.used_at is not None:
+            return False
+        token.used_at = now
+        self.table.pending[token_id] = token
+        return True
+
+    async def revoke_family(self, family_id: UUID, now: datetime) -> int:
+        return self._revoke(lambda t: t.family_id == family_id, now)
+
+    async def revoke_for_account(self, account_id: UUID, now: datetime) -> int:
+        return self._revoke(lambda t: t.account_id == account_id, now)
+
+    def _revoke(self, selected: Any, now: datetime) -> int:
+        count = 0
+        for token in self.table.visible().values():
+            if selected(token) and token.revoked_at is None:
+                changed = _copy(token)
+                changed.revoke(now)
+                self.table.pending[token.id] = changed
+                count += 1
+        return count
+
+    def all(self) -> list[RefreshToken]:
+        return list(self.table.committed.values())
+
+
+class FakeUnitOfWork:
+    def __init__(self) -> None:
+        self.colleges = FakeColleges()
+        self.accounts = FakeAccounts()
+        self.refresh_tokens = FakeRefreshTokens()
+        self.events: list[DomainEvent] = []  # committed events, in order
+        self._pending_events: list[DomainEvent] = []
+        self.commits = 0
+
+    def _tables(self) -> Iterable[_Table]:
+        return (self.colleges.table, self.accounts.table, self.refresh_tokens.table)
+
+    def record(self, event: DomainEvent) -> None:
+        self._pending_events.append(event)
+
+    async def commit(self) -> None:
+        for table in self._tables():
+            table.commit()
+        self.events.extend(self._pending_events)
+        self._pending_events.clear()
+        self.commits += 1
+
+    async def rollback(self) -> None:
+        for table in self._tables():
+            table.pending.clear()
+        self._pending_events.clear()
+
+
+class FakeHasher:
+    """Deterministic and fast; counts calls so tests can prove equal work for unknown users."""
+
+    def __init__(self) -> None:
+        self.verifications = 0
+
+    async def hash(self, password: str) -> str:
+        return "fake$" + hashlib.sha256(password.encode()).hexdigest()
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        self.verifications += 1
+        expected = await self.hash(password)
+        return password_hash is not None and hmac.compare_digest(password_hash, expected)
+
+
+class FakeSigner:
+    """Not a JWT: the claims in clear, so tests can read what would be signed."""
+
+    def __init__(self) -> None:
+        self.signed: list[dict[str, Any]] = []
+
+    async def sign(self, claims: dict[str, Any]) -> SignedToken:
+        self.signed.append(claims)
+        return SignedToken(token="fake." + json.dumps(claims, sort_keys=True), expires_in=900)
+
+
+class FakeThrottle:
+    """Per (college, email) failures with the same lock-out rule as accounts; per IP a cap."""
+
+    def __init__(
+        self, clock: FixedClock, policy: LockoutPolicy | None = None, ip_limit: int = 1000
+    ) -> None:
+        self._clock = clock
+        self._policy = policy or LockoutPolicy()
+        self._ip_limit = ip_limit
+        self.by_identity: dict[tuple[str, str], tuple[int, datetime | None]] = {}
+        self.by_ip: dict[str, int] = {}
+
+    async def check(self, client_ip: str, college_slug: str, email: str) -> Throttled | None:
+        if self.by_ip.get(client_ip, 0) >= self._ip_limit:
+            return Throttled(60)
+        _, until = self.by_identity.get((college_slug, email), (0, None))
+        now = self._clock.now()
+        if until is not None and until > now:
+            return Throttled(int((until - now).total_seconds()))
+        return None
+
+    async def failed(self, client_ip: str, college_slug: str, email: str) -> None:
+        self.by_ip[client_ip] = self.by_ip.get(client_ip, 0) + 1
+        failures = self.by_identity.get((college_slug, email), (0, None))[0] + 1
+        cooldown = self._policy.cooldown(failures)
+        self.by_identity[(college_slug, email)] = (
+            failures,
+            self._clock.now() + cooldown if cooldown else None,
+        )
+
+    async def succeeded(self, client_ip: str, college_slug: str, email: str) -> None:
+        self.by_identity.pop((college_slug, email), None)
+
+
+class FixedClock:
+    def __init__(self, now: datetime = T0) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta
+
+
+class SequentialIds:
+    def __init__(self) -> None:
+        self._next = 1
+
+    def new_id(self) -> UUID:
+        value = uuid.UUID(int=self._next)
+        self._next += 1
+        return value
