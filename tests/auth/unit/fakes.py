@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from lms.auth.application.ports import SignedToken, Throttled
+from lms.auth.domain.keys import SigningKey
 from lms.auth.domain.model import Account, College, LockoutPolicy, RefreshToken
 from lms_platform.kernel.events import DomainEvent
 
@@ -228,3 +229,17 @@ class SequentialIds:
         value = uuid.UUID(int=self._next)
         self._next += 1
         return value
+
+
+class FakeKeyStore:
+    def __init__(self) -> None:
+        self.keys: dict[str, SigningKey] = {}
+
+    async def list_keys(self) -> list[SigningKey]:
+        return [_copy(key) for key in self.keys.values()]
+
+    async def add(self, key: SigningKey) -> None:
+        self.keys[key.kid] = _copy(key)
+
+    async def retire(self, kid: str, now: datetime) -> None:
+        self.keys[kid].retire(now)

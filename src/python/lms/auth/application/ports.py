@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from lms.auth.domain.keys import SigningKey
 from lms.auth.domain.model import Account, College, RefreshToken
 from lms_platform.kernel.events import DomainEvent
 
@@ -99,3 +100,17 @@ class LoginThrottle(Protocol):
     async def failed(self, client_ip: str, college_slug: str, email: str) -> None: ...
 
     async def succeeded(self, client_ip: str, college_slug: str, email: str) -> None: ...
+
+
+class SigningKeyStore(Protocol):
+    """Keys outlive any request, so the store has its own short transactions."""
+
+    async def list_keys(self) -> list[SigningKey]: ...
+
+    async def add(self, key: SigningKey) -> None: ...
+
+    async def retire(self, kid: str, now: datetime) -> None: ...
+
+
+class KeyPairGenerator(Protocol):
+    def generate(self, kid: str, now: datetime) -> SigningKey: ...

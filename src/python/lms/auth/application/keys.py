@@ -1,0 +1,68 @@
+"""Signing-key lifecycle: a key at first start, rotation, and the published set (the JWKS)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from lms.auth.application.authorization import ensure_super_admin
+from lms.auth.application.ports import KeyPairGenerator, SigningKeyStore
+from lms.auth.application.use_cases import TokenPolicy
+from lms.auth.domain.keys import SigningKey, signing_key
+from lms_platform.kernel.ports import Clock, IdGenerator
+from lms_platform.kernel.principal import Principal
+
+# Verifiers may run slightly behind our clock; a retired key stays published this much longer.
+CLOCK_SKEW = timedelta(minutes=1)
+
+
+class _KeyUseCase:
+    def __init__(
+        self,
+        store: SigningKeyStore,
+        generator: KeyPairGenerator,
+        clock: Clock,
+        ids: IdGenerator,
+        policy: TokenPolicy,
+    ) -> None:
+        self._store, self._generator, self._clock, self._ids = store, generator, clock, ids
+        self._policy = policy
+
+    def _new_key(self) -> SigningKey:
+        return self._generator.generate(self._ids.new_id().hex, self._clock.now())
+
+
+class EnsureSigningKey(_KeyUseCase):
+    """Run at start-up: a fresh deployment generates its first key (never from the repo)."""
+
+    async def __call__(self) -> SigningKey:
+        current = signing_key(await self._store.list_keys())
+        if current is not None:
+            return current
+        key = self._new_key()
+        await self._store.add(key)
+        return key
+
+
+class RotateSigningKey(_KeyUseCase):
+    """The new key signs from now on; the old ones stay published until their tokens expire."""
+
+    async def __call__(self, principal: Principal) -> SigningKey:
+        ensure_super_admin(principal)
+        previous = [key for key in await self._store.list_keys() if key.is_active]
+        key = self._new_key()
+        await self._store.add(key)
+        now = self._clock.now()
+        for old in previous:
+            await self._store.retire(old.kid, now)
+        return key
+
+
+class PublishedKeys(_KeyUseCase):
+    async def __call__(self) -> list[dict[str, Any]]:
+        now = self._clock.now()
+        lifetime = self._policy.access_ttl + CLOCK_SKEW
+        keys = sorted(
+            await self._store.list_keys(), key=lambda k: (k.created_at, k.kid), reverse=True
+        )
+        return [dict(key.public_jwk) for key in keys if key.is_published(now, lifetime)]

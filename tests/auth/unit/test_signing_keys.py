@@ -1,0 +1,125 @@
+"""Real RS256 tokens from the signer, verified by the platform's ``TokenVerifier`` exactly as
+every other service verifies them; key rotation keeps old tokens valid until they expire."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+import jwt
+import pytest
+
+from lms.auth.adapters.security.jwt_tokens import (
+    JwtAccessTokenSigner,
+    RsaKeyPairGenerator,
+    StoreKeySource,
+)
+from lms.auth.application.keys import CLOCK_SKEW, EnsureSigningKey, PublishedKeys, RotateSigningKey
+from lms.auth.application.use_cases import TokenPolicy
+from lms.auth.domain.permissions import permissions_for
+from lms_platform.kernel.errors import PermissionDenied
+from lms_platform.kernel.principal import Principal
+from lms_platform.kernel.roles import Role
+from lms_platform.security import StaticKeySource, TokenVerifier
+from lms_platform.security.verifier import InvalidToken
+from tests.auth.unit.conftest import SUPER_ADMIN
+from tests.auth.unit.fakes import FakeKeyStore, FixedClock, SequentialIds
+
+UseCase = TypeVar("UseCase", EnsureSigningKey, RotateSigningKey, PublishedKeys)
+PASSPHRASE = "unit-test-key-encryption-key"
+
+
+class Keys:
+    def __init__(self) -> None:
+        self.store = FakeKeyStore()
+        # Near real time, as the verifier checks ``iat``/``exp`` against the wall clock; early
+        # enough that a test can move it forward a few minutes and stay in the past.
+        self.clock = FixedClock(datetime.now(UTC) - timedelta(minutes=5))
+        self.ids = SequentialIds()
+        self.policy = TokenPolicy()
+        self.generator = RsaKeyPairGenerator(passphrase=PASSPHRASE)
+        self.signer = JwtAccessTokenSigner(
+            self.store,
+            self.clock,
+            passphrase=PASSPHRASE,
+            issuer="lms-auth",
+            audience="lms",
+            access_ttl=self.policy.access_ttl,
+            refresh_seconds=0.0,
+        )
+
+    def use_case(self, kind: type[UseCase]) -> UseCase:
+        return kind(self.store, self.generator, self.clock, self.ids, self.policy)
+
+    async def jwks_verifier(self) -> TokenVerifier:
+        jwks = {"keys": await self.use_case(PublishedKeys)()}
+        return TokenVerifier(StaticKeySource(jwks), issuer="lms-auth", audience="lms")
+
+    async def sign(self) -> str:
+        roles = [Role.INSTRUCTOR.value]
+        signed = await self.signer.sign(
+            {
+                "sub": "acc-1",
+                "college": "col-1",
+                "roles": roles,
+                "perms": list(permissions_for(roles)),
+            }
+        )
+        return signed.token
+
+
+@pytest.fixture()
+def keys() -> Keys:
+    return Keys()
+
+
+async def test_signed_tokens_verify_with_the_platform_verifier(keys: Keys) -> None:
+    first = await keys.use_case(EnsureSigningKey)()
+    assert await keys.use_case(EnsureSigningKey)() == first  # idempotent at every start
+    token = await keys.sign()
+    principal = await (await keys.jwks_verifier()).verify(token)
+    assert (principal.user_id, principal.tenant_id) == ("acc-1", "col-1")
+    assert principal.roles == {"instructor"}
+    assert principal.has_permission("course:create")
+    header = jwt.get_unverified_header(token)
+    assert (header["alg"], header["kid"]) == ("RS256", first.kid)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert set(claims) == {"sub", "college", "roles", "perms", "iss", "aud", "iat", "exp", "jti"}
+    assert claims["exp"] - claims["iat"] == 900
+
+
+async def test_private_keys_are_stored_encrypted(keys: Keys) -> None:
+    key = await keys.use_case(EnsureSigningKey)()
+    assert key.private_key_pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    assert "d" not in key.public_jwk  # the private exponent never reaches the JWKS
+
+
+async def test_rotation_signs_with_the_new_key_and_keeps_the_old_one_published(
+    keys: Keys,
+) -> None:
+    old = await keys.use_case(EnsureSigningKey)()
+    old_token = await keys.sign()
+    with pytest.raises(PermissionDenied):
+        await keys.use_case(RotateSigningKey)(Principal("a", "c", frozenset({Role.COLLEGE_ADMIN})))
+    keys.clock.advance(timedelta(minutes=3))
+    new = await keys.use_case(RotateSigningKey)(SUPER_ADMIN)
+    new_token = await keys.sign()
+    assert jwt.get_unverified_header(new_token)["kid"] == new.kid != old.kid
+
+    published = [k["kid"] for k in await keys.use_case(PublishedKeys)()]
+    assert published == [new.kid, old.kid]
+    verifier = await keys.jwks_verifier()
+    assert (await verifier.verify(old_token)).user_id == "acc-1"
+    assert (await verifier.verify(new_token)).user_id == "acc-1"
+    assert [k.kid for k in await keys.store.list_keys() if k.is_active] == [new.kid]
+
+    # Once every token the old key signed has expired, it leaves the JWKS.
+    keys.clock.advance(keys.policy.access_ttl + CLOCK_SKEW - timedelta(seconds=1))
+    assert [k["kid"] for k in await keys.use_case(PublishedKeys)()] == [new.kid, old.kid]
+    keys.clock.advance(timedelta(seconds=1))
+    assert [k["kid"] for k in await keys.use_case(PublishedKeys)()] == [new.kid]
+    source = StoreKeySource(keys.store, keys.clock, access_ttl=keys.policy.access_ttl)
+    assert await source.get_key(old.kid) is None
+    assert await source.get_key(new.kid) is not None
+    with pytest.raises(InvalidToken, match="unknown signing key"):
+        await (await keys.jwks_verifier()).verify(old_token)
