@@ -36,6 +36,7 @@ from lms.user.application.use_cases import (
 )
 from lms.user.config import UserSettings, load_user_settings
 from lms_platform.http import PrincipalProvider, create_app
+from lms_platform.http.serving import freeze_startup_heap
 from lms_platform.kernel.clock import RandomIds, SystemClock
 from lms_platform.kernel.ports import Clock, IdGenerator
 from lms_platform.logging import configure_logging, get_logger
@@ -243,7 +244,9 @@ def run(argv: list[str] | None = None) -> None:
         return
     import uvloop
 
-    uvloop.run(_serve_http(service.http_app(), settings))
+    app = service.http_app()
+    freeze_startup_heap()
+    uvloop.run(_serve_http(app, settings))
 
 
 if __name__ == "__main__":
