@@ -1,0 +1,220 @@
+"""The auth API. Handlers translate HTTP to use-case calls and back; rules live in the use cases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import (
+    NotAuthorizedException,
+    PermissionDeniedException,
+    TooManyRequestsException,
+)
+from litestar.params import FromPath, JSONBody
+
+from lms.auth.adapters.http.schemas import (
+    AccountResponse,
+    CollegeResponse,
+    CreateAccountRequest,
+    CreateCollegeRequest,
+    JwksResponse,
+    LoginRequest,
+    RefreshRequest,
+    SigningKeyResponse,
+    TokenResponse,
+)
+from lms.auth.application.errors import (
+    BAD_CREDENTIALS,
+    AccountDisabled,
+    InvalidCredentials,
+    LoginThrottled,
+)
+from lms.auth.application.keys import PublishedKeys, RotateSigningKey
+from lms.auth.application.use_cases import (
+    CreateCollege,
+    DeactivateAccount,
+    Login,
+    LoginAttempt,
+    Logout,
+    NewAccount,
+    NewCollege,
+    ReactivateAccount,
+    Refresh,
+    RegisterAccount,
+)
+from lms.auth.config import AuthSettings
+from lms.auth.domain.model import CharacterClass
+from lms_platform.kernel.principal import Principal
+
+JWKS_PATH = "/.well-known/jwks.json"
+# Regexes for create_app's public_paths: everything else needs a bearer token.
+PUBLIC_PATHS = (
+    "^/\\.well-known/jwks\\.json$",
+    "^/auth/login$",
+    "^/auth/refresh$",
+    "^/auth/logout$",
+)
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+@contextmanager
+def _authentication_errors() -> Iterator[None]:
+    try:
+        yield
+    except InvalidCredentials as exc:
+        raise NotAuthorizedException(BAD_CREDENTIALS) from exc
+    except LoginThrottled as exc:
+        raise TooManyRequestsException(
+            exc.detail, headers={"Retry-After": str(exc.retry_after_seconds)}
+        ) from exc
+    except AccountDisabled as exc:
+        raise PermissionDeniedException(exc.detail) from exc
+
+
+def client_address(request: Request[Any, Any, Any], trust_forwarded_for: bool) -> str:
+    if trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return last
+    return request.client.host if request.client else "unknown"
+
+
+class TokenController(Controller):
+    """Public: the credential in the body is the proof."""
+
+    tags = ["tokens"]
+
+    @get(JWKS_PATH, summary="The public keys that verify access tokens (JWKS)", security=[])
+    @inject
+    async def jwks(self, use_case: FromDishka[PublishedKeys]) -> Response[JwksResponse]:
+        # Short caching: a rotated-in key must reach verifiers quickly.
+        return Response(
+            JwksResponse(keys=await use_case()), headers={"Cache-Control": "public, max-age=60"}
+        )
+
+    @post("/auth/login", summary="Exchange a password for tokens", security=[])
+    @inject
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[LoginRequest],
+        settings: FromDishka[AuthSettings],
+        use_case: FromDishka[Login],
+    ) -> Response[TokenResponse]:
+        attempt = LoginAttempt(
+            college=data.college,
+            email=data.email,
+            password=data.password,
+            client_ip=client_address(request, settings.trust_forwarded_for),
+        )
+        with _authentication_errors():
+            pair = await use_case(attempt)
+        return Response(TokenResponse.from_pair(pair), status_code=200, headers=_NO_STORE)
+
+    @post("/auth/refresh", summary="Rotate a refresh token for new tokens", security=[])
+    @inject
+    async def refresh(
+        self, data: JSONBody[RefreshRequest], use_case: FromDishka[Refresh]
+    ) -> Response[TokenResponse]:
+        with _authentication_errors():
+            pair = await use_case(data.refresh_token)
+        return Response(TokenResponse.from_pair(pair), status_code=200, headers=_NO_STORE)
+
+    @post("/auth/logout", status_code=204, summary="Revoke a refresh token's family", security=[])
+    @inject
+    async def logout(self, data: JSONBody[RefreshRequest], use_case: FromDishka[Logout]) -> None:
+        await use_case(data.refresh_token)
+
+
+class AdminController(Controller):
+    tags = ["administration"]
+
+    @post("/colleges", summary="Create a college (super admin)")
+    @inject
+    async def create_college(
+        self,
+        data: JSONBody[CreateCollegeRequest],
+        principal: FromDishka[Principal],
+        use_case: FromDishka[CreateCollege],
+    ) -> Response[CollegeResponse]:
+        college = await use_case(
+            principal,
+            NewCollege(
+                slug=data.slug,
+                name=data.name,
+                min_password_length=data.min_password_length,
+                required_character_classes=tuple(
+                    CharacterClass(c) for c in data.required_character_classes
+                ),
+                rejected_passwords=(
+                    tuple(data.rejected_passwords) if data.rejected_passwords is not None else None
+                ),
+            ),
+        )
+        return Response(CollegeResponse.from_domain(college), status_code=201)
+
+    @post("/colleges/{college_id:uuid}/accounts", summary="Create an account (college admin)")
+    @inject
+    async def create_account(
+        self,
+        college_id: FromPath[UUID],
+        data: JSONBody[CreateAccountRequest],
+        principal: FromDishka[Principal],
+        use_case: FromDishka[RegisterAccount],
+    ) -> Response[AccountResponse]:
+        account = await use_case(
+            principal,
+            NewAccount(
+                college_id=college_id,
+                email=data.email,
+                password=data.password,
+                roles=tuple(data.roles),
+                display_name=data.display_name,
+            ),
+        )
+        return Response(AccountResponse.from_domain(account), status_code=201)
+
+    @post(
+        "/accounts/{account_id:uuid}/deactivate",
+        status_code=200,
+        summary="Deactivate an account: no login, refresh tokens revoked (college admin)",
+    )
+    @inject
+    async def deactivate(
+        self,
+        account_id: FromPath[UUID],
+        principal: FromDishka[Principal],
+        use_case: FromDishka[DeactivateAccount],
+    ) -> AccountResponse:
+        return AccountResponse.from_domain(await use_case(principal, account_id))
+
+    @post(
+        "/accounts/{account_id:uuid}/reactivate",
+        status_code=200,
+        summary="Reactivate an account (college admin)",
+    )
+    @inject
+    async def reactivate(
+        self,
+        account_id: FromPath[UUID],
+        principal: FromDishka[Principal],
+        use_case: FromDishka[ReactivateAccount],
+    ) -> AccountResponse:
+        return AccountResponse.from_domain(await use_case(principal, account_id))
+
+    @post(
+        "/signing-keys/rotate",
+        status_code=201,
+        summary="Sign with a new key; old keys stay published until their tokens expire",
+    )
+    @inject
+    async def rotate_signing_key(
+        self, principal: FromDishka[Principal], use_case: FromDishka[RotateSigningKey]
+    ) -> SigningKeyResponse:
+        key = await use_case(principal)
+        return SigningKeyResponse(kid=key.kid, algorithm=key.algorithm, created_at=key.created_at)

@@ -1,0 +1,12 @@
+"""Alembic environment of the auth service: its own models plus the messaging tables."""
+
+from advanced_alchemy.base import orm_registry
+from alembic import context
+
+from lms.auth.adapters.persistence import models as _auth_models  # noqa: F401 - registers tables
+from lms_platform.messaging import (
+    models as _messaging_models,  # noqa: F401 - registers outbox tables
+)
+from lms_platform.persistence.migrations import run_migrations_from_env
+
+run_migrations_from_env(context, orm_registry.metadata)

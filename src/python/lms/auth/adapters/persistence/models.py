@@ -1,0 +1,71 @@
+"""Tables of the auth service. They live only in this service's database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from advanced_alchemy.base import DefaultBase, UUIDBase
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, Uuid
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class CollegeRecord(UUIDBase):
+    __tablename__ = "colleges"
+
+    slug: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    min_password_length: Mapped[int] = mapped_column(Integer, nullable=False)
+    required_character_classes: Mapped[list[str]] = mapped_column(ARRAY(String(16)), nullable=False)
+    rejected_passwords: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class AccountRecord(UUIDBase):
+    __tablename__ = "accounts"
+    __table_args__ = (Index("uq_accounts_college_email", "college_id", "email", unique=True),)
+
+    college_id: Mapped[UUID] = mapped_column(
+        Uuid, ForeignKey("colleges.id", ondelete="RESTRICT"), nullable=False
+    )
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    display_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    roles: Mapped[list[str]] = mapped_column(ARRAY(String(32)), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, nullable=False)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    # Two concurrent failed logins must both count: the second flush fails and is retried by
+    # the client rather than silently overwriting the first.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
+class RefreshTokenRecord(UUIDBase):
+    __tablename__ = "refresh_tokens"
+
+    family_id: Mapped[UUID] = mapped_column(Uuid, nullable=False, index=True)
+    account_id: Mapped[UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    college_id: Mapped[UUID] = mapped_column(Uuid, nullable=False)
+    secret_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SigningKeyRecord(DefaultBase):
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(16), nullable=False)
+    public_jwk: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False)
+    private_key_pem: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -1,0 +1,20 @@
+"""The auth service's unit of work: its repositories on the request's session."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.auth.adapters.persistence.repository import (
+    SqlAlchemyAccountRepository,
+    SqlAlchemyCollegeRepository,
+    SqlAlchemyRefreshTokenRepository,
+)
+from lms_platform.persistence.unit_of_work import EventStager, SqlAlchemyUnitOfWork
+
+
+class AuthSqlAlchemyUnitOfWork(SqlAlchemyUnitOfWork):
+    def __init__(self, session: AsyncSession, events: EventStager) -> None:
+        super().__init__(session, events)
+        self.colleges = SqlAlchemyCollegeRepository(session)
+        self.accounts = SqlAlchemyAccountRepository(session)
+        self.refresh_tokens = SqlAlchemyRefreshTokenRepository(session)

@@ -1,0 +1,34 @@
+"""The auth service's settings: every field is read from ``LMS_AUTH_<FIELD>``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lms_platform.config import ServiceSettings, load_settings
+
+ENV_PREFIX = "LMS_AUTH_"
+
+
+class AuthSettings(ServiceSettings, kw_only=True, frozen=True):
+    service_name: str = "auth"
+    http_port: int = 8000
+    run_relay: bool = True
+    # Encrypts signing keys at rest (from Vault or the orchestrator's secrets). Empty is only
+    # accepted when ``environment`` is "development" or "test".
+    key_encryption_key: str = ""
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 14 * 24 * 3600
+    lockout_threshold: int = 5
+    lockout_base_seconds: int = 30
+    lockout_max_seconds: int = 3600
+    login_ip_limit: int = 100  # failed logins per address per window
+    login_ip_window_seconds: int = 300
+    scrypt_n: int = 2**15
+    # Behind Kong, the client address is the last X-Forwarded-For entry (the one Kong added);
+    # without a proxy in front, that header is the client's own word and must be ignored.
+    trust_forwarded_for: bool = False
+
+
+def load_auth_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> AuthSettings:
+    return load_settings(AuthSettings, ENV_PREFIX, environ, **overrides)

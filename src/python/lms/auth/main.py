@@ -1,0 +1,369 @@
+"""Composition root of the auth service: one dishka container wired into Litestar.
+
+``run()`` is the PEX entry point: ``auth serve`` (HTTP and the outbox relay in one process),
+``auth migrate``, ``auth worker`` (the relay without HTTP) and ``auth bootstrap`` (the first
+super admin, from ``LMS_AUTH_BOOTSTRAP_EMAIL`` and ``LMS_AUTH_BOOTSTRAP_PASSWORD``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
+from dishka.integrations.litestar import LitestarProvider
+from litestar import Litestar
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.auth.adapters.http.controllers import PUBLIC_PATHS, AdminController, TokenController
+from lms.auth.adapters.persistence.repository import SqlAlchemySigningKeyStore
+from lms.auth.adapters.persistence.unit_of_work import AuthSqlAlchemyUnitOfWork
+from lms.auth.adapters.security.jwt_tokens import (
+    JwtAccessTokenSigner,
+    RsaKeyPairGenerator,
+    StoreKeySource,
+)
+from lms.auth.adapters.security.passwords import ScryptParameters, ScryptPasswordHasher
+from lms.auth.adapters.throttle.redis_throttle import RedisLoginThrottle
+from lms.auth.application.keys import EnsureSigningKey, PublishedKeys, RotateSigningKey
+from lms.auth.application.ports import (
+    AccessTokenSigner,
+    AuthUnitOfWork,
+    KeyPairGenerator,
+    LoginThrottle,
+    PasswordHasher,
+    SigningKeyStore,
+)
+from lms.auth.application.use_cases import (
+    BootstrapSuperAdmin,
+    CreateCollege,
+    DeactivateAccount,
+    Login,
+    Logout,
+    ReactivateAccount,
+    Refresh,
+    RegisterAccount,
+    TokenPolicy,
+)
+from lms.auth.config import AuthSettings, load_auth_settings
+from lms.auth.domain.model import LockoutPolicy
+from lms_platform.config import SettingsError
+from lms_platform.http import PrincipalProvider, create_app
+from lms_platform.kernel.clock import RandomIds, SystemClock
+from lms_platform.kernel.ports import Clock, IdGenerator
+from lms_platform.logging import configure_logging, get_logger
+from lms_platform.messaging import ensure_topics
+from lms_platform.messaging.outbox import OutboxWriter
+from lms_platform.messaging.relay import OutboxRelay
+from lms_platform.messaging.topics import CATALOGUE
+from lms_platform.persistence import (
+    DatabaseProvider,
+    create_engine,
+    database_ready_check,
+    upgrade_to_head,
+)
+from lms_platform.persistence.database import create_session_factory
+from lms_platform.persistence.unit_of_work import EventStager, OutboxEventStager
+from lms_platform.security import TokenVerifier
+from lms_platform.tracing import configure_tracing
+
+MIGRATIONS_DIR = Path(__file__).parent / "adapters" / "persistence" / "migrations"
+_UNENCRYPTED_KEYS_ALLOWED = frozenset({"development", "test"})
+
+_log = get_logger("lms.auth")
+
+
+def token_policy(settings: AuthSettings) -> TokenPolicy:
+    return TokenPolicy(
+        access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+        refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
+        lockout=LockoutPolicy(
+            threshold=settings.lockout_threshold,
+            base_cooldown=timedelta(seconds=settings.lockout_base_seconds),
+            max_cooldown=timedelta(seconds=settings.lockout_max_seconds),
+        ),
+    )
+
+
+class AuthInfrastructureProvider(Provider):
+    """Clients and adapters that live as long as the process (APP scope)."""
+
+    def __init__(
+        self,
+        settings: AuthSettings,
+        redis: Redis,
+        key_store: SigningKeyStore,
+        signer: JwtAccessTokenSigner,
+        clock: Clock,
+    ) -> None:
+        super().__init__()
+        self._settings = settings
+        self._redis = redis
+        self._key_store = key_store
+        self._signer = signer
+        self._clock = clock
+
+    @provide(scope=Scope.APP)
+    def settings(self) -> AuthSettings:
+        return self._settings
+
+    @provide(scope=Scope.APP)
+    async def redis(self) -> AsyncIterator[Redis]:
+        yield self._redis
+        await self._redis.aclose()
+
+    @provide(scope=Scope.APP)
+    def clock(self) -> Clock:
+        return self._clock
+
+    @provide(scope=Scope.APP)
+    def ids(self) -> IdGenerator:
+        return RandomIds()
+
+    @provide(scope=Scope.APP)
+    def policy(self) -> TokenPolicy:
+        return token_policy(self._settings)
+
+    @provide(scope=Scope.APP)
+    def events(self) -> EventStager:
+        writer = OutboxWriter(namespace=self._settings.kafka_topic_prefix)
+        return OutboxEventStager(writer, source=self._settings.service_name)
+
+    @provide(scope=Scope.APP)
+    def hasher(self) -> PasswordHasher:
+        return ScryptPasswordHasher(ScryptParameters(n=self._settings.scrypt_n))
+
+    @provide(scope=Scope.APP)
+    def key_store(self) -> SigningKeyStore:
+        return self._key_store
+
+    @provide(scope=Scope.APP)
+    def key_generator(self) -> KeyPairGenerator:
+        return RsaKeyPairGenerator(passphrase=self._settings.key_encryption_key or None)
+
+    @provide(scope=Scope.APP)
+    def signer(self) -> AccessTokenSigner:
+        return self._signer
+
+    @provide(scope=Scope.APP)
+    def throttle(self, redis: Redis, policy: TokenPolicy) -> LoginThrottle:
+        return RedisLoginThrottle(
+            redis,
+            policy.lockout,
+            ip_limit=self._settings.login_ip_limit,
+            ip_window_seconds=self._settings.login_ip_window_seconds,
+        )
+
+    @provide(scope=Scope.REQUEST)
+    def unit_of_work(self, session: AsyncSession, events: EventStager) -> AuthUnitOfWork:
+        return AuthSqlAlchemyUnitOfWork(session, events)
+
+
+class AuthUseCasesProvider(Provider):
+    scope = Scope.REQUEST
+    token_use_cases = provide(Login) + provide(Refresh) + provide(Logout)
+    admin_use_cases = (
+        provide(CreateCollege)
+        + provide(RegisterAccount)
+        + provide(DeactivateAccount)
+        + provide(ReactivateAccount)
+        + provide(BootstrapSuperAdmin)
+    )
+    key_use_cases = provide(EnsureSigningKey) + provide(RotateSigningKey) + provide(PublishedKeys)
+
+
+class AuthService:
+    """Everything one process of the auth service runs, built from settings."""
+
+    def __init__(self, settings: AuthSettings) -> None:
+        if not settings.key_encryption_key and settings.environment not in (
+            _UNENCRYPTED_KEYS_ALLOWED
+        ):
+            raise SettingsError(
+                "LMS_AUTH_KEY_ENCRYPTION_KEY is required outside development: signing keys "
+                "are stored encrypted with it"
+            )
+        self.settings = settings
+        self.engine = create_engine(
+            settings.database_url,
+            service=settings.service_name,
+            pool_size=settings.database_pool_size,
+        )
+        self.redis = Redis.from_url(settings.redis_url)
+        self.clock = SystemClock()
+        policy = token_policy(settings)
+        self.key_store = SqlAlchemySigningKeyStore(create_session_factory(self.engine))
+        self.signer = JwtAccessTokenSigner(
+            self.key_store,
+            self.clock,
+            passphrase=settings.key_encryption_key or None,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            access_ttl=policy.access_ttl,
+        )
+        self.container = self._build_container(policy)
+        # This service trusts its own key store; other services fetch the JWKS over HTTP.
+        self.verifier = TokenVerifier(
+            StoreKeySource(self.key_store, self.clock, access_ttl=policy.access_ttl),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+        self.relay = OutboxRelay(
+            self.engine,
+            settings.kafka_bootstrap_servers,
+            settings.service_name,
+            enable_idempotence=settings.kafka_enable_idempotence,
+        )
+        self._topics_task: asyncio.Task[None] | None = None
+
+    def _build_container(self, policy: TokenPolicy) -> AsyncContainer:
+        return make_async_container(
+            LitestarProvider(),
+            PrincipalProvider(),
+            DatabaseProvider(self.engine),
+            AuthInfrastructureProvider(
+                self.settings, self.redis, self.key_store, self.signer, self.clock
+            ),
+            AuthUseCasesProvider(),
+        )
+
+    async def ensure_signing_key(self) -> None:
+        async with self.container() as request:
+            key = await (await request.get(EnsureSigningKey))()
+        _log.info("signing_key_ready", kid=key.kid)
+
+    async def start_background(self) -> None:
+        if self.settings.run_relay:
+            self._topics_task = asyncio.create_task(self._ensure_topics(), name="auth-topics")
+            await self.relay.start()
+
+    async def _ensure_topics(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await ensure_topics(
+                    self.settings.kafka_bootstrap_servers,
+                    [CATALOGUE["account"]],
+                    self.settings.kafka_topic_prefix,
+                )
+                return
+            except Exception as exc:  # broker down or not ready: keep trying, say so
+                _log.warning("topics_waiting_for_broker", error=str(exc), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    async def stop_background(self) -> None:
+        if self._topics_task is not None:
+            self._topics_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._topics_task
+        await self.relay.stop()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    def http_app(self) -> Litestar:
+        async def redis_ready() -> None:
+            await self.redis.ping()
+
+        return create_app(
+            settings=self.settings,
+            route_handlers=[TokenController, AdminController],
+            container=self.container,
+            verifier=self.verifier,
+            title="LMS auth service",
+            description="Colleges, accounts, credentials, roles and the tokens every service trusts.",
+            readiness_checks={
+                "postgres": database_ready_check(self.engine),
+                "redis": redis_ready,
+            },
+            public_paths=PUBLIC_PATHS,
+            on_startup=[self.ensure_signing_key, self.start_background],
+            on_shutdown=[self.stop_background, self.dispose],
+        )
+
+
+def create_auth_app(settings: AuthSettings | None = None) -> Litestar:
+    return AuthService(settings or load_auth_settings()).http_app()
+
+
+def _configure_process(settings: AuthSettings) -> None:
+    configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
+    configure_tracing(
+        settings.service_name,
+        otlp_endpoint=settings.otlp_endpoint,
+        sample_ratio=settings.trace_sample_ratio,
+    )
+
+
+async def _serve_http(app: Litestar, settings: AuthSettings) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,  # the platform middleware writes the access log
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+    )
+    await uvicorn.Server(config).serve()
+
+
+async def _run_worker(service: AuthService) -> None:
+    await service.start_background()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await service.stop_background()
+        await service.dispose()
+
+
+async def _bootstrap(service: AuthService) -> None:
+    email = os.environ.get("LMS_AUTH_BOOTSTRAP_EMAIL", "")
+    password = os.environ.get("LMS_AUTH_BOOTSTRAP_PASSWORD", "")
+    if not email or not password:
+        raise SettingsError("set LMS_AUTH_BOOTSTRAP_EMAIL and LMS_AUTH_BOOTSTRAP_PASSWORD")
+    try:
+        async with service.container() as request:
+            account = await (await request.get(BootstrapSuperAdmin))(email, password)
+        _log.info("super_admin_created", account_id=str(account.id), email=account.email)
+    finally:
+        await service.container.close()
+        await service.dispose()
+
+
+def run(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="auth", description="The LMS auth service.")
+    parser.add_argument(
+        "command", choices=["serve", "migrate", "worker", "bootstrap"], nargs="?", default="serve"
+    )
+    args = parser.parse_args(argv)
+    settings = load_auth_settings()
+    _configure_process(settings)
+    if args.command == "migrate":
+        upgrade_to_head(MIGRATIONS_DIR, settings.database_url)
+        _log.info("migrated", database=settings.database_url.rsplit("@", 1)[-1])
+        return
+    service = AuthService(settings)
+    if args.command == "bootstrap":
+        asyncio.run(_bootstrap(service))
+        return
+    if args.command == "worker":
+        asyncio.run(_run_worker(service))
+        return
+    import uvloop
+
+    uvloop.run(_serve_http(service.http_app(), settings))
+
+
+if __name__ == "__main__":
+    run()

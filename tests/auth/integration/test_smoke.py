@@ -1,0 +1,21 @@
+"""Start-up: a signing key exists, the JWKS is public, the super admin logs in."""
+
+from __future__ import annotations
+
+from tests.auth.integration.conftest import RunningAuthService
+
+
+async def test_jwks_is_public_and_tokens_verify_against_it(
+    auth_service: RunningAuthService,
+) -> None:
+    response = await auth_service.client.get("/.well-known/jwks.json")
+    assert response.status_code == 200
+    (key,) = response.json()["keys"]
+    assert (key["kty"], key["alg"], key["use"]) == ("RSA", "RS256", "sig")
+    assert "d" not in key
+    token = auth_service.root["Authorization"].removeprefix("Bearer ")
+    principal = await auth_service.jwks_verifier().verify(token)
+    assert principal.is_super_admin
+    assert principal.has_permission("college:create")
+    stored = await auth_service.scalar("SELECT private_key_pem FROM signing_keys")
+    assert bytes(stored).startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
