@@ -226,10 +226,14 @@ def render(results: dict[str, Any]) -> str:
             add(f"- ({targets[key]['number']}) {key}: {'all passed' if passed else 'FAILED'}"
                 + (f"; fields {', '.join(fields)}" if fields else ""))
     project_runs = [r["project"] for r in results["rounds"] if "project" in r]
-    if project_runs and "access_log_lines" in project_runs[-1]:
+    if project_runs:
         last = project_runs[-1]
-        add(f"- project machinery seen working (last round): {last['access_log_lines']:,} JSON access-log "
-            f"lines; " + "; ".join(f"`{line}`" for line in last.get("metrics_http_requests_total", [])[:2]))
+        if "access_log_lines_this_process" in last:
+            lines_seen = f"{last['access_log_lines_this_process']:,} JSON access-log lines from that process"
+        else:  # results of runs before the count was per process
+            lines_seen = f"{last.get('access_log_lines', 0):,} JSON access-log lines from all rounds' processes"
+        add(f"- project machinery seen working (last round): {lines_seen}; its /metrics: "
+            + "; ".join(f"`{line}`" for line in last.get("metrics_http_requests_total", [])[:2]))
     add("")
     return "\n".join(lines) + "\n"
 

@@ -316,9 +316,10 @@ def _project_evidence(server: Any, target: Any) -> dict[str, Any]:
                 evidence.setdefault("metrics_http_requests_total", []).append(line)
             if line.startswith("cache_requests_total{"):
                 evidence.setdefault("metrics_cache_requests_total", []).append(line)
-    with contextlib.suppress(OSError):
-        evidence["access_log_lines"] = sum(
-            1 for line in server.log_path.read_text(errors="replace").splitlines() if '"event":"request"' in line
+    with contextlib.suppress(OSError), open(server.log_path, "rb") as log_file:
+        log_file.seek(server.log_offset)  # this process's lines only
+        evidence["access_log_lines_this_process"] = sum(
+            1 for line in log_file if b'"event":"request"' in line
         )
     return evidence
 

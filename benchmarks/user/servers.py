@@ -114,6 +114,7 @@ class RunningServer:
         self.log_path = work_dir / f"{target.key}.log"
         command, env = self._command()
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.log_offset = self._log.tell()  # earlier rounds' servers appended to the same file
         self.process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
