@@ -104,12 +104,14 @@ class UserInfrastructureProvider(Provider):
 
 class UserUseCasesProvider(Provider):
     scope = Scope.REQUEST
-    use_cases = provide(CreateProfile) + provide(GetProfile) + provide(UpdateProfile)
-    more_use_cases = (
-        provide(PatchProfile)
+    # Queries hold only APP-scoped parts (reader, cache): built once, not per request.
+    queries = provide(GetProfile, scope=Scope.APP) + provide(GetPreferences, scope=Scope.APP)
+    commands = (
+        provide(CreateProfile)
+        + provide(UpdateProfile)
+        + provide(PatchProfile)
         + provide(DeleteProfile)
         + provide(ListProfiles)
-        + provide(GetPreferences)
         + provide(UpdatePreferences)
         + provide(CreateProfileFromAccount)
     )
