@@ -78,6 +78,7 @@ def user_settings(
         log_json=True,
         max_request_body_bytes=64 * 1024,
         consumer_group=f"user-{kafka_namespace}",
+        consumer_session_timeout_ms=2_000,
     )
 
 

@@ -14,6 +14,8 @@ class UserSettings(ServiceSettings, kw_only=True, frozen=True):
     service_name: str = "user"
     http_port: int = 8001
     consumer_group: str = "user-service"
+    # Against Tansu a group join takes about half of this; tests use ~2 s.
+    consumer_session_timeout_ms: int = 10_000
     run_relay: bool = True
     run_consumers: bool = True
 

@@ -153,7 +153,9 @@ class UserService:
             settings.service_name,
             enable_idempotence=settings.kafka_enable_idempotence,
         )
-        self.consumers = UserConsumers(settings, self.container)
+        self.consumers = UserConsumers(
+            settings, self.container, session_timeout_ms=settings.consumer_session_timeout_ms
+        )
 
     async def start_background(self) -> None:
         if self.settings.run_relay:
