@@ -10,6 +10,7 @@ import pytest
 
 from lms.auth.application.errors import InvalidCredentials, LoginThrottled
 from lms.auth.domain.permissions import permissions_for
+from lms_platform.kernel.errors import Conflict
 from lms_platform.kernel.roles import Role
 from tests.auth.unit.conftest import Auth
 
@@ -162,3 +163,14 @@ async def test_logout_revokes_the_family_and_ignores_unknown_tokens(auth: Auth) 
     assert all(t.revoked_at is not None for t in auth.uow.refresh_tokens.all())
     with pytest.raises(InvalidCredentials):
         await auth.refresh(rotated.refresh_token)
+
+
+async def test_a_concurrent_failure_still_answers_invalid_credentials(auth: Auth) -> None:
+    await auth.account(await auth.college())
+
+    async def lose_the_race() -> None:
+        raise Conflict("the record was changed concurrently; reload and retry")
+
+    auth.uow.commit = lose_the_race  # type: ignore[method-assign]
+    with pytest.raises(InvalidCredentials):
+        await auth.login(password="not the password")

@@ -3,6 +3,7 @@ login, refresh and logout are public: the credential presented is the proof."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import math
@@ -167,7 +168,10 @@ class Login(_TokenIssuer):
         if not await self._hasher.verify(account.password_hash, attempt.password):
             account.login_failed(now, self._policy.lockout)
             await self._uow.accounts.save(account)
-            await self._uow.commit()
+            # A concurrent failure of the same account may win the row; a 409 here would tell
+            # a parallel brute-forcer the account exists. The throttle still counts it.
+            with contextlib.suppress(Conflict):
+                await self._uow.commit()
             await self._throttle.failed(attempt.client_ip, slug, email)
             raise InvalidCredentials()
         if not account.is_active:
