@@ -6,6 +6,7 @@ from __future__ import annotations
 import jwt
 import pytest
 
+from lms.auth.adapters.http.controllers import JwksCache
 from lms_platform.security.verifier import InvalidToken
 from tests.auth.integration.conftest import RunningAuthService
 
@@ -109,6 +110,7 @@ async def test_after_rotation_old_tokens_verify_and_new_ones_use_the_new_key(
     await auth_service.scalar(
         "UPDATE signing_keys SET retired_at = now() - interval '1 hour' WHERE kid = $1", old_kid
     )
+    (await auth_service.service.container.get(JwksCache)).clear()  # else up to 5 s stale
     jwks = (await auth_service.client.get("/.well-known/jwks.json")).json()
     assert [k["kid"] for k in jwks["keys"]] == [new_kid]
     with pytest.raises(InvalidToken, match="unknown signing key"):

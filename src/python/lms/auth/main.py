@@ -21,7 +21,12 @@ from litestar import Litestar
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.auth.adapters.http.controllers import PUBLIC_PATHS, AdminController, TokenController
+from lms.auth.adapters.http.controllers import (
+    PUBLIC_PATHS,
+    AdminController,
+    JwksCache,
+    TokenController,
+)
 from lms.auth.adapters.persistence.repository import SqlAlchemySigningKeyStore
 from lms.auth.adapters.persistence.unit_of_work import AuthSqlAlchemyUnitOfWork
 from lms.auth.adapters.security.jwt_tokens import (
@@ -146,6 +151,10 @@ class AuthInfrastructureProvider(Provider):
     @provide(scope=Scope.APP)
     def key_generator(self) -> KeyPairGenerator:
         return RsaKeyPairGenerator(passphrase=self._settings.key_encryption_key or None)
+
+    @provide(scope=Scope.APP)
+    def jwks_cache(self) -> JwksCache:
+        return JwksCache()
 
     @provide(scope=Scope.APP)
     def signer(self) -> AccessTokenSigner:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -75,6 +76,25 @@ def _authentication_errors() -> Iterator[None]:
         raise PermissionDeniedException(exc.detail) from exc
 
 
+class JwksCache:
+    """The JWKS route is public: without this, every anonymous request would read the key
+    table. A rotation in this process clears it; other processes catch up within the TTL."""
+
+    def __init__(self, ttl_seconds: float = 5.0) -> None:
+        self._ttl = ttl_seconds
+        self._document: JwksResponse | None = None
+        self._loaded_at = 0.0
+
+    async def get(self, load: PublishedKeys) -> JwksResponse:
+        if self._document is None or time.monotonic() - self._loaded_at > self._ttl:
+            self._document = JwksResponse(keys=await load())
+            self._loaded_at = time.monotonic()
+        return self._document
+
+    def clear(self) -> None:
+        self._document = None
+
+
 def client_address(request: Request[Any, Any, Any], trust_forwarded_for: bool) -> str:
     if trust_forwarded_for:
         forwarded = request.headers.get("x-forwarded-for", "")
@@ -91,11 +111,11 @@ class TokenController(Controller):
 
     @get(JWKS_PATH, summary="The public keys that verify access tokens (JWKS)", security=[])
     @inject
-    async def jwks(self, use_case: FromDishka[PublishedKeys]) -> Response[JwksResponse]:
+    async def jwks(
+        self, cache: FromDishka[JwksCache], use_case: FromDishka[PublishedKeys]
+    ) -> Response[JwksResponse]:
         # Short caching: a rotated-in key must reach verifiers quickly.
-        return Response(
-            JwksResponse(keys=await use_case()), headers={"Cache-Control": "public, max-age=60"}
-        )
+        return Response(await cache.get(use_case), headers={"Cache-Control": "public, max-age=60"})
 
     @post("/auth/login", summary="Exchange a password for tokens", security=[])
     @inject
@@ -214,7 +234,11 @@ class AdminController(Controller):
     )
     @inject
     async def rotate_signing_key(
-        self, principal: FromDishka[Principal], use_case: FromDishka[RotateSigningKey]
+        self,
+        principal: FromDishka[Principal],
+        use_case: FromDishka[RotateSigningKey],
+        jwks: FromDishka[JwksCache],
     ) -> SigningKeyResponse:
         key = await use_case(principal)
+        jwks.clear()
         return SigningKeyResponse(kid=key.kid, algorithm=key.algorithm, created_at=key.created_at)
