@@ -60,9 +60,10 @@ from lms.auth.config import AuthSettings, load_auth_settings
 from lms.auth.domain.model import LockoutPolicy
 from lms_platform.config import SettingsError
 from lms_platform.http import PrincipalProvider, create_app
+from lms_platform.http.serving import configure_process, run_worker, serve_http
 from lms_platform.kernel.clock import RandomIds, SystemClock
 from lms_platform.kernel.ports import Clock, IdGenerator
-from lms_platform.logging import configure_logging, get_logger
+from lms_platform.logging import get_logger
 from lms_platform.messaging import ensure_topics
 from lms_platform.messaging.outbox import OutboxWriter
 from lms_platform.messaging.relay import OutboxRelay
@@ -76,7 +77,6 @@ from lms_platform.persistence import (
 from lms_platform.persistence.database import create_session_factory
 from lms_platform.persistence.unit_of_work import EventStager, OutboxEventStager
 from lms_platform.security import TokenVerifier
-from lms_platform.tracing import configure_tracing
 
 MIGRATIONS_DIR = Path(__file__).parent / "adapters" / "persistence" / "migrations"
 _UNENCRYPTED_KEYS_ALLOWED = frozenset({"development", "test"})
@@ -302,40 +302,6 @@ def create_auth_app(settings: AuthSettings | None = None) -> Litestar:
     return AuthService(settings or load_auth_settings()).http_app()
 
 
-def _configure_process(settings: AuthSettings) -> None:
-    configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
-    configure_tracing(
-        settings.service_name,
-        otlp_endpoint=settings.otlp_endpoint,
-        sample_ratio=settings.trace_sample_ratio,
-    )
-
-
-async def _serve_http(app: Litestar, settings: AuthSettings) -> None:
-    import uvicorn
-
-    config = uvicorn.Config(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        access_log=False,  # the platform middleware writes the access log
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-    )
-    await uvicorn.Server(config).serve()
-
-
-async def _run_worker(service: AuthService) -> None:
-    await service.start_background()
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await service.stop_background()
-        await service.dispose()
-
-
 async def _bootstrap(service: AuthService) -> None:
     email = os.environ.get("LMS_AUTH_BOOTSTRAP_EMAIL", "")
     password = os.environ.get("LMS_AUTH_BOOTSTRAP_PASSWORD", "")
@@ -357,7 +323,7 @@ def run(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     settings = load_auth_settings()
-    _configure_process(settings)
+    configure_process(settings)
     if args.command == "migrate":
         upgrade_to_head(MIGRATIONS_DIR, settings.database_url)
         _log.info("migrated", database=settings.database_url.rsplit("@", 1)[-1])
@@ -367,11 +333,9 @@ def run(argv: list[str] | None = None) -> None:
         asyncio.run(_bootstrap(service))
         return
     if args.command == "worker":
-        asyncio.run(_run_worker(service))
+        run_worker(service)
         return
-    import uvloop
-
-    uvloop.run(_serve_http(service.http_app(), settings))
+    serve_http(service.http_app(), settings)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ process), ``user migrate`` and ``user worker`` (relay and consumers without HTTP
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -36,10 +35,10 @@ from lms.user.application.use_cases import (
 )
 from lms.user.config import UserSettings, load_user_settings
 from lms_platform.http import PrincipalProvider, create_app
-from lms_platform.http.serving import freeze_startup_heap
+from lms_platform.http.serving import configure_process, run_worker, serve_http
 from lms_platform.kernel.clock import RandomIds, SystemClock
 from lms_platform.kernel.ports import Clock, IdGenerator
-from lms_platform.logging import configure_logging, get_logger
+from lms_platform.logging import get_logger
 from lms_platform.messaging.outbox import OutboxWriter
 from lms_platform.messaging.relay import OutboxRelay
 from lms_platform.persistence import (
@@ -50,7 +49,6 @@ from lms_platform.persistence import (
 )
 from lms_platform.persistence.unit_of_work import EventStager, OutboxEventStager
 from lms_platform.security import JWKSKeySource, KeySource, TokenVerifier
-from lms_platform.tracing import configure_tracing
 
 MIGRATIONS_DIR = Path(__file__).parent / "adapters" / "persistence" / "migrations"
 
@@ -196,40 +194,6 @@ def create_user_app(
     return UserService(settings or load_user_settings(), key_source=key_source).http_app()
 
 
-def _configure_process(settings: UserSettings) -> None:
-    configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
-    configure_tracing(
-        settings.service_name,
-        otlp_endpoint=settings.otlp_endpoint,
-        sample_ratio=settings.trace_sample_ratio,
-    )
-
-
-async def _serve_http(app: Litestar, settings: UserSettings) -> None:
-    import uvicorn
-
-    config = uvicorn.Config(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        access_log=False,  # the platform middleware writes the access log
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-    )
-    await uvicorn.Server(config).serve()
-
-
-async def _run_worker(service: UserService) -> None:
-    await service.start_background()
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await service.stop_background()
-        await service.dispose()
-
-
 def run(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="user", description="The LMS user service.")
     parser.add_argument(
@@ -237,20 +201,16 @@ def run(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     settings = load_user_settings()
-    _configure_process(settings)
+    configure_process(settings)
     if args.command == "migrate":
         upgrade_to_head(MIGRATIONS_DIR, settings.database_url)
         _log.info("migrated", database=settings.database_url.rsplit("@", 1)[-1])
         return
     service = UserService(settings)
     if args.command == "worker":
-        asyncio.run(_run_worker(service))
+        run_worker(service)
         return
-    import uvloop
-
-    app = service.http_app()
-    freeze_startup_heap()
-    uvloop.run(_serve_http(app, settings))
+    serve_http(service.http_app(), settings)
 
 
 if __name__ == "__main__":

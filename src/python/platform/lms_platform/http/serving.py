@@ -1,8 +1,35 @@
-"""What every service's ``serve`` does just before it starts accepting requests."""
+"""How every service's process runs: logging and tracing set-up, ``serve`` and ``worker``."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
+from typing import Protocol
+
+from litestar import Litestar
+
+from lms_platform.config import ServiceSettings
+from lms_platform.logging import configure_logging
+from lms_platform.tracing import configure_tracing
+
+
+class BackgroundWork(Protocol):
+    """A service's relay and consumers, which ``worker`` runs without HTTP."""
+
+    async def start_background(self) -> None: ...
+
+    async def stop_background(self) -> None: ...
+
+    async def dispose(self) -> None: ...
+
+
+def configure_process(settings: ServiceSettings) -> None:
+    configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
+    configure_tracing(
+        settings.service_name,
+        otlp_endpoint=settings.otlp_endpoint,
+        sample_ratio=settings.trace_sample_ratio,
+    )
 
 
 def freeze_startup_heap() -> None:
@@ -12,3 +39,36 @@ def freeze_startup_heap() -> None:
     (measured: docs/benchmarks/user.md)."""
     gc.collect()
     gc.freeze()
+
+
+def serve_http(app: Litestar, settings: ServiceSettings) -> None:
+    """Serve ``app`` with one uvicorn worker on uvloop and httptools until stopped."""
+    import uvicorn
+    import uvloop
+
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,  # the platform middleware writes the access log
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+    )
+    freeze_startup_heap()
+    uvloop.run(uvicorn.Server(config).serve())
+
+
+def run_worker(service: BackgroundWork) -> None:
+    """Run the service's background work (relay, consumers) until stopped."""
+
+    async def work() -> None:
+        await service.start_background()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await service.stop_background()
+            await service.dispose()
+
+    asyncio.run(work())
