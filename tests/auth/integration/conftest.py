@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -12,7 +11,6 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 
 from lms.auth.application.use_cases import BootstrapSuperAdmin
 from lms.auth.config import AuthSettings
@@ -20,6 +18,7 @@ from lms.auth.main import MIGRATIONS_DIR, AuthService
 from lms_platform.persistence import upgrade_to_head
 from lms_platform.security import JWKSKeySource, TokenVerifier
 from lms_platform.testing.dsn import to_asyncpg_dsn, to_asyncpg_sqlalchemy_url
+from lms_platform.testing.http import serve_app
 
 ROOT_EMAIL = "root@lms.example"
 PASSWORD = "correct horse battery staple"
@@ -131,34 +130,16 @@ async def auth_service(
     auth_settings: AuthSettings, auth_dsn: str
 ) -> AsyncIterator[RunningAuthService]:
     service = AuthService(auth_settings)
-    config = uvicorn.Config(
-        service.http_app(),
-        host="127.0.0.1",
-        port=auth_settings.http_port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(400):
-        if server.started:
-            break
-        if task.done():
-            task.result()  # surfaces the start-up error
-        await asyncio.sleep(0.025)
-    else:
-        raise AssertionError("the auth service did not start within 10 s")
-    async with service.container() as request:
-        await (await request.get(BootstrapSuperAdmin))(ROOT_EMAIL, PASSWORD)
-    base_url = f"http://127.0.0.1:{auth_settings.http_port}"
-    async with httpx.AsyncClient(base_url=base_url, timeout=10.0) as client:
+    async with contextlib.AsyncExitStack() as stack:
+        base_url = await stack.enter_async_context(
+            serve_app(service.http_app(), auth_settings.http_port)
+        )
+        async with service.container() as request:
+            await (await request.get(BootstrapSuperAdmin))(ROOT_EMAIL, PASSWORD)
+        client = await stack.enter_async_context(httpx.AsyncClient(base_url=base_url, timeout=10.0))
         login = await client.post(
             "/auth/login", json={"college": "platform", "email": ROOT_EMAIL, "password": PASSWORD}
         )
         assert login.status_code == 200, login.text
         root = {"Authorization": f"Bearer {login.json()['access_token']}"}
         yield RunningAuthService(service, client, auth_settings, auth_dsn, root)
-    server.should_exit = True
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, timeout=20)

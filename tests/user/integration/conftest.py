@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -12,7 +10,6 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from lms.user.config import UserSettings
@@ -21,6 +18,7 @@ from lms_platform.kernel.roles import Role
 from lms_platform.persistence import upgrade_to_head
 from lms_platform.security.testing import TokenFactory
 from lms_platform.testing.dsn import to_asyncpg_dsn, to_asyncpg_sqlalchemy_url
+from lms_platform.testing.http import serve_app
 from lms_platform.tracing import configure_tracing
 
 COLLEGE = "college-a"
@@ -131,27 +129,8 @@ async def user_service(
     user_settings: UserSettings, tokens: TokenFactory, user_dsn: str
 ) -> AsyncIterator[RunningUserService]:
     service = UserService(user_settings, key_source=tokens.key_source())
-    config = uvicorn.Config(
-        service.http_app(),
-        host="127.0.0.1",
-        port=user_settings.http_port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
-        if task.done():
-            task.result()  # surfaces the start-up error
-        await asyncio.sleep(0.025)
-    else:
-        raise AssertionError("the user service did not start within 5 s")
-    base_url = f"http://127.0.0.1:{user_settings.http_port}"
-    async with httpx.AsyncClient(base_url=base_url, timeout=10.0) as client:
+    async with (
+        serve_app(service.http_app(), user_settings.http_port) as base_url,
+        httpx.AsyncClient(base_url=base_url, timeout=10.0) as client,
+    ):
         yield RunningUserService(service, client, user_settings, tokens, user_dsn)
-    server.should_exit = True
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, timeout=20)
