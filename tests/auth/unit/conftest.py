@@ -7,6 +7,7 @@ from uuid import UUID
 
 import pytest
 
+from lms.auth.application.audit import AuditRecorder
 from lms.auth.application.use_cases import (
     CreateCollege,
     DeactivateAccount,
@@ -54,18 +55,29 @@ class Auth:
         return Principal("admin", college.tenant_id, frozenset({Role.COLLEGE_ADMIN}))
 
     @property
+    def audit(self) -> AuditRecorder:
+        return AuditRecorder(self.uow, self.clock, self.ids)
+
+    @property
     def create_college(self) -> CreateCollege:
-        return CreateCollege(self.uow, self.clock, self.ids)
+        return CreateCollege(self.uow, self.clock, self.ids, self.audit)
 
     @property
     def register(self) -> RegisterAccount:
-        return RegisterAccount(self.uow, self.clock, self.ids, self.hasher)
+        return RegisterAccount(self.uow, self.clock, self.ids, self.hasher, self.audit)
 
     @property
     def login_use_case(self) -> Login:
         assert self.throttle is not None
         return Login(
-            self.uow, self.signer, self.clock, self.ids, self.policy, self.hasher, self.throttle
+            self.uow,
+            self.signer,
+            self.clock,
+            self.ids,
+            self.policy,
+            self.hasher,
+            self.throttle,
+            self.audit,
         )
 
     @property
@@ -78,11 +90,11 @@ class Auth:
 
     @property
     def deactivate(self) -> DeactivateAccount:
-        return DeactivateAccount(self.uow, self.clock)
+        return DeactivateAccount(self.uow, self.clock, self.audit)
 
     @property
     def reactivate(self) -> ReactivateAccount:
-        return ReactivateAccount(self.uow, self.clock)
+        return ReactivateAccount(self.uow, self.clock, self.audit)
 
     async def college(self, slug: str = "uni-a", **options: object) -> College:
         return await self.create_college(

@@ -15,10 +15,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
-from lms.auth.application.ports import SignedToken, Throttled
+from lms.auth.application.ports import AuditQuery, SignedToken, Throttled
+from lms.auth.domain.audit import AuditAction, AuditEntry
 from lms.auth.domain.keys import SigningKey
 from lms.auth.domain.model import Account, College, LockoutPolicy, RefreshToken
 from lms_platform.kernel.events import DomainEvent
+from lms_platform.kernel.pagination import Page, PageRequest
 
 T0 = datetime(2025, 1, 15, 9, 30, tzinfo=UTC)
 
@@ -122,17 +124,64 @@ class FakeRefreshTokens:
         return list(self.table.committed.values())
 
 
+class FakeAuditLog:
+    def __init__(self) -> None:
+        self.table = _Table()
+
+    def add(self, entry: AuditEntry) -> None:
+        self.table.pending[entry.id] = entry
+
+    async def search(self, query: AuditQuery, page: PageRequest) -> Page[AuditEntry]:
+        def matches(entry: AuditEntry) -> bool:
+            return all(
+                wanted is None or getattr(entry, name) == wanted
+                for name, wanted in (
+                    ("college_id", query.college_id),
+                    ("action", query.action),
+                    ("outcome", query.outcome),
+                    ("actor_id", query.actor_id),
+                    ("target_id", query.target_id),
+                )
+            )
+
+        found = sorted(
+            (e for e in self.table.committed.values() if matches(e)),
+            key=lambda e: e.occurred_at,
+            reverse=True,
+        )
+        return Page(
+            items=found[page.offset : page.offset + page.limit],
+            total=len(found),
+            limit=page.limit,
+            offset=page.offset,
+        )
+
+    def actions(self) -> list[AuditAction]:
+        return [entry.action for entry in self.table.committed.values()]
+
+
 class FakeUnitOfWork:
     def __init__(self) -> None:
         self.colleges = FakeColleges()
         self.accounts = FakeAccounts()
         self.refresh_tokens = FakeRefreshTokens()
+        self.audit_log = FakeAuditLog()
         self.events: list[DomainEvent] = []  # committed events, in order
         self._pending_events: list[DomainEvent] = []
         self.commits = 0
 
     def _tables(self) -> Iterable[_Table]:
-        return (self.colleges.table, self.accounts.table, self.refresh_tokens.table)
+        return (
+            self.colleges.table,
+            self.accounts.table,
+            self.refresh_tokens.table,
+            self.audit_log.table,
+        )
+
+    @property
+    def account_events(self) -> list[DomainEvent]:
+        """The committed events other services consume, without the ``audit.*`` copies."""
+        return [event for event in self.events if event.topic != "audit"]
 
     def record(self, event: DomainEvent) -> None:
         self._pending_events.append(event)

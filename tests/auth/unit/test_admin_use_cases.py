@@ -45,8 +45,8 @@ async def test_college_slugs_are_unique(auth: Auth) -> None:
 async def test_register_publishes_account_registered_with_the_consumed_shape(auth: Auth) -> None:
     college = await auth.college()
     account = await auth.account(college, email="Ada@Uni-A.edu", roles=(Role.INSTRUCTOR,))
-    assert len(auth.uow.events) == 1
-    event = auth.uow.events[0]
+    assert len(auth.uow.account_events) == 1
+    event = auth.uow.account_events[0]
     assert isinstance(event, AccountRegistered)
     assert (event.event_type, event.topic) == ("account.registered", "account")
     assert (event.aggregate_id, event.tenant_id) == (str(account.id), str(college.id))
@@ -65,7 +65,7 @@ async def test_register_checks_the_colleges_password_policy(auth: Auth) -> None:
     with pytest.raises(InvalidInput, match="at least 30"):
         await auth.account(college)
     assert auth.uow.accounts.table.committed == {}
-    assert auth.uow.events == []
+    assert auth.uow.account_events == []
 
 
 async def test_register_refuses_a_duplicate_email_in_the_college(auth: Auth) -> None:
@@ -75,7 +75,7 @@ async def test_register_refuses_a_duplicate_email_in_the_college(auth: Auth) -> 
         await auth.account(college, email="ADA@uni-a.edu")
     other = await auth.college("uni-b")
     await auth.account(other, email="ada@uni-a.edu")  # another college: allowed
-    assert len(auth.uow.events) == 2
+    assert len(auth.uow.account_events) == 2
 
 
 async def test_a_college_admin_registers_only_in_their_college(auth: Auth) -> None:
@@ -87,7 +87,7 @@ async def test_a_college_admin_registers_only_in_their_college(auth: Auth) -> No
     instructor = Principal("i", college_b.tenant_id, frozenset({Role.INSTRUCTOR}))
     with pytest.raises(PermissionDenied):
         await auth.register(instructor, new)
-    assert auth.uow.events == []
+    assert auth.uow.account_events == []
 
 
 async def test_only_a_super_admin_grants_super_admin(auth: Auth) -> None:
@@ -117,7 +117,10 @@ async def test_deactivation_refuses_login_and_kills_refresh_tokens(auth: Auth) -
     pair = await auth.login()
     deactivated = await auth.deactivate(auth.admin_of(college), account.id)
     assert deactivated.status is AccountStatus.DEACTIVATED
-    assert [e.event_type for e in auth.uow.events] == ["account.registered", "account.deactivated"]
+    assert [e.event_type for e in auth.uow.account_events] == [
+        "account.registered",
+        "account.deactivated",
+    ]
     assert all(t.revoked_at == auth.clock.now() for t in auth.uow.refresh_tokens.all())
     with pytest.raises(AccountDisabled):
         await auth.login()
@@ -125,7 +128,7 @@ async def test_deactivation_refuses_login_and_kills_refresh_tokens(auth: Auth) -
         await auth.refresh(pair.refresh_token)
 
     await auth.reactivate(auth.admin_of(college), account.id)
-    assert auth.uow.events[-1].event_type == "account.reactivated"
+    assert auth.uow.account_events[-1].event_type == "account.reactivated"
     assert (await auth.login()).access_token
 
 

@@ -14,8 +14,10 @@ from lms.auth.adapters.security.jwt_tokens import (
     RsaKeyPairGenerator,
     StoreKeySource,
 )
+from lms.auth.application.audit import AuditRecorder
 from lms.auth.application.keys import CLOCK_SKEW, EnsureSigningKey, PublishedKeys, RotateSigningKey
 from lms.auth.application.use_cases import TokenPolicy
+from lms.auth.domain.audit import AuditAction
 from lms.auth.domain.permissions import permissions_for
 from lms_platform.kernel.errors import PermissionDenied
 from lms_platform.kernel.principal import Principal
@@ -23,9 +25,9 @@ from lms_platform.kernel.roles import Role
 from lms_platform.security import StaticKeySource, TokenVerifier
 from lms_platform.security.verifier import InvalidToken
 from tests.auth.unit.conftest import SUPER_ADMIN
-from tests.auth.unit.fakes import FakeKeyStore, FixedClock, SequentialIds
+from tests.auth.unit.fakes import FakeKeyStore, FakeUnitOfWork, FixedClock, SequentialIds
 
-UseCase = TypeVar("UseCase", EnsureSigningKey, RotateSigningKey, PublishedKeys)
+UseCase = TypeVar("UseCase", EnsureSigningKey, PublishedKeys)
 PASSPHRASE = "unit-test-key-encryption-key"
 
 
@@ -36,6 +38,7 @@ class Keys:
         # enough that a test can move it forward a few minutes and stay in the past.
         self.clock = FixedClock(datetime.now(UTC) - timedelta(minutes=5))
         self.ids = SequentialIds()
+        self.uow = FakeUnitOfWork()
         self.policy = TokenPolicy()
         self.generator = RsaKeyPairGenerator(passphrase=PASSPHRASE)
         self.signer = JwtAccessTokenSigner(
@@ -50,6 +53,12 @@ class Keys:
 
     def use_case(self, kind: type[UseCase]) -> UseCase:
         return kind(self.store, self.generator, self.clock, self.ids, self.policy)
+
+    def rotate(self) -> RotateSigningKey:
+        audit = AuditRecorder(self.uow, self.clock, self.ids)
+        return RotateSigningKey(
+            self.store, self.generator, self.clock, self.ids, self.policy, self.uow, audit
+        )
 
     async def jwks_verifier(self) -> TokenVerifier:
         jwks = {"keys": await self.use_case(PublishedKeys)()}
@@ -100,9 +109,9 @@ async def test_rotation_signs_with_the_new_key_and_keeps_the_old_one_published(
     old = await keys.use_case(EnsureSigningKey)()
     old_token = await keys.sign()
     with pytest.raises(PermissionDenied):
-        await keys.use_case(RotateSigningKey)(Principal("a", "c", frozenset({Role.COLLEGE_ADMIN})))
+        await keys.rotate()(Principal("a", "c", frozenset({Role.COLLEGE_ADMIN})))
     keys.clock.advance(timedelta(minutes=3))
-    new = await keys.use_case(RotateSigningKey)(SUPER_ADMIN)
+    new = await keys.rotate()(SUPER_ADMIN)
     new_token = await keys.sign()
     assert jwt.get_unverified_header(new_token)["kid"] == new.kid != old.kid
 
@@ -112,6 +121,12 @@ async def test_rotation_signs_with_the_new_key_and_keeps_the_old_one_published(
     assert (await verifier.verify(old_token)).user_id == "acc-1"
     assert (await verifier.verify(new_token)).user_id == "acc-1"
     assert [k.kid for k in await keys.store.list_keys() if k.is_active] == [new.kid]
+    (entry,) = keys.uow.audit_log.table.committed.values()
+    assert (entry.action, entry.target_id, entry.details) == (
+        AuditAction.SIGNING_KEY_ROTATED,
+        new.kid,
+        {"retired": [old.kid]},
+    )
 
     # Once every token the old key signed has expired, it leaves the JWKS.
     keys.clock.advance(keys.policy.access_ttl + CLOCK_SKEW - timedelta(seconds=1))

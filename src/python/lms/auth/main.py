@@ -21,6 +21,7 @@ from litestar import Litestar
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.auth.adapters.http.audit import AuditController
 from lms.auth.adapters.http.controllers import (
     PUBLIC_PATHS,
     AdminController,
@@ -36,6 +37,7 @@ from lms.auth.adapters.security.jwt_tokens import (
 )
 from lms.auth.adapters.security.passwords import ScryptParameters, ScryptPasswordHasher
 from lms.auth.adapters.throttle.redis_throttle import RedisLoginThrottle
+from lms.auth.application.audit import AuditRecorder, SearchAuditLog
 from lms.auth.application.keys import EnsureSigningKey, PublishedKeys, RotateSigningKey
 from lms.auth.application.ports import (
     AccessTokenSigner,
@@ -185,6 +187,7 @@ class AuthUseCasesProvider(Provider):
         + provide(BootstrapSuperAdmin)
     )
     key_use_cases = provide(EnsureSigningKey) + provide(RotateSigningKey) + provide(PublishedKeys)
+    audit_use_cases = provide(AuditRecorder) + provide(SearchAuditLog)
 
 
 class AuthService:
@@ -283,7 +286,7 @@ class AuthService:
 
         return create_app(
             settings=self.settings,
-            route_handlers=[TokenController, AdminController],
+            route_handlers=[TokenController, AdminController, AuditController],
             container=self.container,
             verifier=self.verifier,
             title="LMS auth service",

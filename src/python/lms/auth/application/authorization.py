@@ -32,3 +32,9 @@ def ensure_visible(principal: Principal, account: Account | None) -> Account:
     if account is None or not principal.can_see_tenant(str(account.college_id)):
         raise NotFound("account not found")
     return account
+
+
+def ensure_permission(principal: Principal, permission: str) -> None:
+    """Permissions come from the token, which carries the college's own role mapping."""
+    if not (principal.is_super_admin or principal.has_permission(permission)):
+        raise PermissionDenied(f"this needs the {permission} permission")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from lms.auth.application.audit import AuditRecorder, college_of
 from lms.auth.application.authorization import ensure_super_admin
-from lms.auth.application.ports import KeyPairGenerator, SigningKeyStore
+from lms.auth.application.ports import AuthUnitOfWork, KeyPairGenerator, SigningKeyStore
 from lms.auth.application.use_cases import TokenPolicy
+from lms.auth.domain.audit import AuditAction
 from lms.auth.domain.keys import SigningKey, signing_key
 from lms_platform.kernel.ports import Clock, IdGenerator
 from lms_platform.kernel.principal import Principal
@@ -47,6 +49,19 @@ class EnsureSigningKey(_KeyUseCase):
 class RotateSigningKey(_KeyUseCase):
     """The new key signs from now on; the old ones stay published until their tokens expire."""
 
+    def __init__(
+        self,
+        store: SigningKeyStore,
+        generator: KeyPairGenerator,
+        clock: Clock,
+        ids: IdGenerator,
+        policy: TokenPolicy,
+        uow: AuthUnitOfWork,
+        audit: AuditRecorder,
+    ) -> None:
+        super().__init__(store, generator, clock, ids, policy)
+        self._uow, self._audit = uow, audit
+
     async def __call__(self, principal: Principal) -> SigningKey:
         ensure_super_admin(principal)
         previous = [key for key in await self._store.list_keys() if key.is_active]
@@ -55,6 +70,16 @@ class RotateSigningKey(_KeyUseCase):
         now = self._clock.now()
         for old in previous:
             await self._store.retire(old.kid, now)
+        # The key store commits on its own; the entry follows in the request's transaction.
+        self._audit.record(
+            AuditAction.SIGNING_KEY_ROTATED,
+            college_id=college_of(principal),
+            actor=principal,
+            target_type="signing_key",
+            target_id=key.kid,
+            details={"retired": [old.kid for old in previous]},
+        )
+        await self._uow.commit()
         return key
 
 

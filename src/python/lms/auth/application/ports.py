@@ -7,9 +7,11 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from lms.auth.domain.audit import AuditAction, AuditEntry, AuditOutcome
 from lms.auth.domain.keys import SigningKey
 from lms.auth.domain.model import Account, College, RefreshToken
 from lms_platform.kernel.events import DomainEvent
+from lms_platform.kernel.pagination import Page, PageRequest
 
 
 class CollegeRepository(Protocol):
@@ -44,6 +46,28 @@ class RefreshTokenRepository(Protocol):
     async def revoke_for_account(self, account_id: UUID, now: datetime) -> int: ...
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditQuery:
+    """Filters of the audit log; ``None`` means any. ``college_id`` None: every college (super
+    admins only, checked by the use case)."""
+
+    college_id: UUID | None = None
+    action: AuditAction | None = None
+    outcome: AuditOutcome | None = None
+    actor_id: UUID | None = None
+    target_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class AuditLogRepository(Protocol):
+    """Append-only: there is no update or delete, and the table refuses them too."""
+
+    def add(self, entry: AuditEntry) -> None: ...
+
+    async def search(self, query: AuditQuery, page: PageRequest) -> Page[AuditEntry]: ...
+
+
 class AuthUnitOfWork(Protocol):
     """One transaction: the repositories' writes and the recorded events commit together."""
 
@@ -55,6 +79,9 @@ class AuthUnitOfWork(Protocol):
 
     @property
     def refresh_tokens(self) -> RefreshTokenRepository: ...
+
+    @property
+    def audit_log(self) -> AuditLogRepository: ...
 
     def record(self, event: DomainEvent) -> None: ...
 

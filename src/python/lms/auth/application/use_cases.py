@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from lms.auth.application.audit import AuditRecorder
 from lms.auth.application.authorization import (
     ensure_admin_of,
     ensure_may_grant,
@@ -25,6 +26,7 @@ from lms.auth.application.ports import (
     LoginThrottle,
     PasswordHasher,
 )
+from lms.auth.domain.audit import AuditAction, AuditOutcome
 from lms.auth.domain.events import account_deactivated, account_reactivated, account_registered
 from lms.auth.domain.model import (
     Account,
@@ -145,9 +147,10 @@ class Login(_TokenIssuer):
         policy: TokenPolicy,
         hasher: PasswordHasher,
         throttle: LoginThrottle,
+        audit: AuditRecorder,
     ) -> None:
         super().__init__(uow, signer, clock, ids, policy)
-        self._hasher, self._throttle = hasher, throttle
+        self._hasher, self._throttle, self._audit = hasher, throttle, audit
 
     async def __call__(self, attempt: LoginAttempt) -> TokenPair:
         slug, email = attempt.college.strip().lower(), attempt.email.strip().lower()
@@ -158,6 +161,14 @@ class Login(_TokenIssuer):
         account = await self._uow.accounts.get_by_email(college.id, email) if college else None
         if account is None:
             await self._hasher.verify(None, attempt.password)
+            self._audit.record(
+                AuditAction.LOGIN_FAILED,
+                outcome=AuditOutcome.FAILURE,
+                college_id=college.id if college else None,
+                client_ip=attempt.client_ip,
+                details={"email": email, "college": slug, "reason": "unknown_account"},
+            )
+            await self._uow.commit()
             await self._throttle.failed(attempt.client_ip, slug, email)
             raise InvalidCredentials()
         now = self._clock.now()
@@ -166,8 +177,21 @@ class Login(_TokenIssuer):
             # Only reached when the throttle store forgot (Redis restarted): the row remembers.
             raise LoginThrottled(math.ceil(locked_for.total_seconds()))
         if not await self._hasher.verify(account.password_hash, attempt.password):
-            account.login_failed(now, self._policy.lockout)
+            cooldown = account.login_failed(now, self._policy.lockout)
             await self._uow.accounts.save(account)
+            self._audit.record(
+                AuditAction.ACCOUNT_LOCKED if cooldown else AuditAction.LOGIN_FAILED,
+                outcome=AuditOutcome.FAILURE,
+                college_id=account.college_id,
+                actor_id=account.id,
+                target_type="account",
+                target_id=account.id,
+                client_ip=attempt.client_ip,
+                details=(
+                    {"reason": "wrong_password", "failed_logins": account.failed_logins}
+                    | ({"locked_seconds": int(cooldown.total_seconds())} if cooldown else {})
+                ),
+            )
             # A concurrent failure of the same account may win the row; a 409 here would tell
             # a parallel brute-forcer the account exists. The throttle still counts it.
             with contextlib.suppress(Conflict):
@@ -175,9 +199,28 @@ class Login(_TokenIssuer):
             await self._throttle.failed(attempt.client_ip, slug, email)
             raise InvalidCredentials()
         if not account.is_active:
+            self._audit.record(
+                AuditAction.LOGIN_FAILED,
+                outcome=AuditOutcome.FAILURE,
+                college_id=account.college_id,
+                actor_id=account.id,
+                target_type="account",
+                target_id=account.id,
+                client_ip=attempt.client_ip,
+                details={"reason": "deactivated"},
+            )
+            await self._uow.commit()
             raise AccountDisabled()
         if account.login_succeeded(now):
             await self._uow.accounts.save(account)
+        self._audit.record(
+            AuditAction.LOGIN_SUCCEEDED,
+            college_id=account.college_id,
+            actor_id=account.id,
+            target_type="account",
+            target_id=account.id,
+            client_ip=attempt.client_ip,
+        )
         pair = await self._issue(account, self._ids.new_id(), now)
         await self._uow.commit()
         await self._throttle.succeeded(attempt.client_ip, slug, email)
@@ -249,16 +292,23 @@ def _policy_of(new: NewCollege) -> PasswordPolicy:
 
 
 class CreateCollege:
-    def __init__(self, uow: AuthUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
-        self._uow, self._clock, self._ids = uow, clock, ids
+    def __init__(
+        self, uow: AuthUnitOfWork, clock: Clock, ids: IdGenerator, audit: AuditRecorder
+    ) -> None:
+        self._uow, self._clock, self._ids, self._audit = uow, clock, ids, audit
 
     async def __call__(self, principal: Principal, new: NewCollege) -> College:
         ensure_super_admin(principal)
-        return await _create_college(self._uow, self._clock, self._ids, new)
+        return await _create_college(self._uow, self._clock, self._ids, self._audit, new, principal)
 
 
 async def _create_college(
-    uow: AuthUnitOfWork, clock: Clock, ids: IdGenerator, new: NewCollege
+    uow: AuthUnitOfWork,
+    clock: Clock,
+    ids: IdGenerator,
+    audit: AuditRecorder,
+    new: NewCollege,
+    actor: Principal | None,
 ) -> College:
     college = College.create(
         id=ids.new_id(), slug=new.slug, name=new.name, policy=_policy_of(new), now=clock.now()
@@ -266,6 +316,14 @@ async def _create_college(
     if await uow.colleges.get_by_slug(college.slug) is not None:
         raise Conflict(f"a college with slug {college.slug!r} already exists")
     await uow.colleges.add(college)
+    audit.record(
+        AuditAction.COLLEGE_CREATED,
+        college_id=college.id,
+        actor=actor,
+        target_type="college",
+        target_id=college.id,
+        details={"slug": college.slug, "name": college.name},
+    )
     await uow.commit()
     return college
 
@@ -279,22 +337,38 @@ class NewAccount:
     display_name: str | None = None
 
 
-class RegisterAccount:
-    """A college admin (or a super admin) creates an account in a college."""
-
+class _AccountCreator:
     def __init__(
-        self, uow: AuthUnitOfWork, clock: Clock, ids: IdGenerator, hasher: PasswordHasher
+        self,
+        uow: AuthUnitOfWork,
+        clock: Clock,
+        ids: IdGenerator,
+        hasher: PasswordHasher,
+        audit: AuditRecorder,
     ) -> None:
         self._uow, self._clock, self._ids, self._hasher = uow, clock, ids, hasher
+        self._audit = audit
+
+
+class RegisterAccount(_AccountCreator):
+    """A college admin (or a super admin) creates an account in a college."""
 
     async def __call__(self, principal: Principal, new: NewAccount) -> Account:
         ensure_admin_of(principal, new.college_id)
         ensure_may_grant(principal, new.roles)
-        return await _register(self._uow, self._clock, self._ids, self._hasher, new)
+        return await _register(
+            self._uow, self._clock, self._ids, self._hasher, self._audit, new, principal
+        )
 
 
 async def _register(
-    uow: AuthUnitOfWork, clock: Clock, ids: IdGenerator, hasher: PasswordHasher, new: NewAccount
+    uow: AuthUnitOfWork,
+    clock: Clock,
+    ids: IdGenerator,
+    hasher: PasswordHasher,
+    audit: AuditRecorder,
+    new: NewAccount,
+    actor: Principal | None,
 ) -> Account:
     college = await uow.colleges.get(new.college_id)
     if college is None:
@@ -314,18 +388,21 @@ async def _register(
     )
     await uow.accounts.add(account)
     uow.record(account_registered(account))
+    audit.record(
+        AuditAction.ACCOUNT_REGISTERED,
+        college_id=college.id,
+        actor=actor,
+        target_type="account",
+        target_id=account.id,
+        details={"email": account.email, "roles": [str(role) for role in account.roles]},
+    )
     await uow.commit()
     return account
 
 
-class BootstrapSuperAdmin:
+class BootstrapSuperAdmin(_AccountCreator):
     """First start of a platform: the ``platform`` college and a super admin in it. Run from the
     command line (no caller to check); refuses if that email already has an account there."""
-
-    def __init__(
-        self, uow: AuthUnitOfWork, clock: Clock, ids: IdGenerator, hasher: PasswordHasher
-    ) -> None:
-        self._uow, self._clock, self._ids, self._hasher = uow, clock, ids, hasher
 
     async def __call__(self, email: str, password: str, display_name: str | None = None) -> Account:
         college = await self._uow.colleges.get_by_slug(PLATFORM_COLLEGE_SLUG)
@@ -334,13 +411,16 @@ class BootstrapSuperAdmin:
                 self._uow,
                 self._clock,
                 self._ids,
+                self._audit,
                 NewCollege(slug=PLATFORM_COLLEGE_SLUG, name="LMS platform"),
+                None,
             )
         return await _register(
             self._uow,
             self._clock,
             self._ids,
             self._hasher,
+            self._audit,
             NewAccount(
                 college_id=college.id,
                 email=email,
@@ -348,12 +428,13 @@ class BootstrapSuperAdmin:
                 roles=(Role.SUPER_ADMIN,),
                 display_name=display_name,
             ),
+            None,
         )
 
 
 class _AccountStatusChange:
-    def __init__(self, uow: AuthUnitOfWork, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, uow: AuthUnitOfWork, clock: Clock, audit: AuditRecorder) -> None:
+        self._uow, self._clock, self._audit = uow, clock, audit
 
     async def _load(self, principal: Principal, account_id: UUID) -> Account:
         account = ensure_visible(principal, await self._uow.accounts.get(account_id))
@@ -375,6 +456,13 @@ class DeactivateAccount(_AccountStatusChange):
             await self._uow.accounts.save(account)
             await self._uow.refresh_tokens.revoke_for_account(account.id, now)
             self._uow.record(account_deactivated(account, now))
+            self._audit.record(
+                AuditAction.ACCOUNT_DEACTIVATED,
+                college_id=account.college_id,
+                actor=principal,
+                target_type="account",
+                target_id=account.id,
+            )
             await self._uow.commit()
         return account
 
@@ -386,5 +474,12 @@ class ReactivateAccount(_AccountStatusChange):
         if account.reactivate(now):
             await self._uow.accounts.save(account)
             self._uow.record(account_reactivated(account, now))
+            self._audit.record(
+                AuditAction.ACCOUNT_REACTIVATED,
+                college_id=account.college_id,
+                actor=principal,
+                target_type="account",
+                target_id=account.id,
+            )
             await self._uow.commit()
         return account

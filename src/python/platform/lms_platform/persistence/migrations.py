@@ -22,8 +22,9 @@ def alembic_config(migrations_dir: Path, database_url: str) -> Config:
 
 
 def upgrade_to_head(migrations_dir: Path, database_url: str) -> None:
-    """Run every pending migration (blocking; call it outside the event loop or in a thread)."""
-    command.upgrade(alembic_config(migrations_dir, database_url), "head")
+    """Run every pending migration of every branch ("heads": features may add migrations in
+    parallel off one parent). Blocking; call it outside the event loop or in a thread."""
+    command.upgrade(alembic_config(migrations_dir, database_url), "heads")
 
 
 def run_migrations_from_env(context: Any, metadata: MetaData) -> None:

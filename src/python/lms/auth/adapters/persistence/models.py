@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.base import DefaultBase, UUIDBase
@@ -69,3 +70,24 @@ class SigningKeyRecord(DefaultBase):
     private_key_pem: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AuditEntryRecord(DefaultBase):
+    """Append-only: migration 0002 adds a trigger that refuses UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_college_time", "college_id", "occurred_at"),
+        Index("ix_audit_log_action_time", "action", "occurred_at"),
+    )
+
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    college_id: Mapped[UUID | None] = mapped_column(Uuid, nullable=True)
+    actor_id: Mapped[UUID | None] = mapped_column(Uuid, nullable=True, index=True)
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)
+    target_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    target_id: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
+    client_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.auth.adapters.persistence.audit_repository import SqlAlchemyAuditLogRepository
 from lms.auth.adapters.persistence.repository import (
     SqlAlchemyAccountRepository,
     SqlAlchemyCollegeRepository,
@@ -18,3 +19,4 @@ class AuthSqlAlchemyUnitOfWork(SqlAlchemyUnitOfWork):
         self.colleges = SqlAlchemyCollegeRepository(session)
         self.accounts = SqlAlchemyAccountRepository(session)
         self.refresh_tokens = SqlAlchemyRefreshTokenRepository(session)
+        self.audit_log = SqlAlchemyAuditLogRepository(session)
