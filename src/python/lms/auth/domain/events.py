@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from lms.auth.domain.model import Account
 from lms_platform.kernel.events import DomainEvent
@@ -41,6 +41,45 @@ class AccountReactivated(DomainEvent):
     topic: ClassVar[str] = ACCOUNT_TOPIC
     account_id: str
     reactivated_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountUpdated(DomainEvent):
+    """``changes`` holds only the fields that changed, with their new values (``email``,
+    ``display_name``, ``roles``)."""
+
+    event_type: ClassVar[str] = "account.updated"
+    topic: ClassVar[str] = ACCOUNT_TOPIC
+    account_id: str
+    changes: dict[str, Any]
+    updated_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountDeleted(DomainEvent):
+    event_type: ClassVar[str] = "account.deleted"
+    topic: ClassVar[str] = ACCOUNT_TOPIC
+    account_id: str
+    deleted_at: str
+
+
+def account_updated(account: Account, changes: dict[str, Any], now: datetime) -> AccountUpdated:
+    return AccountUpdated(
+        aggregate_id=str(account.id),
+        tenant_id=str(account.college_id),
+        account_id=str(account.id),
+        changes=changes,
+        updated_at=now.isoformat(),
+    )
+
+
+def account_deleted(account: Account, now: datetime) -> AccountDeleted:
+    return AccountDeleted(
+        aggregate_id=str(account.id),
+        tenant_id=str(account.college_id),
+        account_id=str(account.id),
+        deleted_at=now.isoformat(),
+    )
 
 
 def account_registered(account: Account) -> AccountRegistered:

@@ -144,7 +144,7 @@ class Account:
     college_id: UUID
     email: str
     display_name: str | None
-    password_hash: str
+    password_hash: str | None  # None until an invited or imported account sets a password
     roles: tuple[str, ...]
     status: AccountStatus = AccountStatus.ACTIVE
     failed_logins: int = 0
@@ -161,7 +161,7 @@ class Account:
         college_id: UUID,
         email: str,
         display_name: str | None,
-        password_hash: str,
+        password_hash: str | None,
         roles: tuple[str, ...],
         now: datetime,
     ) -> Account:
@@ -200,6 +200,15 @@ class Account:
             self.locked_until = now + cooldown
         self._touch(now)
         return cooldown
+
+    def assign_roles(self, roles: tuple[str, ...], now: datetime) -> bool:
+        """Replaces the roles; False when they were already exactly these."""
+        wanted = check_roles(roles)
+        if wanted == self.roles:
+            return False
+        self.roles = wanted
+        self._touch(now)
+        return True
 
     def login_succeeded(self, now: datetime) -> bool:
         if self.failed_logins == 0 and self.locked_until is None:

@@ -32,7 +32,7 @@ class AccountRecord(UUIDBase):
     )
     email: Mapped[str] = mapped_column(String(254), nullable=False)
     display_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    password_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(32)), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     failed_logins: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -1,4 +1,5 @@
-"""The append-only audit log.
+"""The append-only audit log; accounts may exist before they have a password (invitations,
+imports).
 
 Revision ID: 0002
 Revises: 0001
@@ -18,6 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.alter_column("accounts", "password_hash", existing_type=sa.Text(), nullable=True)
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -56,3 +58,4 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER audit_log_append_only ON audit_log")
     op.execute("DROP FUNCTION audit_log_is_append_only()")
     op.drop_table("audit_log")
+    op.alter_column("accounts", "password_hash", existing_type=sa.Text(), nullable=False)
