@@ -42,12 +42,16 @@ def compose() -> dict[str, Any]:
 
 
 def lms_services() -> dict[str, dict[str, Any]]:
-    """Long-running LMS service containers (not their one-shot migrations)."""
+    """Long-running LMS service containers (not their one-shot migrate or bootstrap steps)."""
     return {
         name: service
         for name, service in compose()["services"].items()
-        if LMS_IMAGE.match(service.get("image", "")) and service.get("command") != ["migrate"]
+        if LMS_IMAGE.match(service.get("image", "")) and service.get("restart") != "no"
     }
+
+
+# The service that issues tokens publishes the JWKS; it does not fetch one.
+ISSUER = "auth"
 
 
 def settings_fields(service: str) -> tuple[str, set[str]]:
@@ -67,6 +71,8 @@ def test_secret_values_come_only_from_required_variables() -> None:
     problems = []
     for name, service in compose()["services"].items():
         for key, value in (service.get("environment") or {}).items():
+            if value is None:
+                continue  # passed through from the operator's shell for one run, never stored
             value = str(value)
             secret = SECRET_NAME.search(key) and not key.endswith("__FILE")
             if secret and not REQUIRED_VARIABLE.fullmatch(value):
@@ -128,15 +134,11 @@ def test_every_lms_variable_is_a_setting_the_service_reads() -> None:
             }
             assert unknown == set(), f"{name}: {unknown}"
         env = service["environment"]
-        for required in (
-            "database_url",
-            "redis_url",
-            "kafka_bootstrap_servers",
-            "jwks_url",
-            "http_host",
-            "http_port",
-        ):
-            assert f"{prefix}{required.upper()}" in env, f"{name}: {required}"
+        required = {"database_url", "redis_url", "kafka_bootstrap_servers", "http_host", "http_port"}
+        if name != ISSUER:
+            required.add("jwks_url")
+        for setting in sorted(required):
+            assert f"{prefix}{setting.upper()}" in env, f"{name}: {setting}"
         assert f"{prefix}DATABASE_URL" in compose()["services"][f"{name}-migrate"]["environment"]
 
 
@@ -191,3 +193,36 @@ def test_every_variable_is_either_required_defaulted_or_documented() -> None:
         bare <= example_keys
     ), "a ${VAR} without :? or :- must be listed in infra/compose.env.example"
     assert set(ANY_VARIABLE.findall(text))
+
+
+def test_the_services_verify_tokens_with_the_auth_services_jwks() -> None:
+    services = compose()["services"]
+    assert "auth" in lms_services()
+    for name, service in lms_services().items():
+        if name == ISSUER:
+            continue
+        prefix, _ = settings_fields(name)
+        jwks_url = service["environment"][f"{prefix}JWKS_URL"]
+        assert jwks_url.endswith(":-http://auth:8000/.well-known/jwks.json}"), name
+        assert service["depends_on"]["auth"]["condition"] == "service_healthy", name
+    assert services["kong"]["depends_on"]["auth"]["condition"] == "service_healthy"
+    sync = services["kong-jwks-sync"]
+    assert sync["network_mode"] == "service:kong"  # the admin API is on Kong's loopback only
+    assert "http://auth:8000/.well-known/jwks.json" in sync["command"]
+
+
+def test_the_auth_service_keeps_its_signing_keys_encrypted() -> None:
+    for name in ("auth", "auth-migrate", "auth-bootstrap"):
+        env = compose()["services"][name]["environment"]
+        assert REQUIRED_VARIABLE.fullmatch(env["LMS_AUTH_KEY_ENCRYPTION_KEY"]), name
+        assert env["LMS_AUTH_ENVIRONMENT"] != "development"  # that would allow plain keys
+
+
+def test_the_first_super_admin_comes_from_the_shell_on_demand() -> None:
+    bootstrap = compose()["services"]["auth-bootstrap"]
+    assert bootstrap["command"] == ["bootstrap"]
+    assert bootstrap["profiles"] == ["bootstrap"]  # never part of a plain `up`
+    env = bootstrap["environment"]
+    assert env["LMS_AUTH_BOOTSTRAP_EMAIL"] is None
+    assert env["LMS_AUTH_BOOTSTRAP_PASSWORD"] is None
+    assert "BOOTSTRAP" not in COMPOSE_ENV_EXAMPLE.read_text().replace("auth-bootstrap", "")

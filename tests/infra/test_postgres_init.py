@@ -19,6 +19,7 @@ from tests.infra.deploy_files import POSTGRES_INIT_SCRIPT
 
 # Quotes, a backslash, a dollar and a psql colon: the script must pass them through untouched.
 PASSWORD = 'it\'s "quoted" $HOME \\ :role'
+SERVICES = ("user", "auth")
 
 
 def psql_bin_dir() -> str:
@@ -49,8 +50,9 @@ def scram_matches(verifier: str, password: str) -> bool:
 def server(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
     postgres_server.ensure_running()
     yield postgres_server
-    postgres_server.execute("DROP DATABASE IF EXISTS lms_user")
-    postgres_server.execute("DROP ROLE IF EXISTS lms_user")
+    for service in SERVICES:
+        postgres_server.execute(f"DROP DATABASE IF EXISTS lms_{service}")
+        postgres_server.execute(f"DROP ROLE IF EXISTS lms_{service}")
 
 
 def run_init(server: PostgresServer, **extra_env: str) -> subprocess.CompletedProcess[str]:
@@ -67,10 +69,14 @@ def run_init(server: PostgresServer, **extra_env: str) -> subprocess.CompletedPr
 
 
 def test_creates_a_private_database_per_service_and_is_idempotent(server: PostgresServer) -> None:
-    first = run_init(server, LMS_USER_DB_PASSWORD="first-password")
+    first = run_init(
+        server, LMS_USER_DB_PASSWORD="first-password", LMS_AUTH_DB_PASSWORD="auth-first"
+    )
     assert first.returncode == 0, first.stderr
-    second = run_init(server, LMS_USER_DB_PASSWORD=PASSWORD)
+    second = run_init(server, LMS_USER_DB_PASSWORD=PASSWORD, LMS_AUTH_DB_PASSWORD="auth-second")
     assert second.returncode == 0, second.stderr
+    [auth_role] = server.fetch("SELECT rolpassword FROM pg_authid WHERE rolname = 'lms_auth'")
+    assert scram_matches(auth_role["rolpassword"], "auth-second")
 
     [role] = server.fetch(
         "SELECT rolcanlogin, rolsuper, rolcreatedb, rolpassword FROM pg_authid WHERE rolname = 'lms_user'"
@@ -91,3 +97,10 @@ def test_fails_without_the_service_password(server: PostgresServer) -> None:
     assert result.returncode == 1
     assert "LMS_USER_DB_PASSWORD is not set" in result.stderr
     assert server.fetch("SELECT 1 FROM pg_roles WHERE rolname = 'lms_user'") == []
+
+
+def test_one_missing_password_creates_nothing(server: PostgresServer) -> None:
+    result = run_init(server, LMS_USER_DB_PASSWORD="present")
+    assert result.returncode == 1
+    assert "LMS_AUTH_DB_PASSWORD is not set" in result.stderr
+    assert server.fetch("SELECT 1 FROM pg_roles WHERE rolname LIKE 'lms_%'") == []

@@ -6,15 +6,20 @@
 # The password of service S comes from LMS_<S>_DB_PASSWORD (set in .env, passed by compose).
 set -euo pipefail
 
-SERVICES=(user)
+SERVICES=(user auth)
 
+# Every password first: a missing one must not leave some services created and others not.
 for service in "${SERVICES[@]}"; do
   password_var="LMS_${service^^}_DB_PASSWORD"
-  password="${!password_var:-}"
-  if [[ -z "$password" ]]; then
+  if [[ -z "${!password_var:-}" ]]; then
     echo "10-service-databases: $password_var is not set" >&2
     exit 1
   fi
+done
+
+for service in "${SERVICES[@]}"; do
+  password_var="LMS_${service^^}_DB_PASSWORD"
+  password="${!password_var}"
   role="lms_${service}"
   # psql variables (:'x', :"x") quote the values, so passwords need no escaping.
   psql -v ON_ERROR_STOP=1 --username "${POSTGRES_USER:-postgres}" --dbname postgres \
