@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from lms.auth.application.ports import AuditQuery, SignedToken, Throttled
+from lms.auth.domain.api_keys import ApiKey, ApiKeyStatus
 from lms.auth.domain.audit import AuditAction, AuditEntry
 from lms.auth.domain.keys import SigningKey
 from lms.auth.domain.model import Account, College, LockoutPolicy, RefreshToken
@@ -160,12 +161,60 @@ class FakeAuditLog:
         return [entry.action for entry in self.table.committed.values()]
 
 
+class FakeApiKeys:
+    def __init__(self) -> None:
+        self.table = _Table()
+
+    async def get(self, key_id: UUID) -> ApiKey | None:
+        found = self.table.visible().get(key_id)
+        return _copy(found) if found else None
+
+    async def add(self, key: ApiKey) -> None:
+        self.table.pending[key.id] = _copy(key)
+
+    async def save(self, key: ApiKey) -> None:
+        stored = self.table.visible()[key.id]
+        # Uses are counted only by record_use, as in the SQL adapter.
+        self.table.pending[key.id] = dataclasses.replace(
+            key, usage_count=stored.usage_count, last_used_at=stored.last_used_at
+        )
+
+    async def list_for_college(
+        self, college_id: UUID, status: ApiKeyStatus | None, now: datetime, page: PageRequest
+    ) -> Page[ApiKey]:
+        found = sorted(
+            (
+                _copy(k)
+                for k in self.table.visible().values()
+                if k.college_id == college_id and (status is None or k.status(now) is status)
+            ),
+            key=lambda k: (k.created_at, k.id),
+            reverse=True,
+        )
+        return Page(
+            items=found[page.offset : page.offset + page.limit],
+            total=len(found),
+            limit=page.limit,
+            offset=page.offset,
+        )
+
+    async def record_use(self, key_id: UUID, now: datetime) -> bool:
+        key = self.table.visible().get(key_id)
+        if key is None or key.status(now) is not ApiKeyStatus.ACTIVE:
+            return False
+        self.table.pending[key_id] = dataclasses.replace(
+            key, usage_count=key.usage_count + 1, last_used_at=now
+        )
+        return True
+
+
 class FakeUnitOfWork:
     def __init__(self) -> None:
         self.colleges = FakeColleges()
         self.accounts = FakeAccounts()
         self.refresh_tokens = FakeRefreshTokens()
         self.audit_log = FakeAuditLog()
+        self.api_keys = FakeApiKeys()
         self.events: list[DomainEvent] = []  # committed events, in order
         self._pending_events: list[DomainEvent] = []
         self.commits = 0
@@ -176,6 +225,7 @@ class FakeUnitOfWork:
             self.accounts.table,
             self.refresh_tokens.table,
             self.audit_log.table,
+            self.api_keys.table,
         )
 
     @property

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from lms.auth.domain.api_keys import ApiKey, ApiKeyStatus
 from lms.auth.domain.audit import AuditAction, AuditEntry, AuditOutcome
 from lms.auth.domain.keys import SigningKey
 from lms.auth.domain.model import Account, College, RefreshToken
@@ -68,6 +69,25 @@ class AuditLogRepository(Protocol):
     async def search(self, query: AuditQuery, page: PageRequest) -> Page[AuditEntry]: ...
 
 
+class ApiKeyRepository(Protocol):
+    async def get(self, key_id: UUID) -> ApiKey | None: ...
+
+    async def add(self, key: ApiKey) -> None: ...
+
+    async def save(self, key: ApiKey) -> None: ...
+
+    async def list_for_college(
+        self, college_id: UUID, status: ApiKeyStatus | None, now: datetime, page: PageRequest
+    ) -> Page[ApiKey]:
+        """Newest first."""
+        ...
+
+    async def record_use(self, key_id: UUID, now: datetime) -> bool:
+        """One atomic UPDATE: count a use and set ``last_used_at``, only while the key is
+        neither revoked nor expired; False when it no longer is (a concurrent revocation)."""
+        ...
+
+
 class AuthUnitOfWork(Protocol):
     """One transaction: the repositories' writes and the recorded events commit together."""
 
@@ -82,6 +102,9 @@ class AuthUnitOfWork(Protocol):
 
     @property
     def audit_log(self) -> AuditLogRepository: ...
+
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
 
     def record(self, event: DomainEvent) -> None: ...
 

@@ -33,6 +33,7 @@ _COLLEGE_ADMIN = _INSTRUCTOR | {
     "role:assign",
     "college:configure",
     "audit:read",
+    "api_key:manage",
 }
 _SUPER_ADMIN = _COLLEGE_ADMIN | {"college:create", "signing_key:rotate"}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.auth.adapters.persistence.api_key_repository import SqlAlchemyApiKeyRepository
 from lms.auth.adapters.persistence.audit_repository import SqlAlchemyAuditLogRepository
 from lms.auth.adapters.persistence.repository import (
     SqlAlchemyAccountRepository,
@@ -20,3 +21,4 @@ class AuthSqlAlchemyUnitOfWork(SqlAlchemyUnitOfWork):
         self.accounts = SqlAlchemyAccountRepository(session)
         self.refresh_tokens = SqlAlchemyRefreshTokenRepository(session)
         self.audit_log = SqlAlchemyAuditLogRepository(session)
+        self.api_keys = SqlAlchemyApiKeyRepository(session)
