@@ -7,7 +7,17 @@ from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.base import DefaultBase, UUIDBase
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, Uuid
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    Uuid,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -117,43 +127,3 @@ class ApiKeyRecord(DefaultBase):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     usage_count: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
-
-
-class CredentialTokenRecord(DefaultBase):
-    """Password-reset, email-verification and invitation tokens: only their SHA-256 is kept."""
-
-    __tablename__ = "credential_tokens"
-    __table_args__ = (Index("ix_credential_tokens_account_purpose", "account_id", "purpose"),)
-
-    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    purpose: Mapped[str] = mapped_column(String(32), nullable=False)
-    account_id: Mapped[UUID] = mapped_column(
-        Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
-    )
-    college_id: Mapped[UUID] = mapped_column(Uuid, nullable=False)
-    email: Mapped[str] = mapped_column(String(254), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-class EmailTemplateRecord(DefaultBase):
-    """One immutable version of a college's template of one kind."""
-
-    __tablename__ = "email_templates"
-    __table_args__ = (
-        UniqueConstraint("college_id", "kind", "version", name="uq_email_templates_version"),
-    )
-
-    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
-    college_id: Mapped[UUID] = mapped_column(
-        Uuid, ForeignKey("colleges.id", ondelete="CASCADE"), nullable=False
-    )
-    kind: Mapped[str] = mapped_column(String(32), nullable=False)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
-    subject: Mapped[str] = mapped_column(Text, nullable=False)
-    text_body: Mapped[str] = mapped_column(Text, nullable=False)
-    html_body: Mapped[str] = mapped_column(Text, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    created_by: Mapped[UUID | None] = mapped_column(Uuid, nullable=True)
