@@ -3,13 +3,13 @@ and a token signed by any of them verifies with the credential Kong gets."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-import importlib.util
 from importlib.machinery import SourceFileLoader
 from pathlib import Path
 from types import ModuleType
@@ -112,8 +112,10 @@ def jwks_server(keys: list[Any]) -> Iterator[str]:
 def test_the_script_fetches_the_jwks_over_http(jwks_server: str, tmp_path: Path) -> None:
     out = tmp_path / "kong.yml"
     result = subprocess.run(
-        [sys.executable, str(SYNC_SCRIPT), "--template", str(KONG_CONFIG)]
-        + ["--jwks-url", jwks_server, "--once", "--out", str(out)],
+        [
+            *(sys.executable, str(SYNC_SCRIPT), "--template", str(KONG_CONFIG)),
+            *("--jwks-url", jwks_server, "--once", "--out", str(out)),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -125,9 +127,11 @@ def test_the_script_fetches_the_jwks_over_http(jwks_server: str, tmp_path: Path)
 
 def test_the_script_gives_up_when_the_jwks_never_answers(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, str(SYNC_SCRIPT), "--template", str(KONG_CONFIG)]
-        + ["--jwks-url", "http://127.0.0.1:9/jwks", "--once", "--out", str(tmp_path / "k.yml")]
-        + ["--interval", "0.1", "--timeout", "0.5"],
+        [
+            *(sys.executable, str(SYNC_SCRIPT), "--template", str(KONG_CONFIG)),
+            *("--jwks-url", "http://127.0.0.1:9/jwks", "--once", "--out", str(tmp_path / "k.yml")),
+            *("--interval", "0.1", "--timeout", "0.5"),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
