@@ -25,6 +25,9 @@ class AuthSettings(ServiceSettings, kw_only=True, frozen=True):
     login_ip_limit: int = 100  # failed logins per address per window
     login_ip_window_seconds: int = 300
     scrypt_n: int = 2**15
+    # Keys the HMAC of API-key secrets (from the secret store): a copy of the api_keys table
+    # is useless without it. Changing it invalidates every API key.
+    api_key_pepper: str = ""
     # Behind Kong, the client address is the last X-Forwarded-For entry (the one Kong added);
     # without a proxy in front, that header is the client's own word and must be ignored.
     trust_forwarded_for: bool = False

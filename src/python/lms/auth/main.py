@@ -21,6 +21,7 @@ from litestar import Litestar
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.auth.adapters.http.api_keys import ApiKeyController, ApiKeyExchangeController
 from lms.auth.adapters.http.audit import AuditController
 from lms.auth.adapters.http.controllers import (
     PUBLIC_PATHS,
@@ -37,6 +38,15 @@ from lms.auth.adapters.security.jwt_tokens import (
 )
 from lms.auth.adapters.security.passwords import ScryptParameters, ScryptPasswordHasher
 from lms.auth.adapters.throttle.redis_throttle import RedisLoginThrottle
+from lms.auth.application.api_keys import (
+    ApiKeyHasher,
+    CreateApiKey,
+    ExchangeApiKey,
+    GetApiKey,
+    ListApiKeys,
+    RevokeApiKey,
+    RotateApiKey,
+)
 from lms.auth.application.audit import AuditRecorder, SearchAuditLog
 from lms.auth.application.keys import EnsureSigningKey, PublishedKeys, RotateSigningKey
 from lms.auth.application.ports import (
@@ -155,6 +165,10 @@ class AuthInfrastructureProvider(Provider):
         return RsaKeyPairGenerator(passphrase=self._settings.key_encryption_key or None)
 
     @provide(scope=Scope.APP)
+    def api_key_hasher(self) -> ApiKeyHasher:
+        return ApiKeyHasher(self._settings.api_key_pepper)
+
+    @provide(scope=Scope.APP)
     def jwks_cache(self) -> JwksCache:
         return JwksCache()
 
@@ -188,6 +202,14 @@ class AuthUseCasesProvider(Provider):
     )
     key_use_cases = provide(EnsureSigningKey) + provide(RotateSigningKey) + provide(PublishedKeys)
     audit_use_cases = provide(AuditRecorder) + provide(SearchAuditLog)
+    api_key_use_cases = (
+        provide(CreateApiKey)
+        + provide(ListApiKeys)
+        + provide(GetApiKey)
+        + provide(RotateApiKey)
+        + provide(RevokeApiKey)
+        + provide(ExchangeApiKey)
+    )
 
 
 class AuthService:
@@ -286,7 +308,13 @@ class AuthService:
 
         return create_app(
             settings=self.settings,
-            route_handlers=[TokenController, AdminController, AuditController],
+            route_handlers=[
+                TokenController,
+                AdminController,
+                AuditController,
+                ApiKeyExchangeController,
+                ApiKeyController,
+            ],
             container=self.container,
             verifier=self.verifier,
             title="LMS auth service",

@@ -58,6 +58,7 @@ PUBLIC_PATHS = (
     "^/auth/login$",
     "^/auth/refresh$",
     "^/auth/logout$",
+    "^/auth/api-key/token$",  # the X-API-Key header is the proof
 )
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
