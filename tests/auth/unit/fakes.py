@@ -10,14 +10,18 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
-from lms.auth.application.ports import AuditQuery, SignedToken, Throttled
+from lms.auth.application.ports import AccountQuery, AuditQuery, SignedToken, Throttled
 from lms.auth.domain.api_keys import ApiKey, ApiKeyStatus
 from lms.auth.domain.audit import AuditAction, AuditEntry
+from lms.auth.domain.credentials import CredentialToken, TokenPurpose
+from lms.auth.domain.templates import EmailTemplate, TemplateKind
+from lms.auth.domain.csv_rows import AccountRow
+from lms.auth.domain.imports import ImportJob
 from lms.auth.domain.keys import SigningKey
 from lms.auth.domain.model import Account, College, LockoutPolicy, RefreshToken
 from lms_platform.kernel.events import DomainEvent
@@ -59,10 +63,35 @@ class FakeColleges:
     async def add(self, college: College) -> None:
         self.table.pending[college.id] = _copy(college)
 
+    async def save(self, college: College) -> None:
+        assert college.id in self.table.visible(), f"no row {college.id}"
+        self.table.pending[college.id] = _copy(college)
+
+    async def list_page(self, page: PageRequest) -> Page[College]:
+        found = sorted(self.table.visible().values(), key=lambda c: c.slug)
+        return Page(
+            items=[_copy(c) for c in found[page.offset : page.offset + page.limit]],
+            total=len(found),
+            limit=page.limit,
+            offset=page.offset,
+        )
+
+
+_DELETED: Any = object()  # a pending delete in a _DeletableTable
+
+
+class _DeletableTable(_Table):
+    def visible(self) -> dict[UUID, Any]:
+        return {k: v for k, v in super().visible().items() if v is not _DELETED}
+
+    def commit(self) -> None:
+        super().commit()
+        self.committed = {k: v for k, v in self.committed.items() if v is not _DELETED}
+
 
 class FakeAccounts:
     def __init__(self) -> None:
-        self.table = _Table()
+        self.table = _DeletableTable()
 
     async def get(self, account_id: UUID) -> Account | None:
         found = self.table.visible().get(account_id)
@@ -84,6 +113,57 @@ class FakeAccounts:
     async def save(self, account: Account) -> None:
         assert account.id in self.table.visible(), f"no row {account.id}"
         self.table.pending[account.id] = _copy(account)
+
+
+    # Administration and bulk operations.
+    async def search(self, query: AccountQuery, page: PageRequest) -> Page[Account]:
+        def matches(a: Account) -> bool:
+            q = (query.q or "").lower()
+            return (
+                a.college_id == query.college_id
+                and (not q or a.email.startswith(q) or (a.display_name or "").lower().startswith(q))
+                and (query.role is None or query.role in a.roles)
+                and (query.status is None or a.status == query.status)
+            )
+
+        field = query.sort.value.lstrip("-")
+        found = sorted(
+            (a for a in self.table.visible().values() if matches(a)),
+            key=lambda a: (getattr(a, field) or "", a.id),
+            reverse=query.sort.value.startswith("-"),
+        )
+        return Page(
+            items=[_copy(a) for a in found[page.offset : page.offset + page.limit]],
+            total=len(found),
+            limit=page.limit,
+            offset=page.offset,
+        )
+
+    async def get_many(self, account_ids: Sequence[UUID]) -> list[Account]:
+        visible = self.table.visible()
+        return [_copy(visible[i]) for i in account_ids if i in visible]
+
+    async def existing_emails(self, college_id: UUID, emails: Sequence[str]) -> set[str]:
+        wanted = set(emails)
+        return {
+            a.email
+            for a in self.table.visible().values()
+            if a.college_id == college_id and a.email in wanted
+        }
+
+    async def delete(self, account: Account) -> None:
+        assert account.id in self.table.visible(), f"no row {account.id}"
+        self.table.pending[account.id] = _DELETED
+
+    async def stream_college(
+        self, college_id: UUID, batch_size: int
+    ) -> AsyncIterator[list[Account]]:
+        found = sorted(
+            (a for a in self.table.visible().values() if a.college_id == college_id),
+            key=lambda a: (a.email, a.id),
+        )
+        for start in range(0, len(found), batch_size):
+            yield [_copy(a) for a in found[start : start + batch_size]]
 
 
 class FakeRefreshTokens:
@@ -110,6 +190,13 @@ class FakeRefreshTokens:
 
     async def revoke_for_account(self, account_id: UUID, now: datetime) -> int:
         return self._revoke(lambda t: t.account_id == account_id, now)
+
+    async def revoke_for_account_except(
+        self, account_id: UUID, keep_family_id: UUID, now: datetime
+    ) -> int:
+        return self._revoke(
+            lambda t: t.account_id == account_id and t.family_id != keep_family_id, now
+        )
 
     def _revoke(self, selected: Any, now: datetime) -> int:
         count = 0
@@ -160,6 +247,50 @@ class FakeAuditLog:
     def actions(self) -> list[AuditAction]:
         return [entry.action for entry in self.table.committed.values()]
 
+    def of(self, action: AuditAction) -> list[AuditEntry]:
+        """The committed entries of one action, oldest first."""
+        return [entry for entry in self.table.committed.values() if entry.action is action]
+
+
+class FakeRolePermissions:
+    def __init__(self) -> None:
+        self.committed: dict[tuple[UUID, str], frozenset[str]] = {}
+        self.pending: dict[tuple[UUID, str], frozenset[str] | None] = {}  # None: removed
+
+    def _visible(self) -> dict[tuple[UUID, str], frozenset[str]]:
+        merged: dict[tuple[UUID, str], frozenset[str] | None] = {**self.committed, **self.pending}
+        return {key: value for key, value in merged.items() if value is not None}
+
+    async def overrides(self, college_id: UUID) -> dict[str, frozenset[str]]:
+        return {
+            role: perms
+            for (college, role), perms in self._visible().items()
+            if college == college_id
+        }
+
+    async def put(
+        self,
+        college_id: UUID,
+        role: str,
+        permissions: frozenset[str],
+        now: datetime,
+        actor_id: UUID | None,
+    ) -> None:
+        self.pending[(college_id, role)] = permissions
+
+    async def remove(self, college_id: UUID, role: str) -> bool:
+        existed = (college_id, role) in self._visible()
+        self.pending[(college_id, role)] = None
+        return existed
+
+    def commit(self) -> None:
+        for key, permissions in self.pending.items():
+            if permissions is None:
+                self.committed.pop(key, None)
+            else:
+                self.committed[key] = permissions
+        self.pending.clear()
+
 
 class FakeApiKeys:
     def __init__(self) -> None:
@@ -208,13 +339,128 @@ class FakeApiKeys:
         return True
 
 
+class FakeImportJobs:
+    """Jobs and their rows; no locking (unit tests run one worker)."""
+
+    def __init__(self) -> None:
+        self.table = _Table()
+        self.rows_table = _Table()
+
+    async def add(self, job: ImportJob, rows: Sequence[AccountRow]) -> None:
+        self.table.pending[job.id] = _copy(job)
+        self.rows_table.pending[job.id] = list(rows)
+
+    async def get(self, job_id: UUID) -> ImportJob | None:
+        found = self.table.visible().get(job_id)
+        return _copy(found) if found else None
+
+    async def claim_next(self) -> ImportJob | None:
+        unfinished = [j for j in self.table.visible().values() if not j.is_finished]
+        oldest = min(unfinished, key=lambda j: j.created_at, default=None)
+        return _copy(oldest) if oldest else None
+
+    async def lock(self, job_id: UUID) -> ImportJob | None:
+        return await self.get(job_id)
+
+    async def rows(self, job_id: UUID, start: int, limit: int) -> list[AccountRow]:
+        return list(self.rows_table.visible().get(job_id, [])[start : start + limit])
+
+    async def save(self, job: ImportJob) -> None:
+        self.table.pending[job.id] = _copy(job)
+
+    async def delete_rows(self, job_id: UUID) -> None:
+        self.rows_table.pending[job_id] = []
+
+
+class FakeCredentialTokens:
+    def __init__(self) -> None:
+        self.table = _Table()
+
+    async def add(self, token: CredentialToken) -> None:
+        self.table.pending[token.id] = _copy(token)
+
+    async def consume(
+        self, token_hash: str, purpose: TokenPurpose, now: datetime
+    ) -> CredentialToken | None:
+        for token in self.table.visible().values():
+            if token.token_hash == token_hash and token.purpose is purpose:
+                if not token.is_usable(now):
+                    return None
+                spent = dataclasses.replace(token, used_at=now)
+                self.table.pending[token.id] = spent
+                return _copy(spent)
+        return None
+
+    async def void_for_account(self, account_id: UUID, purpose: TokenPurpose, now: datetime) -> int:
+        voided = [
+            t
+            for t in self.table.visible().values()
+            if t.account_id == account_id and t.purpose is purpose and t.used_at is None
+        ]
+        for token in voided:
+            self.table.pending[token.id] = dataclasses.replace(token, used_at=now)
+        return len(voided)
+
+
+class FakeEmailTemplates:
+    def __init__(self) -> None:
+        self.table = _Table()
+
+    def _of(self, college_id: UUID, kind: TemplateKind) -> list[EmailTemplate]:
+        return sorted(
+            (t for t in self.table.visible().values() if (t.college_id, t.kind) == (college_id, kind)),
+            key=lambda t: t.version,
+            reverse=True,
+        )
+
+    async def latest(self, college_id: UUID, kind: TemplateKind) -> EmailTemplate | None:
+        versions = self._of(college_id, kind)
+        return versions[0] if versions else None
+
+    async def get_version(
+        self, college_id: UUID, kind: TemplateKind, version: int
+    ) -> EmailTemplate | None:
+        return next((t for t in self._of(college_id, kind) if t.version == version), None)
+
+    async def add(self, template: EmailTemplate) -> None:
+        assert template.id is not None
+        assert template.version not in {t.version for t in self._of(template.college_id, template.kind)}
+        self.table.pending[template.id] = template
+
+    async def list_versions(
+        self, college_id: UUID, kind: TemplateKind, page: PageRequest
+    ) -> Page[EmailTemplate]:
+        found = self._of(college_id, kind)
+        return Page(
+            items=found[page.offset : page.offset + page.limit],
+            total=len(found),
+            limit=page.limit,
+            offset=page.offset,
+        )
+
+
+class FakeRateLimiter:
+    """Counts per key; no windows: tests advance nothing, they hit the limit."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    async def hit(self, key: str, limit: int, window_seconds: int) -> Throttled | None:
+        self.counts[key] = self.counts.get(key, 0) + 1
+        return Throttled(window_seconds) if self.counts[key] > limit else None
+
+
 class FakeUnitOfWork:
     def __init__(self) -> None:
         self.colleges = FakeColleges()
         self.accounts = FakeAccounts()
         self.refresh_tokens = FakeRefreshTokens()
         self.audit_log = FakeAuditLog()
+        self.imports = FakeImportJobs()
         self.api_keys = FakeApiKeys()
+        self.role_permissions = FakeRolePermissions()
+        self.credential_tokens = FakeCredentialTokens()
+        self.email_templates = FakeEmailTemplates()
         self.events: list[DomainEvent] = []  # committed events, in order
         self._pending_events: list[DomainEvent] = []
         self.commits = 0
@@ -225,7 +471,11 @@ class FakeUnitOfWork:
             self.accounts.table,
             self.refresh_tokens.table,
             self.audit_log.table,
+            self.imports.table,
+            self.imports.rows_table,
             self.api_keys.table,
+            self.credential_tokens.table,
+            self.email_templates.table,
         )
 
     @property
@@ -239,6 +489,7 @@ class FakeUnitOfWork:
     async def commit(self) -> None:
         for table in self._tables():
             table.commit()
+        self.role_permissions.commit()
         self.events.extend(self._pending_events)
         self._pending_events.clear()
         self.commits += 1
@@ -246,6 +497,7 @@ class FakeUnitOfWork:
     async def rollback(self) -> None:
         for table in self._tables():
             table.pending.clear()
+        self.role_permissions.pending.clear()
         self._pending_events.clear()
 
 
@@ -262,6 +514,10 @@ class FakeHasher:
         self.verifications += 1
         expected = await self.hash(password)
         return password_hash is not None and hmac.compare_digest(password_hash, expected)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        # "old$..." stands for a hash from an earlier algorithm (scrypt) in tests.
+        return not password_hash.startswith("fake$")
 
 
 class FakeSigner:

@@ -17,18 +17,26 @@ from pathlib import Path
 
 from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
 from dishka.integrations.litestar import LitestarProvider
-from litestar import Litestar
+from litestar import Controller, Litestar, Router
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.auth.adapters.http.accounts import AccountsController
 from lms.auth.adapters.http.api_keys import ApiKeyController, ApiKeyExchangeController
 from lms.auth.adapters.http.audit import AuditController
+from lms.auth.adapters.http.colleges import CollegeController, list_colleges
+from lms.auth.adapters.http.credentials import CredentialsController, PublicCredentialsController
+from lms.auth.adapters.http.templates import EmailTemplateController
 from lms.auth.adapters.http.controllers import (
     PUBLIC_PATHS,
     AdminController,
     JwksCache,
     TokenController,
 )
+from lms.auth.adapters.http.imports import ImportsController
+from lms.auth.adapters.http.roles import RolesController
+from lms.auth.adapters.imports.wiring import AccountAdminProvider
+from lms.auth.adapters.imports.worker import ImportWakeup, ImportWorker
 from lms.auth.adapters.persistence.repository import SqlAlchemySigningKeyStore
 from lms.auth.adapters.persistence.unit_of_work import AuthSqlAlchemyUnitOfWork
 from lms.auth.adapters.security.jwt_tokens import (
@@ -36,7 +44,14 @@ from lms.auth.adapters.security.jwt_tokens import (
     RsaKeyPairGenerator,
     StoreKeySource,
 )
-from lms.auth.adapters.security.passwords import ScryptParameters, ScryptPasswordHasher
+from lms.auth.adapters.security.passwords import (
+    Argon2idPasswordHasher,
+    Argon2Parameters,
+    ScryptParameters,
+    ScryptPasswordHasher,
+)
+from lms.auth.adapters.templates.jinja_renderer import JinjaTemplateRenderer
+from lms.auth.adapters.throttle.rate_limiter import RedisRateLimiter
 from lms.auth.adapters.throttle.redis_throttle import RedisLoginThrottle
 from lms.auth.application.api_keys import (
     ApiKeyHasher,
@@ -48,6 +63,19 @@ from lms.auth.application.api_keys import (
     RotateApiKey,
 )
 from lms.auth.application.audit import AuditRecorder, SearchAuditLog
+from lms.auth.application.colleges import GetCollege, ListColleges, UpdateCollegeSettings
+from lms.auth.application.credentials import (
+    AcceptInvitation,
+    ChangePassword,
+    CompletePasswordReset,
+    CredentialPolicy,
+    InviteAccount,
+    RateLimiter,
+    RequestEmailVerification,
+    RequestPasswordReset,
+    SelfSignup,
+    VerifyEmail,
+)
 from lms.auth.application.keys import EnsureSigningKey, PublishedKeys, RotateSigningKey
 from lms.auth.application.ports import (
     AccessTokenSigner,
@@ -56,6 +84,19 @@ from lms.auth.application.ports import (
     LoginThrottle,
     PasswordHasher,
     SigningKeyStore,
+)
+from lms.auth.application.roles import (
+    AssignRoles,
+    GetRoleMapping,
+    ResetRolePermissions,
+    SetRolePermissions,
+)
+from lms.auth.application.templates import (
+    GetCurrentTemplate,
+    ListTemplateVersions,
+    PreviewTemplate,
+    PublishTemplate,
+    TemplateRenderer,
 )
 from lms.auth.application.use_cases import (
     BootstrapSuperAdmin,
@@ -94,6 +135,22 @@ MIGRATIONS_DIR = Path(__file__).parent / "adapters" / "persistence" / "migration
 _UNENCRYPTED_KEYS_ALLOWED = frozenset({"development", "test"})
 
 _log = get_logger("lms.auth")
+
+
+def credential_policy(settings: AuthSettings) -> CredentialPolicy:
+    return CredentialPolicy(
+        reset_ttl=timedelta(seconds=settings.password_reset_ttl_seconds),
+        verification_ttl=timedelta(seconds=settings.email_verification_ttl_seconds),
+        invitation_ttl=timedelta(seconds=settings.invitation_ttl_seconds),
+        reset_url_template=settings.password_reset_url_template,
+        verification_url_template=settings.email_verification_url_template,
+        invitation_url_template=settings.invitation_url_template,
+        signup_ip_limit=settings.signup_ip_limit,
+        signup_window_seconds=settings.signup_ip_window_seconds,
+        reset_ip_limit=settings.password_reset_ip_limit,
+        reset_email_limit=settings.password_reset_email_limit,
+        reset_window_seconds=settings.password_reset_window_seconds,
+    )
 
 
 def token_policy(settings: AuthSettings) -> TokenPolicy:
@@ -154,7 +211,26 @@ class AuthInfrastructureProvider(Provider):
 
     @provide(scope=Scope.APP)
     def hasher(self) -> PasswordHasher:
-        return ScryptPasswordHasher(ScryptParameters(n=self._settings.scrypt_n))
+        return Argon2idPasswordHasher(
+            Argon2Parameters(
+                time_cost=self._settings.argon2_time_cost,
+                memory_kib=self._settings.argon2_memory_kib,
+                parallelism=self._settings.argon2_parallelism,
+            ),
+            legacy=ScryptPasswordHasher(ScryptParameters(n=self._settings.scrypt_n)),
+        )
+
+    @provide(scope=Scope.APP)
+    def credential_policy(self) -> CredentialPolicy:
+        return credential_policy(self._settings)
+
+    @provide(scope=Scope.APP)
+    def rate_limiter(self, redis: Redis) -> RateLimiter:
+        return RedisRateLimiter(redis)
+
+    @provide(scope=Scope.APP)
+    def template_renderer(self) -> TemplateRenderer:
+        return JinjaTemplateRenderer()
 
     @provide(scope=Scope.APP)
     def key_store(self) -> SigningKeyStore:
@@ -202,6 +278,23 @@ class AuthUseCasesProvider(Provider):
     )
     key_use_cases = provide(EnsureSigningKey) + provide(RotateSigningKey) + provide(PublishedKeys)
     audit_use_cases = provide(AuditRecorder) + provide(SearchAuditLog)
+    college_use_cases = provide(GetCollege) + provide(ListColleges) + provide(UpdateCollegeSettings)
+    credential_use_cases = (
+        provide(ChangePassword)
+        + provide(RequestPasswordReset)
+        + provide(CompletePasswordReset)
+        + provide(RequestEmailVerification)
+        + provide(VerifyEmail)
+        + provide(InviteAccount)
+        + provide(AcceptInvitation)
+        + provide(SelfSignup)
+    )
+    template_use_cases = (
+        provide(GetCurrentTemplate)
+        + provide(ListTemplateVersions)
+        + provide(PublishTemplate)
+        + provide(PreviewTemplate)
+    )
     api_key_use_cases = (
         provide(CreateApiKey)
         + provide(ListApiKeys)
@@ -209,6 +302,12 @@ class AuthUseCasesProvider(Provider):
         + provide(RotateApiKey)
         + provide(RevokeApiKey)
         + provide(ExchangeApiKey)
+    )
+    role_use_cases = (
+        provide(GetRoleMapping)
+        + provide(SetRolePermissions)
+        + provide(ResetRolePermissions)
+        + provide(AssignRoles)
     )
 
 
@@ -241,7 +340,11 @@ class AuthService:
             audience=settings.jwt_audience,
             access_ttl=policy.access_ttl,
         )
+        self.import_wakeup = ImportWakeup()
         self.container = self._build_container(policy)
+        self.import_worker = ImportWorker(
+            self.container, self.import_wakeup, settings.import_poll_seconds
+        )
         # This service trusts its own key store; other services fetch the JWKS over HTTP.
         self.verifier = TokenVerifier(
             StoreKeySource(self.key_store, self.clock, access_ttl=policy.access_ttl),
@@ -265,6 +368,7 @@ class AuthService:
                 self.settings, self.redis, self.key_store, self.signer, self.clock
             ),
             AuthUseCasesProvider(),
+            AccountAdminProvider(self.settings, self.import_wakeup),
         )
 
     async def ensure_signing_key(self) -> None:
@@ -276,6 +380,8 @@ class AuthService:
         if self.settings.run_relay:
             self._topics_task = asyncio.create_task(self._ensure_topics(), name="auth-topics")
             await self.relay.start()
+        if self.settings.run_import_worker:
+            await self.import_worker.start()
 
     async def _ensure_topics(self) -> None:
         delay = 0.5
@@ -283,7 +389,7 @@ class AuthService:
             try:
                 await ensure_topics(
                     self.settings.kafka_bootstrap_servers,
-                    [CATALOGUE["account"]],
+                    [CATALOGUE["account"], CATALOGUE["audit"]],
                     self.settings.kafka_topic_prefix,
                 )
                 return
@@ -297,6 +403,7 @@ class AuthService:
             self._topics_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._topics_task
+        await self.import_worker.stop()
         await self.relay.stop()
 
     async def dispose(self) -> None:
@@ -308,13 +415,21 @@ class AuthService:
 
         return create_app(
             settings=self.settings,
-            route_handlers=[
+            route_handlers=one_router(
                 TokenController,
                 AdminController,
                 AuditController,
+                CollegeController,
+                list_colleges,
+                CredentialsController,
+                PublicCredentialsController,
+                EmailTemplateController,
+                RolesController,
                 ApiKeyExchangeController,
                 ApiKeyController,
-            ],
+                AccountsController,
+                ImportsController,
+            ),
             container=self.container,
             verifier=self.verifier,
             title="LMS auth service",
@@ -327,6 +442,12 @@ class AuthService:
             on_startup=[self.ensure_signing_key, self.start_background],
             on_shutdown=[self.stop_background, self.dispose],
         )
+
+
+def one_router(*controllers: type[Controller]) -> list[Router]:
+    """Litestar 2.25 refuses a path whose methods are split over controllers registered apart
+    (``/colleges``: POST here, GET in colleges.py); inside one Router they merge."""
+    return [Router("/", route_handlers=list(controllers))]
 
 
 def create_auth_app(settings: AuthSettings | None = None) -> Litestar:

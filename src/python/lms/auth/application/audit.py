@@ -22,7 +22,8 @@ def _as_uuid(value: str) -> UUID | None:
         return None
 
 
-def _actor_id(principal: Principal | None) -> UUID | None:
+def account_id_of(principal: Principal | None) -> UUID | None:
+    """The caller's account id; None for API-key or service principals."""
     return _as_uuid(principal.user_id) if principal is not None else None
 
 
@@ -55,7 +56,7 @@ class AuditRecorder:
             action=action,
             outcome=outcome,
             college_id=college_id,
-            actor_id=actor_id if actor_id is not None else _actor_id(actor),
+            actor_id=actor_id if actor_id is not None else account_id_of(actor),
             target_type=target_type,
             target_id=str(target_id) if target_id is not None else None,
             client_ip=client_ip,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 from uuid import UUID
 
 from lms.auth.domain.api_keys import ApiKey, ApiKeyStatus
 from lms.auth.domain.audit import AuditAction, AuditEntry, AuditOutcome
+from lms.auth.domain.credentials import CredentialToken, TokenPurpose
 from lms.auth.domain.keys import SigningKey
-from lms.auth.domain.model import Account, College, RefreshToken
+from lms.auth.domain.model import Account, AccountStatus, College, RefreshToken
+from lms.auth.domain.templates import EmailTemplate, TemplateKind
 from lms_platform.kernel.events import DomainEvent
 from lms_platform.kernel.pagination import Page, PageRequest
 
@@ -22,6 +26,12 @@ class CollegeRepository(Protocol):
 
     async def add(self, college: College) -> None: ...
 
+    async def save(self, college: College) -> None: ...
+
+    async def list_page(self, page: PageRequest) -> Page[College]:
+        """Ordered by slug."""
+        ...
+
 
 class AccountRepository(Protocol):
     async def get(self, account_id: UUID) -> Account | None: ...
@@ -31,6 +41,41 @@ class AccountRepository(Protocol):
     async def add(self, account: Account) -> None: ...
 
     async def save(self, account: Account) -> None: ...
+
+    # Administration and bulk operations (application/accounts.py, bulk.py, imports.py).
+    async def search(self, query: AccountQuery, page: PageRequest) -> Page[Account]: ...
+
+    async def get_many(self, account_ids: Sequence[UUID]) -> list[Account]: ...
+
+    async def existing_emails(self, college_id: UUID, emails: Sequence[str]) -> set[str]: ...
+
+    async def delete(self, account: Account) -> None:
+        """Removes the row; its refresh tokens go with it."""
+        ...
+
+    def stream_college(self, college_id: UUID, batch_size: int) -> AsyncIterator[list[Account]]:
+        """Every account of a college in batches, ordered by email."""
+        ...
+
+
+class AccountSort(StrEnum):
+    EMAIL = "email"
+    EMAIL_DESC = "-email"
+    DISPLAY_NAME = "display_name"
+    DISPLAY_NAME_DESC = "-display_name"
+    CREATED_AT = "created_at"
+    CREATED_AT_DESC = "-created_at"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountQuery:
+    """``q`` matches the start of the email or of the display name, ignoring case."""
+
+    college_id: UUID
+    q: str | None = None
+    role: str | None = None
+    status: AccountStatus | None = None
+    sort: AccountSort = AccountSort.EMAIL
 
 
 class RefreshTokenRepository(Protocol):
@@ -45,6 +90,10 @@ class RefreshTokenRepository(Protocol):
     async def revoke_family(self, family_id: UUID, now: datetime) -> int: ...
 
     async def revoke_for_account(self, account_id: UUID, now: datetime) -> int: ...
+
+    async def revoke_for_account_except(
+        self, account_id: UUID, keep_family_id: UUID, now: datetime
+    ) -> int: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +118,23 @@ class AuditLogRepository(Protocol):
     async def search(self, query: AuditQuery, page: PageRequest) -> Page[AuditEntry]: ...
 
 
+class RolePermissionRepository(Protocol):
+    """A college's customised roles only; roles without a row use the default table."""
+
+    async def overrides(self, college_id: UUID) -> dict[str, frozenset[str]]: ...
+
+    async def put(
+        self,
+        college_id: UUID,
+        role: str,
+        permissions: frozenset[str],
+        now: datetime,
+        actor_id: UUID | None,
+    ) -> None: ...
+
+    async def remove(self, college_id: UUID, role: str) -> bool: ...
+
+
 class ApiKeyRepository(Protocol):
     async def get(self, key_id: UUID) -> ApiKey | None: ...
 
@@ -88,6 +154,40 @@ class ApiKeyRepository(Protocol):
         ...
 
 
+class CredentialTokenRepository(Protocol):
+    async def add(self, token: CredentialToken) -> None: ...
+
+    async def consume(
+        self, token_hash: str, purpose: TokenPurpose, now: datetime
+    ) -> CredentialToken | None:
+        """Marks an unused, unexpired token used, atomically, and returns it; None when there
+        is no such token (unknown, spent, expired or another purpose)."""
+        ...
+
+    async def void_for_account(self, account_id: UUID, purpose: TokenPurpose, now: datetime) -> int:
+        """Spends every outstanding token of this purpose: only the newest link may work."""
+        ...
+
+
+class EmailTemplateRepository(Protocol):
+    async def latest(self, college_id: UUID, kind: TemplateKind) -> EmailTemplate | None: ...
+
+    async def get_version(
+        self, college_id: UUID, kind: TemplateKind, version: int
+    ) -> EmailTemplate | None: ...
+
+    async def add(self, template: EmailTemplate) -> None:
+        """Versions are unique per (college, kind): a concurrent writer of the same number
+        fails at commit (Conflict)."""
+        ...
+
+    async def list_versions(
+        self, college_id: UUID, kind: TemplateKind, page: PageRequest
+    ) -> Page[EmailTemplate]:
+        """Newest first."""
+        ...
+
+
 class AuthUnitOfWork(Protocol):
     """One transaction: the repositories' writes and the recorded events commit together."""
 
@@ -102,6 +202,15 @@ class AuthUnitOfWork(Protocol):
 
     @property
     def audit_log(self) -> AuditLogRepository: ...
+
+    @property
+    def credential_tokens(self) -> CredentialTokenRepository: ...
+
+    @property
+    def email_templates(self) -> EmailTemplateRepository: ...
+
+    @property
+    def role_permissions(self) -> RolePermissionRepository: ...
 
     @property
     def api_keys(self) -> ApiKeyRepository: ...
@@ -121,6 +230,10 @@ class PasswordHasher(Protocol):
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """With no hash, does the same work and returns False: unknown accounts must take as
         long as known ones."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """True when the hash was made with another algorithm or weaker parameters."""
         ...
 
 

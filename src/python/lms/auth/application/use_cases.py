@@ -27,6 +27,7 @@ from lms.auth.application.ports import (
     PasswordHasher,
 )
 from lms.auth.domain.audit import AuditAction, AuditOutcome
+from lms.auth.domain.credentials import PasswordExpired
 from lms.auth.domain.events import account_deactivated, account_reactivated, account_registered
 from lms.auth.domain.model import (
     Account,
@@ -37,7 +38,7 @@ from lms.auth.domain.model import (
     RefreshToken,
     normalize_email,
 )
-from lms.auth.domain.permissions import permissions_for
+from lms.auth.domain.role_permissions import effective_permissions
 from lms_platform.kernel.errors import Conflict, NotFound
 from lms_platform.kernel.ports import Clock, IdGenerator
 from lms_platform.kernel.principal import Principal
@@ -108,7 +109,12 @@ class _TokenIssuer:
                 "sub": str(account.id),
                 "college": str(account.college_id),
                 "roles": list(account.roles),
-                "perms": list(permissions_for(account.roles)),
+                "perms": list(
+                    effective_permissions(
+                        account.roles,
+                        await self._uow.role_permissions.overrides(account.college_id),
+                    )
+                ),
             }
         )
         return TokenPair(
@@ -211,7 +217,24 @@ class Login(_TokenIssuer):
             )
             await self._uow.commit()
             raise AccountDisabled()
+        if college is not None and account.password_expired(college.password_policy, now):
+            self._audit.record(
+                AuditAction.LOGIN_FAILED,
+                outcome=AuditOutcome.FAILURE,
+                college_id=account.college_id,
+                actor_id=account.id,
+                target_type="account",
+                target_id=account.id,
+                client_ip=attempt.client_ip,
+                details={"reason": "password_expired"},
+            )
+            await self._uow.commit()
+            raise PasswordExpired()
         if account.login_succeeded(now):
+            await self._uow.accounts.save(account)
+        if account.password_hash and self._hasher.needs_rehash(account.password_hash):
+            # Upgrades scrypt (or weaker argon2id) hashes while the plain password is at hand.
+            account.rehash_password(await self._hasher.hash(attempt.password), now)
             await self._uow.accounts.save(account)
         self._audit.record(
             AuditAction.LOGIN_SUCCEEDED,
@@ -432,6 +455,27 @@ class BootstrapSuperAdmin(_AccountCreator):
         )
 
 
+async def apply_deactivation(uow: AuthUnitOfWork, account: Account, now: datetime) -> bool:
+    """Deactivates, saves, revokes the account's refresh tokens and records
+    ``account.deactivated``; False when it already was. The caller audits and commits (bulk
+    updates share this, with one audit entry for the whole batch)."""
+    if not account.deactivate(now):
+        return False
+    await uow.accounts.save(account)
+    await uow.refresh_tokens.revoke_for_account(account.id, now)
+    uow.record(account_deactivated(account, now))
+    return True
+
+
+async def apply_reactivation(uow: AuthUnitOfWork, account: Account, now: datetime) -> bool:
+    """Reactivates, saves and records ``account.reactivated``; the caller audits and commits."""
+    if not account.reactivate(now):
+        return False
+    await uow.accounts.save(account)
+    uow.record(account_reactivated(account, now))
+    return True
+
+
 class _AccountStatusChange:
     def __init__(self, uow: AuthUnitOfWork, clock: Clock, audit: AuditRecorder) -> None:
         self._uow, self._clock, self._audit = uow, clock, audit
@@ -452,10 +496,7 @@ class DeactivateAccount(_AccountStatusChange):
         if principal.user_id == str(account.id):
             raise Conflict("you cannot deactivate your own account")
         now = self._clock.now()
-        if account.deactivate(now):
-            await self._uow.accounts.save(account)
-            await self._uow.refresh_tokens.revoke_for_account(account.id, now)
-            self._uow.record(account_deactivated(account, now))
+        if await apply_deactivation(self._uow, account, now):
             self._audit.record(
                 AuditAction.ACCOUNT_DEACTIVATED,
                 college_id=account.college_id,
@@ -471,9 +512,7 @@ class ReactivateAccount(_AccountStatusChange):
     async def __call__(self, principal: Principal, account_id: UUID) -> Account:
         account = await self._load(principal, account_id)
         now = self._clock.now()
-        if account.reactivate(now):
-            await self._uow.accounts.save(account)
-            self._uow.record(account_reactivated(account, now))
+        if await apply_reactivation(self._uow, account, now):
             self._audit.record(
                 AuditAction.ACCOUNT_REACTIVATED,
                 college_id=account.college_id,

@@ -9,6 +9,7 @@ from uuid import UUID
 from advanced_alchemy.base import DefaultBase, UUIDBase
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -16,7 +17,9 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,6 +34,10 @@ class CollegeRecord(UUIDBase):
     required_character_classes: Mapped[list[str]] = mapped_column(ARRAY(String(16)), nullable=False)
     rejected_passwords: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    password_max_age_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    allow_self_signup: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
 
 
 class AccountRecord(UUIDBase):
@@ -50,6 +57,12 @@ class AccountRecord(UUIDBase):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    password_changed_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    email_verified_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
 
     # Two concurrent failed logins must both count: the second flush fails and is retried by
     # the client rather than silently overwriting the first.
@@ -103,6 +116,20 @@ class AuditEntryRecord(DefaultBase):
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
 
 
+class RolePermissionRecord(DefaultBase):
+    """A college's customised permission set for one role (absent: the default table)."""
+
+    __tablename__ = "college_role_permissions"
+
+    college_id: Mapped[UUID] = mapped_column(
+        Uuid, ForeignKey("colleges.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    permissions: Mapped[list[str]] = mapped_column(ARRAY(String(64)), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_by: Mapped[UUID | None] = mapped_column(Uuid, nullable=True)
+
+
 class ApiKeyRecord(DefaultBase):
     """Only keyed hashes of the secrets (current and, during a rotation overlap, previous)."""
 
@@ -127,3 +154,43 @@ class ApiKeyRecord(DefaultBase):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     usage_count: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class CredentialTokenRecord(DefaultBase):
+    """Password-reset, email-verification and invitation tokens: only their SHA-256 is kept."""
+
+    __tablename__ = "credential_tokens"
+    __table_args__ = (Index("ix_credential_tokens_account_purpose", "account_id", "purpose"),)
+
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    purpose: Mapped[str] = mapped_column(String(32), nullable=False)
+    account_id: Mapped[UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    college_id: Mapped[UUID] = mapped_column(Uuid, nullable=False)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class EmailTemplateRecord(DefaultBase):
+    """One immutable version of a college's template of one kind."""
+
+    __tablename__ = "email_templates"
+    __table_args__ = (
+        UniqueConstraint("college_id", "kind", "version", name="uq_email_templates_version"),
+    )
+
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    college_id: Mapped[UUID] = mapped_column(
+        Uuid, ForeignKey("colleges.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    subject: Mapped[str] = mapped_column(Text, nullable=False)
+    text_body: Mapped[str] = mapped_column(Text, nullable=False)
+    html_body: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_by: Mapped[UUID | None] = mapped_column(Uuid, nullable=True)

@@ -6,10 +6,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.auth.adapters.persistence.api_key_repository import SqlAlchemyApiKeyRepository
 from lms.auth.adapters.persistence.audit_repository import SqlAlchemyAuditLogRepository
+from lms.auth.adapters.persistence.credentials_repository import (
+    SqlAlchemyCredentialTokenRepository,
+    SqlAlchemyEmailTemplateRepository,
+)
+from lms.auth.adapters.persistence.import_repository import SqlAlchemyImportJobRepository
 from lms.auth.adapters.persistence.repository import (
     SqlAlchemyAccountRepository,
     SqlAlchemyCollegeRepository,
     SqlAlchemyRefreshTokenRepository,
+)
+from lms.auth.adapters.persistence.role_permission_repository import (
+    SqlAlchemyRolePermissionRepository,
 )
 from lms_platform.persistence.unit_of_work import EventStager, SqlAlchemyUnitOfWork
 
@@ -21,4 +29,8 @@ class AuthSqlAlchemyUnitOfWork(SqlAlchemyUnitOfWork):
         self.accounts = SqlAlchemyAccountRepository(session)
         self.refresh_tokens = SqlAlchemyRefreshTokenRepository(session)
         self.audit_log = SqlAlchemyAuditLogRepository(session)
+        self.imports = SqlAlchemyImportJobRepository(session)  # application/imports.py
+        self.credential_tokens = SqlAlchemyCredentialTokenRepository(session)
+        self.email_templates = SqlAlchemyEmailTemplateRepository(session)
         self.api_keys = SqlAlchemyApiKeyRepository(session)
+        self.role_permissions = SqlAlchemyRolePermissionRepository(session)
