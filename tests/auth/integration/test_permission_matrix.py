@@ -4,8 +4,9 @@ admin, another college's admin and a super admin.
 The table below must list every route the app serves (the first test fails on a new route
 without an entry). For each protected route: no token is 401; each caller outside the allowed
 set is refused (403, or 404 where the thing lives in another college); the least privileged
-allowed caller gets through (neither 401, 403 nor 404). Each route runs against a fresh world,
-so one route's writes cannot change another's answer.
+allowed caller succeeds, and its call leaves exactly the one audit entry the table names (none
+for reads and no-op changes). Each route runs against a fresh world, so one route's writes
+cannot change another's answer.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
 from lms.auth.config import AuthSettings
 from lms.auth.main import AuthService
+from lms_platform.testing.dsn import to_asyncpg_dsn
 from tests.auth.integration.conftest import PASSWORD, ROOT_EMAIL, RunningAuthService
 
 CALLERS = ("student", "instructor", "admin", "other_admin", "root")  # least privileged first
@@ -58,6 +61,7 @@ Body = Callable[[World], Any]
 class Rule:
     allowed: frozenset[str]
     body: Body | None = None
+    audit: str | None = None  # the one audit entry the allowed call must leave, if any
     query: str = ""
     content: bytes | None = None  # a raw body instead of JSON
     content_type: str = "application/json"
@@ -73,37 +77,43 @@ TEMPLATE = {"subject": "Welcome {{ college_name }}", "text_body": "Hi", "html_bo
 
 PROTECTED: dict[tuple[str, str], Rule] = {
     ("GET", "/colleges"): Rule(ROOT),
-    ("POST", "/colleges"): Rule(ROOT, _json({"slug": "uni-new", "name": "New"})),
+    ("POST", "/colleges"): Rule(
+        ROOT, _json({"slug": "uni-new", "name": "New"}), audit="college.created"
+    ),
     ("GET", "/colleges/{college_id:uuid}"): Rule(ADMINS),
     ("PATCH", "/colleges/{college_id:uuid}/settings"): Rule(
-        ADMINS, _json({"allow_self_signup": True})
+        ADMINS, _json({"allow_self_signup": True}), audit="college.settings_changed"
     ),
     ("GET", "/colleges/{college_id:uuid}/accounts"): Rule(ADMINS),
     ("POST", "/colleges/{college_id:uuid}/accounts"): Rule(
-        ADMINS, _json({"email": "fresh@uni-a.edu", "password": PASSWORD})
+        ADMINS,
+        _json({"email": "fresh@uni-a.edu", "password": PASSWORD}),
+        audit="account.registered",
     ),
-    ("GET", "/colleges/{college_id:uuid}/accounts.csv"): Rule(ADMINS),
+    ("GET", "/colleges/{college_id:uuid}/accounts.csv"): Rule(ADMINS, audit="bulk.exported"),
     ("POST", "/colleges/{college_id:uuid}/accounts/bulk-update"): Rule(
-        ADMINS, lambda w: {"account_ids": [w.target], "set": {"roles": ["instructor"]}}
+        ADMINS,
+        lambda w: {"account_ids": [w.target], "set": {"roles": ["instructor"]}},
+        audit="bulk.updated",
     ),
     ("POST", "/colleges/{college_id:uuid}/accounts/bulk-delete"): Rule(
-        ADMINS, lambda w: {"account_ids": [w.target]}
+        ADMINS, lambda w: {"account_ids": [w.target]}, audit="bulk.deleted"
     ),
     ("POST", "/colleges/{college_id:uuid}/account-imports"): Rule(
-        ADMINS, content=CSV, content_type="text/csv"
+        ADMINS, content=CSV, content_type="text/csv", audit="bulk.import_started"
     ),
     ("GET", "/account-imports/{job_id:uuid}"): Rule(ADMINS),
     ("POST", "/colleges/{college_id:uuid}/invitations"): Rule(
-        ADMINS, _json({"email": "invitee@uni-a.edu"})
+        ADMINS, _json({"email": "invitee@uni-a.edu"}), audit="account.registered"
     ),
     ("GET", "/colleges/{college_id:uuid}/roles"): Rule(MEMBERS),
     ("PUT", "/colleges/{college_id:uuid}/roles/{role:str}/permissions"): Rule(
-        ADMINS, _json({"permissions": ["course:read"]})
+        ADMINS, _json({"permissions": ["course:read"]}), audit="role.permissions_changed"
     ),
     ("DELETE", "/colleges/{college_id:uuid}/roles/{role:str}/permissions"): Rule(ADMINS),
     ("GET", "/colleges/{college_id:uuid}/email-templates/{kind:str}"): Rule(ADMINS),
     ("PUT", "/colleges/{college_id:uuid}/email-templates/{kind:str}"): Rule(
-        ADMINS, _json(TEMPLATE)
+        ADMINS, _json(TEMPLATE), audit="email_template.changed"
     ),
     ("GET", "/colleges/{college_id:uuid}/email-templates/{kind:str}/versions"): Rule(ADMINS),
     ("POST", "/colleges/{college_id:uuid}/email-templates/{kind:str}/preview"): Rule(
@@ -111,25 +121,32 @@ PROTECTED: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/colleges/{college_id:uuid}/api-keys"): Rule(ADMINS),
     ("POST", "/colleges/{college_id:uuid}/api-keys"): Rule(
-        ADMINS, _json({"name": "lti", "scopes": ["course:read"]})
+        ADMINS, _json({"name": "lti", "scopes": ["course:read"]}), audit="api_key.created"
     ),
     ("GET", "/api-keys/{key_id:uuid}"): Rule(ADMINS),
-    ("POST", "/api-keys/{key_id:uuid}/rotate"): Rule(ADMINS, _json({})),
-    ("POST", "/api-keys/{key_id:uuid}/revoke"): Rule(ADMINS),
+    ("POST", "/api-keys/{key_id:uuid}/rotate"): Rule(ADMINS, _json({}), audit="api_key.rotated"),
+    ("POST", "/api-keys/{key_id:uuid}/revoke"): Rule(ADMINS, audit="api_key.revoked"),
     ("GET", "/accounts/{account_id:uuid}"): Rule(ADMINS),
-    ("PATCH", "/accounts/{account_id:uuid}"): Rule(ADMINS, _json({"display_name": "Renamed"})),
-    ("DELETE", "/accounts/{account_id:uuid}"): Rule(ADMINS),
-    ("PUT", "/accounts/{account_id:uuid}/roles"): Rule(ADMINS, _json({"roles": ["instructor"]})),
-    ("POST", "/accounts/{account_id:uuid}/deactivate"): Rule(ADMINS),
+    ("PATCH", "/accounts/{account_id:uuid}"): Rule(
+        ADMINS, _json({"display_name": "Renamed"}), audit="account.updated"
+    ),
+    ("DELETE", "/accounts/{account_id:uuid}"): Rule(ADMINS, audit="account.deleted"),
+    ("PUT", "/accounts/{account_id:uuid}/roles"): Rule(
+        ADMINS, _json({"roles": ["instructor"]}), audit="account.roles_assigned"
+    ),
+    ("POST", "/accounts/{account_id:uuid}/deactivate"): Rule(ADMINS, audit="account.deactivated"),
+    # The target is active: reactivating it changes nothing, so nothing is logged.
     ("POST", "/accounts/{account_id:uuid}/reactivate"): Rule(ADMINS),
     ("POST", "/accounts/me/verify-email/request"): Rule(ANY),
     ("POST", "/auth/password"): Rule(
-        ANY, _json({"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+        ANY,
+        _json({"current_password": PASSWORD, "new_password": NEW_PASSWORD}),
+        audit="password.changed",
     ),
     ("GET", "/permissions"): Rule(ANY),
     # Another college's admin may read their own college's log: ask for college A's.
     ("GET", "/audit-events"): Rule(ADMINS, query="college_id={college_id}"),
-    ("POST", "/signing-keys/rotate"): Rule(ROOT),
+    ("POST", "/signing-keys/rotate"): Rule(ROOT, audit="signing_key.rotated"),
 }
 
 PUBLIC: set[tuple[str, str]] = {
@@ -220,7 +237,10 @@ async def _call(
         url += "?" + rule.query.format(**world.params())
     if rule.content is not None:
         return await service.client.request(
-            method, url, content=rule.content, headers={**headers, "Content-Type": rule.content_type}
+            method,
+            url,
+            content=rule.content,
+            headers={**headers, "Content-Type": rule.content_type},
         )
     body = rule.body(world) if rule.body else None
     return await service.client.request(method, url, json=body, headers=headers)
@@ -241,10 +261,33 @@ async def test_route_by_caller(auth_service: RunningAuthService, method: str, pa
         expected = {404, 403} if caller == "other_admin" else {403}
         assert response.status_code in expected, (caller, response.status_code, response.text)
 
+    logged_before = await _audit_counts(auth_service)
     allowed = next(caller for caller in CALLERS if caller in rule.allowed)
     response = await _call(auth_service, method, path, rule, world, world.headers[allowed])
     assert response.status_code not in {401, 403, 404}, (allowed, response.text)
     assert response.status_code < 500, response.text
+    assert response.status_code < 400, response.text  # the sample body is valid
+
+    logged = await _audit_counts(auth_service)
+    new_entries = {
+        action: logged[action] - logged_before.get(action, 0)
+        for action in logged
+        if logged[action] != logged_before.get(action, 0) and action not in ASYNC_AUDIT
+    }
+    assert new_entries == ({rule.audit: 1} if rule.audit else {}), new_entries
+
+
+# Written later by a background job, not by the call itself.
+ASYNC_AUDIT = frozenset({"bulk.import_finished"})
+
+
+async def _audit_counts(service: RunningAuthService) -> dict[str, int]:
+    connection = await asyncpg.connect(to_asyncpg_dsn(service.dsn))
+    try:
+        rows = await connection.fetch("SELECT action, count(*) FROM audit_log GROUP BY action")
+    finally:
+        await connection.close()
+    return {row["action"]: row["count"] for row in rows}
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(PUBLIC), ids=lambda v: str(v))
@@ -252,7 +295,9 @@ async def test_public_route_needs_no_token(
     auth_service: RunningAuthService, method: str, path: str
 ) -> None:
     body = {"college": "platform", "email": ROOT_EMAIL, "password": PASSWORD}
-    response = await auth_service.client.request(method, path, json=body if method == "POST" else None)
+    response = await auth_service.client.request(
+        method, path, json=body if method == "POST" else None
+    )
     assert response.status_code < 500, response.text
     if response.status_code == 401:
         assert response.json()["detail"] != MISSING_TOKEN
