@@ -31,6 +31,15 @@ class AuthSettings(ServiceSettings, kw_only=True, frozen=True):
     # Behind Kong, the client address is the last X-Forwarded-For entry (the one Kong added);
     # without a proxy in front, that header is the client's own word and must be ignored.
     trust_forwarded_for: bool = False
+    # Bulk operations: ids per bulk update/delete request; CSV imports (size, rows, batches).
+    bulk_max_items: int = 500
+    import_max_bytes: int = 5 * 1024 * 1024
+    import_max_rows: int = 10_000
+    import_batch_size: int = 200  # default; an upload may ask for another up to the maximum
+    import_max_batch_size: int = 1_000
+    import_max_errors: int = 1_000  # errors kept on a job; the counts stay exact
+    run_import_worker: bool = True
+    import_poll_seconds: float = 2.0  # how soon another process's upload is picked up
 
 
 def load_auth_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> AuthSettings:

@@ -201,6 +201,28 @@ class Account:
         self._touch(now)
         return cooldown
 
+    def change_email(self, email: str, now: datetime) -> bool:
+        """False when it already was this address; uniqueness is the caller's to check."""
+        wanted = normalize_email(email)
+        if wanted == self.email:
+            return False
+        self.email = wanted
+        self._touch(now)
+        return True
+
+    def rename(self, display_name: str | None, now: datetime) -> bool:
+        wanted = display_name.strip() or None if display_name is not None else None
+        if wanted is not None and len(wanted) > MAX_DISPLAY_NAME:
+            raise InvalidInput(
+                f"display_name must have at most {MAX_DISPLAY_NAME} characters",
+                field="display_name",
+            )
+        if wanted == self.display_name:
+            return False
+        self.display_name = wanted
+        self._touch(now)
+        return True
+
     def assign_roles(self, roles: tuple[str, ...], now: datetime) -> bool:
         """Replaces the roles; False when they were already exactly these."""
         wanted = check_roles(roles)

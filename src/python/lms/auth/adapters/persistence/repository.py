@@ -8,6 +8,7 @@ from uuid import UUID
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from lms.auth.adapters.persistence.account_queries import AccountAdminQueries
 from lms.auth.adapters.persistence.models import (
     AccountRecord,
     CollegeRecord,
@@ -99,7 +100,7 @@ def _copy_account(record: AccountRecord, account: Account) -> None:
     record.version = account.version
 
 
-class SqlAlchemyAccountRepository:
+class SqlAlchemyAccountRepository(AccountAdminQueries):
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
