@@ -139,3 +139,88 @@ def test_the_script_gives_up_when_the_jwks_never_answers(tmp_path: Path) -> None
     assert result.returncode == 1
     assert "no change made" in result.stderr
     assert not (tmp_path / "k.yml").exists()
+
+
+class FakeKongAdmin:
+    """Kong's admin API as far as the sidecar uses it: the consumer's JWT credentials, and
+    POST /config, which replaces them with the config's."""
+
+    def __init__(self, trusted: list[str]) -> None:
+        self.trusted = trusted
+        self.loaded_configs: list[dict[str, Any]] = []
+        admin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                assert self.path == "/consumers/lms-auth/jwt"
+                body = json.dumps({"data": [{"key": kid} for kid in admin.trusted]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                assert self.path == "/config"
+                length = int(self.headers["Content-Length"])
+                config = yaml.safe_load(json.loads(self.rfile.read(length))["config"])
+                admin.loaded_configs.append(config)
+                admin.trusted = sorted(s["key"] for s in config["consumers"][0]["jwt_secrets"])
+                self.send_response(201)
+                self.end_headers()
+
+            def log_message(self, *_: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def sync_rounds(jwks_url: str, admin_url: str, rounds: int) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            *(sys.executable, str(SYNC_SCRIPT), "--template", str(KONG_CONFIG)),
+            *("--jwks-url", jwks_url, "--admin-url", admin_url),
+            *("--interval", "0.05", "--rounds", str(rounds)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_kong_is_loaded_once_and_again_after_it_restarted_with_the_boot_key(
+    jwks_server: str,
+) -> None:
+    kong = FakeKongAdmin(trusted=["lms-dev-1"])  # what Kong boots with (the mounted key)
+    try:
+        result = sync_rounds(jwks_server, kong.url, rounds=3)
+        assert result.returncode == 0, result.stderr
+        assert len(kong.loaded_configs) == 1  # later rounds saw Kong already in line
+        assert kong.trusted == ["3f2a9c", "b71d04"]
+        schema = json.loads(KONG_SCHEMA.read_text())
+        assert list(jsonschema.Draft4Validator(schema).iter_errors(kong.loaded_configs[0])) == []
+
+        kong.trusted = ["lms-dev-1"]  # Kong restarted from its template
+        result = sync_rounds(jwks_server, kong.url, rounds=1)
+        assert result.returncode == 0, result.stderr
+        assert len(kong.loaded_configs) == 2
+        assert kong.trusted == ["3f2a9c", "b71d04"]
+    finally:
+        kong.close()
+
+
+def test_kong_keeps_its_keys_while_the_jwks_is_unreachable() -> None:
+    kong = FakeKongAdmin(trusted=["3f2a9c"])
+    try:
+        result = sync_rounds("http://127.0.0.1:9/jwks", kong.url, rounds=2)
+        assert result.returncode == 0
+        assert "no change made" in result.stderr
+        assert kong.loaded_configs == []
+        assert kong.trusted == ["3f2a9c"]
+    finally:
+        kong.close()
