@@ -60,6 +60,8 @@ def auth_settings(
         key_encryption_key="integration-test-kek",
         lockout_threshold=LOCKOUT_THRESHOLD,
         scrypt_n=2**12,  # cheap hashes: a benchmark shares this machine; the rules are the same
+        argon2_memory_kib=1024,  # cheap argon2id too, for the same reason
+        argon2_time_cost=1,
     )
 
 

@@ -19,11 +19,11 @@ from lms.auth.application.ports import AccountQuery, AuditQuery, SignedToken, Th
 from lms.auth.domain.api_keys import ApiKey, ApiKeyStatus
 from lms.auth.domain.audit import AuditAction, AuditEntry
 from lms.auth.domain.credentials import CredentialToken, TokenPurpose
-from lms.auth.domain.templates import EmailTemplate, TemplateKind
 from lms.auth.domain.csv_rows import AccountRow
 from lms.auth.domain.imports import ImportJob
 from lms.auth.domain.keys import SigningKey
 from lms.auth.domain.model import Account, College, LockoutPolicy, RefreshToken
+from lms.auth.domain.templates import EmailTemplate, TemplateKind
 from lms_platform.kernel.events import DomainEvent
 from lms_platform.kernel.pagination import Page, PageRequest
 
@@ -113,7 +113,6 @@ class FakeAccounts:
     async def save(self, account: Account) -> None:
         assert account.id in self.table.visible(), f"no row {account.id}"
         self.table.pending[account.id] = _copy(account)
-
 
     # Administration and bulk operations.
     async def search(self, query: AccountQuery, page: PageRequest) -> Page[Account]:
@@ -408,7 +407,11 @@ class FakeEmailTemplates:
 
     def _of(self, college_id: UUID, kind: TemplateKind) -> list[EmailTemplate]:
         return sorted(
-            (t for t in self.table.visible().values() if (t.college_id, t.kind) == (college_id, kind)),
+            (
+                t
+                for t in self.table.visible().values()
+                if (t.college_id, t.kind) == (college_id, kind)
+            ),
             key=lambda t: t.version,
             reverse=True,
         )
@@ -424,7 +427,9 @@ class FakeEmailTemplates:
 
     async def add(self, template: EmailTemplate) -> None:
         assert template.id is not None
-        assert template.version not in {t.version for t in self._of(template.college_id, template.kind)}
+        assert template.version not in {
+            t.version for t in self._of(template.college_id, template.kind)
+        }
         self.table.pending[template.id] = template
 
     async def list_versions(

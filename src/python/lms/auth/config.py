@@ -25,6 +25,26 @@ class AuthSettings(ServiceSettings, kw_only=True, frozen=True):
     login_ip_limit: int = 100  # failed logins per address per window
     login_ip_window_seconds: int = 300
     scrypt_n: int = 2**15
+    # argon2id for new password hashes (OWASP's first configuration: 19 MiB, t=2, p=1); hashes
+    # made with other parameters, or with scrypt, are replaced at the owner's next login.
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19 * 1024
+    argon2_parallelism: int = 1
+    # Single-use links sent by email (stored hashed), and where they point.
+    password_reset_ttl_seconds: int = 3600
+    email_verification_ttl_seconds: int = 3 * 24 * 3600
+    invitation_ttl_seconds: int = 7 * 24 * 3600
+    # "{token}" is replaced; empty: events carry only the token and the notification service
+    # builds the link.
+    password_reset_url_template: str = ""
+    email_verification_url_template: str = ""
+    invitation_url_template: str = ""
+    # Public, unauthenticated writes: per client address per window, and resets per account.
+    signup_ip_limit: int = 10
+    signup_ip_window_seconds: int = 3600
+    password_reset_ip_limit: int = 20
+    password_reset_email_limit: int = 3
+    password_reset_window_seconds: int = 3600
     # Keys the HMAC of API-key secrets (from the secret store): a copy of the api_keys table
     # is useless without it. Changing it invalidates every API key.
     api_key_pepper: str = ""

@@ -24,17 +24,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.auth.adapters.http.accounts import AccountsController
 from lms.auth.adapters.http.api_keys import ApiKeyController, ApiKeyExchangeController
 from lms.auth.adapters.http.audit import AuditController
-from lms.auth.adapters.http.colleges import CollegeController, list_colleges
-from lms.auth.adapters.http.credentials import CredentialsController, PublicCredentialsController
-from lms.auth.adapters.http.templates import EmailTemplateController
+from lms.auth.adapters.http.colleges import CollegeController
 from lms.auth.adapters.http.controllers import (
     PUBLIC_PATHS,
     AdminController,
     JwksCache,
     TokenController,
 )
+from lms.auth.adapters.http.credentials import CredentialsController, PublicCredentialsController
 from lms.auth.adapters.http.imports import ImportsController
 from lms.auth.adapters.http.roles import RolesController
+from lms.auth.adapters.http.templates import EmailTemplateController
 from lms.auth.adapters.imports.wiring import AccountAdminProvider
 from lms.auth.adapters.imports.worker import ImportWakeup, ImportWorker
 from lms.auth.adapters.persistence.repository import SqlAlchemySigningKeyStore
@@ -420,7 +420,6 @@ class AuthService:
                 AdminController,
                 AuditController,
                 CollegeController,
-                list_colleges,
                 CredentialsController,
                 PublicCredentialsController,
                 EmailTemplateController,

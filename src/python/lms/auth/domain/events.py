@@ -63,6 +63,62 @@ class AccountDeleted(DomainEvent):
     deleted_at: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class AccountPasswordResetRequested(DomainEvent):
+    """For the notification service: send ``reset_url`` (or a link built from ``reset_token``)
+    to ``email`` with the college's ``password_reset`` template. The token is a live secret
+    until ``expires_at`` or first use: consumers must not log or store it."""
+
+    event_type: ClassVar[str] = "account.password_reset_requested"
+    topic: ClassVar[str] = ACCOUNT_TOPIC
+    account_id: str
+    email: str
+    display_name: str | None
+    college_id: str
+    college_slug: str
+    college_name: str
+    reset_token: str
+    reset_url: str | None
+    expires_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountEmailVerificationRequested(DomainEvent):
+    """Send ``verification_url`` (or a link from ``verification_token``) to ``email``."""
+
+    event_type: ClassVar[str] = "account.email_verification_requested"
+    topic: ClassVar[str] = ACCOUNT_TOPIC
+    account_id: str
+    email: str
+    display_name: str | None
+    college_id: str
+    college_slug: str
+    college_name: str
+    verification_token: str
+    verification_url: str | None
+    expires_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountInvited(DomainEvent):
+    """Send the college's ``invitation`` template; accepting sets the first password. The
+    account itself was announced by ``account.registered`` in the same transaction."""
+
+    event_type: ClassVar[str] = "account.invited"
+    topic: ClassVar[str] = ACCOUNT_TOPIC
+    account_id: str
+    email: str
+    display_name: str | None
+    roles: list[str]
+    college_id: str
+    college_slug: str
+    college_name: str
+    invited_by: str | None
+    invitation_token: str
+    invitation_url: str | None
+    expires_at: str
+
+
 def account_updated(account: Account, changes: dict[str, Any], now: datetime) -> AccountUpdated:
     return AccountUpdated(
         aggregate_id=str(account.id),

@@ -17,6 +17,7 @@ _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 MAX_NAME = 200
 MAX_DISPLAY_NAME = 100
 MAX_PASSWORD = 256  # a hash of a megabyte "password" would be a cheap denial of service
+MAX_PASSWORD_AGE_DAYS = 3650
 
 
 class CharacterClass(StrEnum):
@@ -71,12 +72,23 @@ class PasswordPolicy:
     min_length: int = 12
     required_classes: frozenset[CharacterClass] = frozenset()
     rejected_passwords: frozenset[str] = DEFAULT_REJECTED_PASSWORDS
+    max_age_days: int | None = None  # None: passwords never expire
 
     def __post_init__(self) -> None:
         if not 8 <= self.min_length <= MAX_PASSWORD:
             raise InvalidInput(
                 f"min_length must be between 8 and {MAX_PASSWORD}", field="password_policy"
             )
+        if self.max_age_days is not None and not 1 <= self.max_age_days <= MAX_PASSWORD_AGE_DAYS:
+            raise InvalidInput(
+                f"max_age_days must be between 1 and {MAX_PASSWORD_AGE_DAYS}",
+                field="password_policy",
+            )
+
+    def is_expired(self, changed_at: datetime, now: datetime) -> bool:
+        return self.max_age_days is not None and now >= changed_at + timedelta(
+            days=self.max_age_days
+        )
 
     def check(self, password: str) -> None:
         """Raises ``InvalidInput`` naming every rule the password breaks."""
@@ -117,6 +129,7 @@ class College:
     name: str
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
     created_at: datetime
+    allow_self_signup: bool = False
 
     @classmethod
     def create(
@@ -131,6 +144,21 @@ class College:
     def tenant_id(self) -> str:
         """The id other services see as the tenant (token ``college`` claim, event ``tenant``)."""
         return str(self.id)
+
+    def change_settings(self, policy: PasswordPolicy, allow_self_signup: bool) -> list[str]:
+        """Applies the settings; returns which parts changed (``password_policy`` fields by
+        name, ``allow_self_signup``), empty when nothing did."""
+        old = self.password_policy
+        changed = {
+            "min_length": policy.min_length != old.min_length,
+            "required_classes": policy.required_classes != old.required_classes,
+            "rejected_passwords": policy.rejected_passwords != old.rejected_passwords,
+            "max_age_days": policy.max_age_days != old.max_age_days,
+            "allow_self_signup": allow_self_signup != self.allow_self_signup,
+        }
+        self.password_policy = policy
+        self.allow_self_signup = allow_self_signup
+        return [name for name, differs in changed.items() if differs]
 
 
 class AccountStatus(StrEnum):
@@ -152,6 +180,8 @@ class Account:
     created_at: datetime
     updated_at: datetime
     version: int = 1
+    password_changed_at: datetime | None = None  # None: no password yet (or set before 0003)
+    email_verified_at: datetime | None = None
 
     @classmethod
     def register(
@@ -181,6 +211,7 @@ class Account:
             roles=check_roles(roles),
             created_at=now,
             updated_at=now,
+            password_changed_at=now if password_hash is not None else None,
         )
 
     @property
@@ -253,6 +284,31 @@ class Account:
         self.status = AccountStatus.ACTIVE
         self.failed_logins = 0
         self.locked_until = None
+        self._touch(now)
+        return True
+
+    def set_password(self, password_hash: str, now: datetime) -> None:
+        """A new password (changed, reset or first set): it also ends any lock-out."""
+        self.password_hash = password_hash
+        self.password_changed_at = now
+        self.failed_logins = 0
+        self.locked_until = None
+        self._touch(now)
+
+    def rehash_password(self, password_hash: str, now: datetime) -> None:
+        """The same password under a stronger hash: its age does not change."""
+        self.password_hash = password_hash
+        self._touch(now)
+
+    def password_expired(self, policy: PasswordPolicy, now: datetime) -> bool:
+        return self.password_hash is not None and policy.is_expired(
+            self.password_changed_at or self.created_at, now
+        )
+
+    def verify_email(self, now: datetime) -> bool:
+        if self.email_verified_at is not None:
+            return False
+        self.email_verified_at = now
         self._touch(now)
         return True
 

@@ -58,6 +58,11 @@ PUBLIC_PATHS = (
     "^/auth/login$",
     "^/auth/refresh$",
     "^/auth/logout$",
+    # Credentials: an emailed token, or only a rate limit, is the proof.
+    "^/auth/password-reset/(request|complete)$",
+    "^/auth/verify-email$",
+    "^/auth/invitations/accept$",
+    "^/auth/signup$",
     "^/auth/api-key/token$",  # the X-API-Key header is the proof
 )
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lms.auth.adapters.persistence.account_queries import AccountAdminQueries
@@ -24,6 +24,7 @@ from lms.auth.domain.model import (
     PasswordPolicy,
     RefreshToken,
 )
+from lms_platform.kernel.pagination import Page, PageRequest
 
 
 def college_to_domain(record: CollegeRecord) -> College:
@@ -37,9 +38,23 @@ def college_to_domain(record: CollegeRecord) -> College:
                 CharacterClass(c) for c in record.required_character_classes
             ),
             rejected_passwords=frozenset(record.rejected_passwords),
+            max_age_days=record.password_max_age_days,
         ),
         created_at=record.created_at,
+        allow_self_signup=record.allow_self_signup,
     )
+
+
+def _copy_college(record: CollegeRecord, college: College) -> None:
+    policy = college.password_policy
+    record.slug = college.slug
+    record.name = college.name
+    record.min_password_length = policy.min_length
+    record.required_character_classes = sorted(c.value for c in policy.required_classes)
+    record.rejected_passwords = sorted(policy.rejected_passwords)
+    record.password_max_age_days = policy.max_age_days
+    record.allow_self_signup = college.allow_self_signup
+    record.created_at = college.created_at
 
 
 class SqlAlchemyCollegeRepository:
@@ -55,17 +70,26 @@ class SqlAlchemyCollegeRepository:
         return college_to_domain(record) if record is not None else None
 
     async def add(self, college: College) -> None:
-        policy = college.password_policy
-        self._session.add(
-            CollegeRecord(
-                id=college.id,
-                slug=college.slug,
-                name=college.name,
-                min_password_length=policy.min_length,
-                required_character_classes=sorted(c.value for c in policy.required_classes),
-                rejected_passwords=sorted(policy.rejected_passwords),
-                created_at=college.created_at,
-            )
+        record = CollegeRecord(id=college.id)
+        _copy_college(record, college)
+        self._session.add(record)
+
+    async def save(self, college: College) -> None:
+        record = await self._session.get(CollegeRecord, college.id)
+        if record is None:
+            raise LookupError(f"college {college.id} was not loaded in this unit of work")
+        _copy_college(record, college)
+
+    async def list_page(self, page: PageRequest) -> Page[College]:
+        total = await self._session.scalar(select(func.count()).select_from(CollegeRecord))
+        records = await self._session.scalars(
+            select(CollegeRecord).order_by(CollegeRecord.slug).limit(page.limit).offset(page.offset)
+        )
+        return Page(
+            items=[college_to_domain(r) for r in records],
+            total=total or 0,
+            limit=page.limit,
+            offset=page.offset,
         )
 
 
@@ -83,6 +107,8 @@ def account_to_domain(record: AccountRecord) -> Account:
         created_at=record.created_at,
         updated_at=record.updated_at,
         version=record.version,
+        password_changed_at=record.password_changed_at,
+        email_verified_at=record.email_verified_at,
     )
 
 
@@ -98,6 +124,8 @@ def _copy_account(record: AccountRecord, account: Account) -> None:
     record.created_at = account.created_at
     record.updated_at = account.updated_at
     record.version = account.version
+    record.password_changed_at = account.password_changed_at
+    record.email_verified_at = account.email_verified_at
 
 
 class SqlAlchemyAccountRepository(AccountAdminQueries):
@@ -182,6 +210,15 @@ class SqlAlchemyRefreshTokenRepository:
 
     async def revoke_for_account(self, account_id: UUID, now: datetime) -> int:
         return await self._revoke(RefreshTokenRecord.account_id == account_id, now)
+
+    async def revoke_for_account_except(
+        self, account_id: UUID, keep_family_id: UUID, now: datetime
+    ) -> int:
+        return await self._revoke(
+            (RefreshTokenRecord.account_id == account_id)
+            & (RefreshTokenRecord.family_id != keep_family_id),
+            now,
+        )
 
     async def _revoke(self, condition: object, now: datetime) -> int:
         result = await self._session.execute(

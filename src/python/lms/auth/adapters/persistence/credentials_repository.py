@@ -1,0 +1,164 @@
+"""Credential tokens and email-template versions in PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.auth.adapters.persistence.models import CredentialTokenRecord, EmailTemplateRecord
+from lms.auth.domain.credentials import CredentialToken, TokenPurpose
+from lms.auth.domain.templates import EmailTemplate, TemplateContent, TemplateKind
+from lms_platform.kernel.pagination import Page, PageRequest
+
+
+def _token_to_domain(record: CredentialTokenRecord) -> CredentialToken:
+    return CredentialToken(
+        id=record.id,
+        purpose=TokenPurpose(record.purpose),
+        account_id=record.account_id,
+        college_id=record.college_id,
+        token_hash=record.token_hash,
+        email=record.email,
+        created_at=record.created_at,
+        expires_at=record.expires_at,
+        used_at=record.used_at,
+    )
+
+
+class SqlAlchemyCredentialTokenRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, token: CredentialToken) -> None:
+        self._session.add(
+            CredentialTokenRecord(
+                id=token.id,
+                token_hash=token.token_hash,
+                purpose=token.purpose.value,
+                account_id=token.account_id,
+                college_id=token.college_id,
+                email=token.email,
+                created_at=token.created_at,
+                expires_at=token.expires_at,
+                used_at=token.used_at,
+            )
+        )
+
+    async def consume(
+        self, token_hash: str, purpose: TokenPurpose, now: datetime
+    ) -> CredentialToken | None:
+        # One conditional UPDATE: of two concurrent uses of one link, exactly one wins.
+        record = await self._session.scalar(
+            update(CredentialTokenRecord)
+            .where(
+                CredentialTokenRecord.token_hash == token_hash,
+                CredentialTokenRecord.purpose == purpose.value,
+                CredentialTokenRecord.used_at.is_(None),
+                CredentialTokenRecord.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(CredentialTokenRecord)
+            .execution_options(synchronize_session=False)
+        )
+        return _token_to_domain(record) if record is not None else None
+
+    async def void_for_account(self, account_id: UUID, purpose: TokenPurpose, now: datetime) -> int:
+        result = await self._session.execute(
+            update(CredentialTokenRecord)
+            .where(
+                CredentialTokenRecord.account_id == account_id,
+                CredentialTokenRecord.purpose == purpose.value,
+                CredentialTokenRecord.used_at.is_(None),
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _template_to_domain(record: EmailTemplateRecord) -> EmailTemplate:
+    return EmailTemplate(
+        id=record.id,
+        college_id=record.college_id,
+        kind=TemplateKind(record.kind),
+        version=record.version,
+        content=TemplateContent(
+            subject=record.subject, text_body=record.text_body, html_body=record.html_body
+        ),
+        created_at=record.created_at,
+        created_by=record.created_by,
+    )
+
+
+class SqlAlchemyEmailTemplateRepository:
+    """Insert and read only: the table's trigger refuses updates of a written version."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def _of(self, college_id: UUID, kind: TemplateKind) -> list[ColumnElement[bool]]:
+        return [
+            EmailTemplateRecord.college_id == college_id,
+            EmailTemplateRecord.kind == kind.value,
+        ]
+
+    async def latest(self, college_id: UUID, kind: TemplateKind) -> EmailTemplate | None:
+        record = await self._session.scalar(
+            select(EmailTemplateRecord)
+            .where(*self._of(college_id, kind))
+            .order_by(EmailTemplateRecord.version.desc())
+            .limit(1)
+        )
+        return _template_to_domain(record) if record is not None else None
+
+    async def get_version(
+        self, college_id: UUID, kind: TemplateKind, version: int
+    ) -> EmailTemplate | None:
+        record = await self._session.scalar(
+            select(EmailTemplateRecord).where(
+                *self._of(college_id, kind),
+                EmailTemplateRecord.version == version,
+            )
+        )
+        return _template_to_domain(record) if record is not None else None
+
+    async def add(self, template: EmailTemplate) -> None:
+        if template.id is None or template.created_at is None:
+            raise ValueError("only written versions (with an id and a time) are stored")
+        self._session.add(
+            EmailTemplateRecord(
+                id=template.id,
+                college_id=template.college_id,
+                kind=template.kind.value,
+                version=template.version,
+                subject=template.content.subject,
+                text_body=template.content.text_body,
+                html_body=template.content.html_body,
+                created_at=template.created_at,
+                created_by=template.created_by,
+            )
+        )
+
+    async def list_versions(
+        self, college_id: UUID, kind: TemplateKind, page: PageRequest
+    ) -> Page[EmailTemplate]:
+        conditions = self._of(college_id, kind)
+        total = await self._session.scalar(
+            select(func.count()).select_from(EmailTemplateRecord).where(*conditions)
+        )
+        records = await self._session.scalars(
+            select(EmailTemplateRecord)
+            .where(*conditions)
+            .order_by(EmailTemplateRecord.version.desc())
+            .limit(page.limit)
+            .offset(page.offset)
+        )
+        return Page(
+            items=[_template_to_domain(r) for r in records],
+            total=total or 0,
+            limit=page.limit,
+            offset=page.offset,
+        )
