@@ -48,6 +48,29 @@ class _CollegeRoles:
             raise NotFound("college not found")
 
 
+    def _record_change(
+        self,
+        principal: Principal,
+        college_id: UUID,
+        before: RolePermissions,
+        after: frozenset[str],
+        *,
+        customized: bool,
+    ) -> None:
+        self._audit.record(
+            AuditAction.ROLE_PERMISSIONS_CHANGED,
+            college_id=college_id,
+            actor=principal,
+            target_type="role",
+            target_id=before.role,
+            details={
+                "added": sorted(after - before.permissions),
+                "removed": sorted(before.permissions - after),
+                "customized": customized,
+            },
+        )
+
+
 class GetRoleMapping(_CollegeRoles):
     """Any member of the college may read it: it explains what their own role allows."""
 
@@ -73,18 +96,7 @@ class SetRolePermissions(_CollegeRoles):
         await self._uow.role_permissions.put(
             college_id, role, wanted, self._clock.now(), account_id_of(principal)
         )
-        self._audit.record(
-            AuditAction.ROLE_PERMISSIONS_CHANGED,
-            college_id=college_id,
-            actor=principal,
-            target_type="role",
-            target_id=role,
-            details={
-                "added": sorted(wanted - before.permissions),
-                "removed": sorted(before.permissions - wanted),
-                "customized": True,
-            },
-        )
+        self._record_change(principal, college_id, before, wanted, customized=True)
         await self._uow.commit()
         return RolePermissions(role=role, permissions=wanted, customized=True)
 
@@ -99,18 +111,7 @@ class ResetRolePermissions(_CollegeRoles):
         before = college_mapping(await self._uow.role_permissions.overrides(college_id))[role]
         default = ROLE_PERMISSIONS[role]
         if await self._uow.role_permissions.remove(college_id, role):
-            self._audit.record(
-                AuditAction.ROLE_PERMISSIONS_CHANGED,
-                college_id=college_id,
-                actor=principal,
-                target_type="role",
-                target_id=role,
-                details={
-                    "added": sorted(default - before.permissions),
-                    "removed": sorted(before.permissions - default),
-                    "customized": False,
-                },
-            )
+            self._record_change(principal, college_id, before, default, customized=False)
             await self._uow.commit()
         return RolePermissions(role=role, permissions=default, customized=False)
 
