@@ -31,11 +31,11 @@ def auth_settings(auth_settings: AuthSettings) -> AuthSettings:
 
 
 async def account_events(
-    service: RunningAuthService, bootstrap: str, event_type: str
+    service: RunningAuthService, bootstrap: str, event_type: str, topic_name: str = "account"
 ) -> list[dict[str, Any]]:
-    """Every ``event_type`` on the account topic so far, oldest first, once the relay is idle."""
+    """Every ``event_type`` on the topic so far, oldest first, once the relay is idle."""
     await service.service.relay.wait_until_empty(timeout=15)
-    topic = f"{service.settings.kafka_topic_prefix}account"
+    topic = f"{service.settings.kafka_topic_prefix}{topic_name}"
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
     )
@@ -93,7 +93,7 @@ async def test_password_reset_by_emailed_token(
     assert await _audit(auth_service, "password.reset_requested") == 1
 
     (event,) = await account_events(
-        auth_service, kafka_bootstrap, "account.password_reset_requested"
+        auth_service, kafka_bootstrap, "account.password_reset_requested", "credential"
     )
     assert event["account_id"] == account["id"] and event["email"] == "ada@uni-a.edu"
     assert (event["college_id"], event["college_slug"]) == (college["id"], "uni-a")
@@ -212,7 +212,9 @@ async def test_an_invitation_is_accepted_by_choosing_a_password(
     assert await auth_service.scalar(
         "SELECT password_hash IS NULL FROM accounts WHERE id = $1::uuid", account_id
     )
-    (event,) = await account_events(auth_service, kafka_bootstrap, "account.invited")
+    (event,) = await account_events(
+        auth_service, kafka_bootstrap, "account.invited", "credential"
+    )
     registered = await account_events(auth_service, kafka_bootstrap, "account.registered")
     assert account_id in {e["account_id"] for e in registered}  # the user service's profile
     assert (event["account_id"], event["roles"]) == (account_id, ["instructor"])
@@ -238,7 +240,7 @@ async def test_verifying_an_email_address(
     requested = await auth_service.client.post("/accounts/me/verify-email/request", headers=bearer)
     assert requested.status_code == 202, requested.text
     (event,) = await account_events(
-        auth_service, kafka_bootstrap, "account.email_verification_requested"
+        auth_service, kafka_bootstrap, "account.email_verification_requested", "credential"
     )
     verified = await auth_service.client.post(
         "/auth/verify-email", json={"token": event["verification_token"]}

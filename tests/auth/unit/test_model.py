@@ -141,3 +141,20 @@ def test_every_role_has_permissions_and_admins_include_their_staff() -> None:
     assert permissions_for([Role.STUDENT, Role.TEACHING_ASSISTANT]) == tuple(
         sorted(ROLE_PERMISSIONS[Role.TEACHING_ASSISTANT])
     )
+
+
+def test_changing_the_email_forgets_that_the_old_one_was_verified() -> None:
+    account = Account.register(
+        id=uuid.uuid4(),
+        college_id=uuid.uuid4(),
+        email="ada@uni-a.edu",
+        display_name=None,
+        password_hash=None,
+        roles=(Role.STUDENT,),
+        now=T0,
+    )
+    account.email_verified_at = T0
+    assert account.change_email("Ada@Uni-A.edu", T0) is False
+    assert account.email_verified_at == T0
+    assert account.change_email("ada@elsewhere.edu", T0 + timedelta(minutes=1)) is True
+    assert account.email_verified_at is None

@@ -113,7 +113,7 @@ def test_envelope_is_frozen() -> None:
 
 def test_catalogue_has_every_stream_and_its_dead_letter_companion() -> None:
     names = {"user", "account", "course", "enrollment", "assignment", "submission", "grade",
-             "note", "chat", "audit", "notification", "config"}  # fmt: skip
+             "note", "chat", "audit", "credential", "notification", "config"}  # fmt: skip
     assert {spec.name for spec in DOMAIN_TOPICS} == names
     assert set(CATALOGUE) == names | {f"{name}.dlq" for name in names}
     for name in names:

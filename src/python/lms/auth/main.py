@@ -389,7 +389,7 @@ class AuthService:
             try:
                 await ensure_topics(
                     self.settings.kafka_bootstrap_servers,
-                    [CATALOGUE["account"], CATALOGUE["audit"]],
+                    [CATALOGUE[name] for name in ("account", "credential", "audit")],
                     self.settings.kafka_topic_prefix,
                 )
                 return

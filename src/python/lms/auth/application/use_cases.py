@@ -185,18 +185,12 @@ class Login(_TokenIssuer):
         if not await self._hasher.verify(account.password_hash, attempt.password):
             cooldown = account.login_failed(now, self._policy.lockout)
             await self._uow.accounts.save(account)
-            self._audit.record(
+            self._audit_attempt(
+                account,
+                attempt,
                 AuditAction.ACCOUNT_LOCKED if cooldown else AuditAction.LOGIN_FAILED,
-                outcome=AuditOutcome.FAILURE,
-                college_id=account.college_id,
-                actor_id=account.id,
-                target_type="account",
-                target_id=account.id,
-                client_ip=attempt.client_ip,
-                details=(
-                    {"reason": "wrong_password", "failed_logins": account.failed_logins}
-                    | ({"locked_seconds": int(cooldown.total_seconds())} if cooldown else {})
-                ),
+                {"reason": "wrong_password", "failed_logins": account.failed_logins}
+                | ({"locked_seconds": int(cooldown.total_seconds())} if cooldown else {}),
             )
             # A concurrent failure of the same account may win the row; a 409 here would tell
             # a parallel brute-forcer the account exists. The throttle still counts it.
@@ -205,28 +199,14 @@ class Login(_TokenIssuer):
             await self._throttle.failed(attempt.client_ip, slug, email)
             raise InvalidCredentials()
         if not account.is_active:
-            self._audit.record(
-                AuditAction.LOGIN_FAILED,
-                outcome=AuditOutcome.FAILURE,
-                college_id=account.college_id,
-                actor_id=account.id,
-                target_type="account",
-                target_id=account.id,
-                client_ip=attempt.client_ip,
-                details={"reason": "deactivated"},
+            self._audit_attempt(
+                account, attempt, AuditAction.LOGIN_FAILED, {"reason": "deactivated"}
             )
             await self._uow.commit()
             raise AccountDisabled()
         if college is not None and account.password_expired(college.password_policy, now):
-            self._audit.record(
-                AuditAction.LOGIN_FAILED,
-                outcome=AuditOutcome.FAILURE,
-                college_id=account.college_id,
-                actor_id=account.id,
-                target_type="account",
-                target_id=account.id,
-                client_ip=attempt.client_ip,
-                details={"reason": "password_expired"},
+            self._audit_attempt(
+                account, attempt, AuditAction.LOGIN_FAILED, {"reason": "password_expired"}
             )
             await self._uow.commit()
             raise PasswordExpired()
@@ -236,18 +216,33 @@ class Login(_TokenIssuer):
             # Upgrades scrypt (or weaker argon2id) hashes while the plain password is at hand.
             account.rehash_password(await self._hasher.hash(attempt.password), now)
             await self._uow.accounts.save(account)
+        self._audit_attempt(account, attempt, AuditAction.LOGIN_SUCCEEDED)
+        pair = await self._issue(account, self._ids.new_id(), now)
+        await self._uow.commit()
+        await self._throttle.succeeded(attempt.client_ip, slug, email)
+        return pair
+
+    def _audit_attempt(
+        self,
+        account: Account,
+        attempt: LoginAttempt,
+        action: AuditAction,
+        details: dict[str, object] | None = None,
+    ) -> None:
         self._audit.record(
-            AuditAction.LOGIN_SUCCEEDED,
+            action,
+            outcome=(
+                AuditOutcome.SUCCESS
+                if action is AuditAction.LOGIN_SUCCEEDED
+                else AuditOutcome.FAILURE
+            ),
             college_id=account.college_id,
             actor_id=account.id,
             target_type="account",
             target_id=account.id,
             client_ip=attempt.client_ip,
+            details=details,
         )
-        pair = await self._issue(account, self._ids.new_id(), now)
-        await self._uow.commit()
-        await self._throttle.succeeded(attempt.client_ip, slug, email)
-        return pair
 
 
 class Refresh(_TokenIssuer):

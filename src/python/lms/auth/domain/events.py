@@ -1,4 +1,5 @@
-"""Facts the auth service tells other services, on the ``account`` topic keyed by account id.
+"""Facts the auth service tells other services, keyed by account id: on the ``account`` topic,
+and on ``credential`` for the few that carry a one-time secret.
 
 The envelope's ``tenant`` is the college id; ``data`` is the event's payload below.
 """
@@ -13,6 +14,10 @@ from lms.auth.domain.model import Account
 from lms_platform.kernel.events import DomainEvent
 
 ACCOUNT_TOPIC = "account"
+# Events that carry a live one-time secret (reset, verification and invitation tokens) go to
+# their own short-retention topic, readable only by the notification service, so that every
+# consumer of ``account`` does not hold them.
+CREDENTIAL_TOPIC = "credential"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,7 +75,7 @@ class AccountPasswordResetRequested(DomainEvent):
     until ``expires_at`` or first use: consumers must not log or store it."""
 
     event_type: ClassVar[str] = "account.password_reset_requested"
-    topic: ClassVar[str] = ACCOUNT_TOPIC
+    topic: ClassVar[str] = CREDENTIAL_TOPIC
     account_id: str
     email: str
     display_name: str | None
@@ -87,7 +92,7 @@ class AccountEmailVerificationRequested(DomainEvent):
     """Send ``verification_url`` (or a link from ``verification_token``) to ``email``."""
 
     event_type: ClassVar[str] = "account.email_verification_requested"
-    topic: ClassVar[str] = ACCOUNT_TOPIC
+    topic: ClassVar[str] = CREDENTIAL_TOPIC
     account_id: str
     email: str
     display_name: str | None
@@ -105,7 +110,7 @@ class AccountInvited(DomainEvent):
     account itself was announced by ``account.registered`` in the same transaction."""
 
     event_type: ClassVar[str] = "account.invited"
-    topic: ClassVar[str] = ACCOUNT_TOPIC
+    topic: ClassVar[str] = CREDENTIAL_TOPIC
     account_id: str
     email: str
     display_name: str | None

@@ -238,6 +238,7 @@ class Account:
         if wanted == self.email:
             return False
         self.email = wanted
+        self.email_verified_at = None  # the new address is not proven yet
         self._touch(now)
         return True
 

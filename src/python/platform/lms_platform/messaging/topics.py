@@ -78,6 +78,12 @@ DOMAIN_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(name="chat", partitions=12, retention_ms=3 * _DAY_MS, description="chat.* events"),
     # Audit events feed compliance exports; keep them long.
     TopicSpec(name="audit", partitions=6, retention_ms=90 * _DAY_MS, description="audit.* events"),
+    TopicSpec(
+        name="credential",
+        partitions=3,
+        retention_ms=1 * _DAY_MS,
+        description="secret-bearing account.* events (reset, verification, invitation tokens) for the notification service only",
+    ),
     TopicSpec(name="notification", partitions=6, retention_ms=7 * _DAY_MS, description="notification.* events"),
     # Low volume; one partition gives a single total order of configuration changes.
     TopicSpec(name="config", partitions=1, retention_ms=30 * _DAY_MS, description="config.* events"),
