@@ -47,7 +47,6 @@ class _CollegeRoles:
         if await self._uow.colleges.get(college_id) is None:
             raise NotFound("college not found")
 
-
     def _record_change(
         self,
         principal: Principal,
