@@ -53,6 +53,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--verify-cold", type=int, default=300, help="cold verifications (new key source each)")
     parser.add_argument("--verify-warm", type=int, default=20000, help="verifications with keys or token cached")
     parser.add_argument("--e2e-accounts", type=int, default=100, help="accounts timed register -> profile")
+    parser.add_argument("--probe-accounts", type=int, default=30, help="accounts of the delivery probe")
     parser.add_argument("--poll-ms", type=float, default=2.0, help="user-service poll interval in (c)")
     parser.add_argument("--max-other-cores", type=float, default=0.25,
                         help="before each part, wait (up to --quiet-wait s) until processes outside the benchmark use less")
@@ -442,6 +443,40 @@ async def registration_to_profile(stack: Stack, college_id: str, count: int, pol
     }
 
 
+async def delivery_probe(stack: Stack, college_id: str, count: int, fetch_max_wait_ms: int) -> dict[str, Any]:
+    """Commit of a registration -> the event in a plain aiokafka consumer's hands: the relay and
+    the broker without the user service, to show what the fetch wait contributes to (c)."""
+    import httpx
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(
+        "account", bootstrap_servers=stack.kafka.bootstrap_servers, group_id=f"probe-{fetch_max_wait_ms}",
+        auto_offset_reset="latest", fetch_max_wait_ms=fetch_max_wait_ms, session_timeout_ms=3000,
+        heartbeat_interval_ms=500,
+    )  # fmt: skip
+    await consumer.start()
+    try:
+        while not consumer.assignment():
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(2)  # let the first fetch settle at the end of the log
+        timings = []
+        async with httpx.AsyncClient(base_url=stack.urls["auth"], timeout=30) as auth:
+            admin = (await _login(auth, COLLEGE, ADMIN_EMAIL))["access_token"]
+            for index in range(count):
+                email = f"probe{fetch_max_wait_ms}-{index:04d}@bench.example"
+                account = await _create_account(auth, admin, college_id, email, "student")
+                committed = time.perf_counter()
+                wanted = account["id"].encode()
+                while True:
+                    batch = await consumer.getmany(timeout_ms=5000)
+                    if any(m.key == wanted or wanted in (m.value or b"") for ms in batch.values() for m in ms):
+                        break
+                timings.append((time.perf_counter() - committed) * 1000)
+    finally:
+        await consumer.stop()
+    return percentiles(timings)
+
+
 # --- main ----------------------------------------------------------------------------------------
 
 
@@ -506,6 +541,11 @@ def main(argv: list[str] | None = None) -> int:
                 registration_to_profile(stack, seeded["college_id"], args.e2e_accounts, args.poll_ms)
             )
             log(f"register -> profile: {results['registration_to_profile']}")
+            results["delivery_probe_ms"] = {
+                str(wait): asyncio.run(delivery_probe(stack, seeded["college_id"], args.probe_accounts, wait))
+                for wait in (500, 20)
+            }
+            log(f"commit -> plain consumer, by fetch_max_wait_ms: {results['delivery_probe_ms']}")
         finally:
             stack.close()
     results["load_average_after"] = load_average()
