@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from lms.auth.application.audit import AuditRecorder
@@ -176,18 +176,25 @@ async def _throttle(limiter: RateLimiter, key: str, limit: int, window: int) -> 
         raise TooManyRequests(throttled.retry_after_seconds)
 
 
+def recipient_fields(account: Account, college: College) -> dict[str, Any]:
+    """Who a one-time-token email goes to: the fields every such event carries."""
+    return {
+        "aggregate_id": str(account.id),
+        "tenant_id": str(account.college_id),
+        "account_id": str(account.id),
+        "email": account.email,
+        "display_name": account.display_name,
+        "college_id": str(college.id),
+        "college_slug": college.slug,
+        "college_name": college.name,
+    }
+
+
 def _verification_event(
     account: Account, college: College, issued: IssuedToken, policy: CredentialPolicy
 ) -> AccountEmailVerificationRequested:
     return AccountEmailVerificationRequested(
-        aggregate_id=str(account.id),
-        tenant_id=str(account.college_id),
-        account_id=str(account.id),
-        email=account.email,
-        display_name=account.display_name,
-        college_id=str(college.id),
-        college_slug=college.slug,
-        college_name=college.name,
+        **recipient_fields(account, college),
         verification_token=issued.token,
         verification_url=policy.link(TokenPurpose.EMAIL_VERIFICATION, issued.token),
         expires_at=issued.stored.expires_at.isoformat(),
@@ -354,14 +361,7 @@ class RequestPasswordReset(_CredentialUseCase):
         )
         self._uow.record(
             AccountPasswordResetRequested(
-                aggregate_id=str(account.id),
-                tenant_id=str(account.college_id),
-                account_id=str(account.id),
-                email=account.email,
-                display_name=account.display_name,
-                college_id=str(college.id),
-                college_slug=college.slug,
-                college_name=college.name,
+                **recipient_fields(account, college),
                 reset_token=issued.token,
                 reset_url=policy.link(TokenPurpose.PASSWORD_RESET, issued.token),
                 expires_at=issued.stored.expires_at.isoformat(),
@@ -500,15 +500,8 @@ class InviteAccount(_CredentialUseCase):
         self._uow.record(account_registered(account))
         self._uow.record(
             AccountInvited(
-                aggregate_id=str(account.id),
-                tenant_id=str(account.college_id),
-                account_id=str(account.id),
-                email=account.email,
-                display_name=account.display_name,
+                **recipient_fields(account, college),
                 roles=list(account.roles),
-                college_id=str(college.id),
-                college_slug=college.slug,
-                college_name=college.name,
                 invited_by=principal.user_id,
                 invitation_token=issued.token,
                 invitation_url=self._policy.link(TokenPurpose.INVITATION, issued.token),
