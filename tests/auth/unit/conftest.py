@@ -23,6 +23,7 @@ from lms.auth.application.use_cases import (
     TokenPolicy,
 )
 from lms.auth.domain.model import Account, College
+from lms.auth.domain.permissions import ROLE_PERMISSIONS
 from lms_platform.kernel.principal import Principal
 from lms_platform.kernel.roles import Role
 from tests.auth.unit.fakes import (
@@ -35,6 +36,15 @@ from tests.auth.unit.fakes import (
 )
 
 GOOD_PASSWORD = "correct horse battery"
+
+
+def college_admin(user_id: str, tenant_id: str) -> Principal:
+    """A college admin as their token shows them: the role and its default permissions."""
+    return Principal(
+        user_id, tenant_id, frozenset({Role.COLLEGE_ADMIN}), ROLE_PERMISSIONS[Role.COLLEGE_ADMIN]
+    )
+
+
 SUPER_ADMIN = Principal("root", "platform", frozenset({Role.SUPER_ADMIN}))
 
 
@@ -52,7 +62,7 @@ class Auth:
         self.throttle = self.throttle or FakeThrottle(self.clock, self.policy.lockout)
 
     def admin_of(self, college: College) -> Principal:
-        return Principal("admin", college.tenant_id, frozenset({Role.COLLEGE_ADMIN}))
+        return college_admin("admin", college.tenant_id)
 
     @property
     def audit(self) -> AuditRecorder:

@@ -20,7 +20,7 @@ from lms_platform.kernel.errors import Conflict, InvalidInput, NotFound, Permiss
 from lms_platform.kernel.pagination import PageRequest
 from lms_platform.kernel.principal import Principal
 from lms_platform.kernel.roles import Role
-from tests.auth.unit.conftest import SUPER_ADMIN, Auth
+from tests.auth.unit.conftest import SUPER_ADMIN, Auth, college_admin
 
 
 def _student(account_id: object, college_id: str) -> Principal:
@@ -73,7 +73,7 @@ async def test_an_account_reads_itself_but_not_others(auth: Auth) -> None:
     with pytest.raises(PermissionDenied):
         await get(_student(ada.id, college.tenant_id), bob.id)
     assert (await get(auth.admin_of(college), bob.id)).id == bob.id
-    other_admin = Principal("x", "another-college", frozenset({Role.COLLEGE_ADMIN}))
+    other_admin = college_admin("x", "another-college")
     with pytest.raises(NotFound):
         await get(other_admin, bob.id)
 
@@ -154,7 +154,7 @@ async def test_delete_refuses_yourself_and_super_admins(auth: Auth) -> None:
         ),
     )
     delete = DeleteAccount(auth.uow, auth.clock, auth.audit)
-    me = Principal(str(admin.id), college.tenant_id, frozenset({Role.COLLEGE_ADMIN}))
+    me = college_admin(str(admin.id), college.tenant_id)
     with pytest.raises(Conflict):
         await delete(me, admin.id)
     with pytest.raises(PermissionDenied):

@@ -14,13 +14,13 @@ from lms.auth.domain.model import AccountStatus, CharacterClass
 from lms_platform.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lms_platform.kernel.principal import Principal
 from lms_platform.kernel.roles import Role
-from tests.auth.unit.conftest import GOOD_PASSWORD, SUPER_ADMIN, Auth
+from tests.auth.unit.conftest import GOOD_PASSWORD, SUPER_ADMIN, Auth, college_admin
 
 
 async def test_only_a_super_admin_creates_colleges(auth: Auth) -> None:
-    college_admin = Principal("a", "x", frozenset({Role.COLLEGE_ADMIN}))
+    admin = college_admin("a", "x")
     with pytest.raises(PermissionDenied):
-        await auth.create_college(college_admin, NewCollege(slug="uni-a", name="A"))
+        await auth.create_college(admin, NewCollege(slug="uni-a", name="A"))
     college = await auth.create_college(
         SUPER_ADMIN,
         NewCollege(
@@ -141,7 +141,7 @@ async def test_deactivation_is_an_admin_act_within_the_college(auth: Auth) -> No
     student = Principal(str(account.id), college.tenant_id, frozenset({Role.STUDENT}))
     with pytest.raises(PermissionDenied):
         await auth.deactivate(student, account.id)
-    admin_self = Principal(str(account.id), college.tenant_id, frozenset({Role.COLLEGE_ADMIN}))
+    admin_self = college_admin(str(account.id), college.tenant_id)
     with pytest.raises(Conflict):
         await auth.deactivate(admin_self, account.id)
     assert (await auth.stored_account(account.id)).is_active

@@ -18,7 +18,7 @@ from lms.auth.domain.model import AccountStatus
 from lms_platform.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from lms_platform.kernel.principal import Principal
 from lms_platform.kernel.roles import Role
-from tests.auth.unit.conftest import Auth
+from tests.auth.unit.conftest import Auth, college_admin
 
 
 def _update(auth: Auth, max_items: int = 500) -> BulkUpdateAccounts:
@@ -37,7 +37,7 @@ async def test_bulk_update_reports_each_item_in_one_commit(auth: Auth) -> None:
     already = await auth.account(college, "ins@uni-a.edu", roles=(Role.INSTRUCTOR,))
     elsewhere = await auth.account(other, "x@uni-b.edu")
     await auth.login(email="ta@uni-a.edu")
-    me = Principal(str(admin.id), college.tenant_id, frozenset({Role.COLLEGE_ADMIN}))
+    me = college_admin(str(admin.id), college.tenant_id)
     missing = uuid.uuid4()
     commits, audits = auth.uow.commits, len(auth.uow.audit_log.table.committed)
 

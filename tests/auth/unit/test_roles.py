@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from lms.auth.application.bulk import BulkChange, BulkLimits, BulkUpdateAccounts
 from lms.auth.application.roles import (
     AssignRoles,
     GetRoleMapping,
@@ -154,4 +155,21 @@ async def test_role_assignment_guards(auth: Auth) -> None:
     await _assign(auth)(SUPER_ADMIN, root.id, (Role.SUPER_ADMIN,))
     with pytest.raises(PermissionDenied):
         await _assign(auth)(_admin(a), root.id, (Role.STUDENT,))
+    assert (await auth.stored_account(target.id)).roles == (Role.STUDENT,)
+
+
+async def test_role_changes_in_bulk_need_role_assign_too(auth: Auth) -> None:
+    college = await auth.college()
+    target = await auth.account(college, email="t@uni-a.edu")
+    manager_only = Principal(
+        "m",
+        college.tenant_id,
+        frozenset({Role.COLLEGE_ADMIN}),
+        ROLE_PERMISSIONS[Role.COLLEGE_ADMIN] - {"role:assign"},
+    )
+    bulk = BulkUpdateAccounts(auth.uow, auth.clock, auth.audit, BulkLimits(max_items=10))
+    with pytest.raises(PermissionDenied, match="role:assign"):
+        await bulk(manager_only, college.id, [target.id], BulkChange(roles=(Role.INSTRUCTOR,)))
+    report = await bulk(manager_only, college.id, [target.id], BulkChange(active=False))
+    assert [item.outcome.value for item in report.items] == ["updated"]
     assert (await auth.stored_account(target.id)).roles == (Role.STUDENT,)

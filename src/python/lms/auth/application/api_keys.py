@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from lms.auth.application.audit import AuditRecorder
-from lms.auth.application.authorization import ensure_admin_of, ensure_permission
+from lms.auth.application.authorization import ensure_admin_of
 from lms.auth.application.errors import InvalidCredentials
 from lms.auth.application.ports import AccessTokenSigner, AuthUnitOfWork
 from lms.auth.domain.api_keys import (
@@ -89,10 +89,9 @@ def _new_secret() -> str:
 def ensure_key_manager(principal: Principal, college_id: UUID) -> None:
     """A college admin of that college with ``api_key:manage``, or a super admin. Never a key:
     one that could mint keys would survive its own revocation."""
-    ensure_admin_of(principal, college_id)
     if principal.user_id.startswith(API_KEY_SUBJECT_PREFIX):
         raise PermissionDenied("an API key cannot manage API keys")
-    ensure_permission(principal, MANAGE_PERMISSION)
+    ensure_admin_of(principal, college_id, MANAGE_PERMISSION)
 
 
 def _creator_id(principal: Principal) -> UUID | None:

@@ -10,17 +10,26 @@ from lms_platform.kernel.errors import NotFound, PermissionDenied
 from lms_platform.kernel.principal import Principal
 from lms_platform.kernel.roles import Role
 
+ACCOUNT_MANAGE = "account:manage"
+ROLE_ASSIGN = "role:assign"
+COLLEGE_CONFIGURE = "college:configure"
+
 
 def ensure_super_admin(principal: Principal) -> None:
     if not principal.is_super_admin:
         raise PermissionDenied("only a super admin may do this")
 
 
-def ensure_admin_of(principal: Principal, college_id: UUID) -> None:
+def ensure_admin_of(
+    principal: Principal, college_id: UUID, permission: str = ACCOUNT_MANAGE
+) -> None:
+    """An admin of this college whose token also carries ``permission``: a college that takes
+    a permission away from its admins is obeyed, not only the role name."""
     if not principal.can_see_tenant(str(college_id)):
         raise NotFound("college not found")
     if not principal.is_admin_of(str(college_id)):
         raise PermissionDenied("only a college admin may do this")
+    ensure_permission(principal, permission)
 
 
 def ensure_may_grant(principal: Principal, roles: tuple[str, ...]) -> None:

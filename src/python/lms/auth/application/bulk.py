@@ -19,7 +19,12 @@ from uuid import UUID
 
 from lms.auth.application.accounts import delete_account, ensure_college, refusal_to_manage
 from lms.auth.application.audit import AuditRecorder
-from lms.auth.application.authorization import ensure_admin_of, ensure_may_grant
+from lms.auth.application.authorization import (
+    ROLE_ASSIGN,
+    ensure_admin_of,
+    ensure_may_grant,
+    ensure_permission,
+)
 from lms.auth.application.ports import AuthUnitOfWork
 from lms.auth.application.use_cases import apply_deactivation, apply_reactivation
 from lms.auth.domain.audit import AuditAction
@@ -145,6 +150,7 @@ class BulkUpdateAccounts(_BulkOperation):
         ensure_admin_of(principal, college_id)  # before anything else: 404 for other colleges
         roles = check_roles(change.roles) if change.roles is not None else None
         if roles is not None:
+            ensure_permission(principal, ROLE_ASSIGN)
             ensure_may_grant(principal, roles)
         ids, accounts = await self._accounts(principal, college_id, account_ids)
         now = self._clock.now()

@@ -12,8 +12,8 @@ from uuid import UUID
 
 from lms.auth.application.audit import AuditRecorder
 from lms.auth.application.authorization import (
+    COLLEGE_CONFIGURE,
     ensure_admin_of,
-    ensure_permission,
     ensure_super_admin,
 )
 from lms.auth.application.ports import AuthUnitOfWork
@@ -49,7 +49,7 @@ class CollegeSettingsChange:
 
 
 async def _load(uow: AuthUnitOfWork, principal: Principal, college_id: UUID) -> College:
-    ensure_admin_of(principal, college_id)
+    ensure_admin_of(principal, college_id, COLLEGE_CONFIGURE)
     college = await uow.colleges.get(college_id)
     if college is None:
         raise NotFound("college not found")
@@ -96,7 +96,6 @@ class UpdateCollegeSettings:
         self, principal: Principal, college_id: UUID, change: CollegeSettingsChange
     ) -> College:
         college = await _load(self._uow, principal, college_id)
-        ensure_permission(principal, "college:configure")
         current = college.password_policy
         policy = PasswordPolicy(
             min_length=_or(change.min_password_length, current.min_length),

@@ -8,9 +8,9 @@ from uuid import UUID
 
 from lms.auth.application.audit import AuditRecorder, account_id_of
 from lms.auth.application.authorization import (
+    ROLE_ASSIGN,
     ensure_admin_of,
     ensure_may_grant,
-    ensure_permission,
     ensure_visible,
 )
 from lms.auth.application.ports import AuthUnitOfWork
@@ -30,8 +30,6 @@ from lms_platform.kernel.ports import Clock
 from lms_platform.kernel.principal import Principal
 from lms_platform.kernel.roles import Role
 
-ROLE_ASSIGN = "role:assign"
-
 
 def permission_catalogue() -> dict[str, str]:
     """Every permission a token may carry, with what it allows."""
@@ -43,7 +41,7 @@ class _CollegeRoles:
         self._uow, self._clock, self._audit = uow, clock, audit
 
     async def _ensure_college(self, principal: Principal, college_id: UUID) -> None:
-        ensure_admin_of(principal, college_id)
+        ensure_admin_of(principal, college_id, ROLE_ASSIGN)
         if await self._uow.colleges.get(college_id) is None:
             raise NotFound("college not found")
 
@@ -87,7 +85,6 @@ class SetRolePermissions(_CollegeRoles):
         self, principal: Principal, college_id: UUID, role: str, permissions: list[str]
     ) -> RolePermissions:
         await self._ensure_college(principal, college_id)
-        ensure_permission(principal, ROLE_ASSIGN)
         wanted = check_role_permissions(role, permissions)
         before = college_mapping(await self._uow.role_permissions.overrides(college_id))[role]
         if wanted == before.permissions and before.customized:
@@ -105,7 +102,6 @@ class ResetRolePermissions(_CollegeRoles):
 
     async def __call__(self, principal: Principal, college_id: UUID, role: str) -> RolePermissions:
         await self._ensure_college(principal, college_id)
-        ensure_permission(principal, ROLE_ASSIGN)
         check_customizable_role(role)
         before = college_mapping(await self._uow.role_permissions.overrides(college_id))[role]
         default = ROLE_PERMISSIONS[role]
@@ -126,8 +122,7 @@ class AssignRoles:
         self, principal: Principal, account_id: UUID, roles: tuple[str, ...]
     ) -> Account:
         account = ensure_visible(principal, await self._uow.accounts.get(account_id))
-        ensure_admin_of(principal, account.college_id)
-        ensure_permission(principal, ROLE_ASSIGN)
+        ensure_admin_of(principal, account.college_id, ROLE_ASSIGN)
         if principal.user_id == str(account.id):
             raise Conflict("you cannot change your own roles")
         wanted = check_roles(roles)

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from lms.auth.application.audit import AuditRecorder
-from lms.auth.application.authorization import ensure_admin_of, ensure_permission
+from lms.auth.application.authorization import COLLEGE_CONFIGURE, ensure_admin_of
 from lms.auth.application.ports import AuthUnitOfWork
 from lms.auth.domain.audit import AuditAction
 from lms.auth.domain.templates import (
@@ -40,12 +40,8 @@ class TemplateRenderer(Protocol):
         ...
 
 
-async def _ensure_college(
-    uow: AuthUnitOfWork, principal: Principal, college_id: UUID, *, write: bool
-) -> None:
-    ensure_admin_of(principal, college_id)
-    if write:
-        ensure_permission(principal, "college:configure")
+async def _ensure_college(uow: AuthUnitOfWork, principal: Principal, college_id: UUID) -> None:
+    ensure_admin_of(principal, college_id, COLLEGE_CONFIGURE)
     if await uow.colleges.get(college_id) is None:
         raise NotFound("college not found")
 
@@ -59,7 +55,7 @@ class GetCurrentTemplate:
     async def __call__(
         self, principal: Principal, college_id: UUID, kind: TemplateKind
     ) -> EmailTemplate:
-        await _ensure_college(self._uow, principal, college_id, write=False)
+        await _ensure_college(self._uow, principal, college_id)
         latest = await self._uow.email_templates.latest(college_id, kind)
         return latest or default_template(college_id, kind)
 
@@ -71,7 +67,7 @@ class ListTemplateVersions:
     async def __call__(
         self, principal: Principal, college_id: UUID, kind: TemplateKind, page: PageRequest
     ) -> Page[EmailTemplate]:
-        await _ensure_college(self._uow, principal, college_id, write=False)
+        await _ensure_college(self._uow, principal, college_id)
         return await self._uow.email_templates.list_versions(college_id, kind, page)
 
 
@@ -97,7 +93,7 @@ class PublishTemplate:
         kind: TemplateKind,
         content: TemplateContent,
     ) -> EmailTemplate:
-        await _ensure_college(self._uow, principal, college_id, write=True)
+        await _ensure_college(self._uow, principal, college_id)
         self._renderer.check(content, TEMPLATE_VARIABLES[kind])
         # Also render with sample data: a template that parses can still fail at run time.
         self._renderer.render(content, SAMPLE_VARIABLES[kind])
@@ -146,7 +142,7 @@ class PreviewTemplate:
         content: TemplateContent | None = None,
         version: int | None = None,
     ) -> RenderedEmail:
-        await _ensure_college(self._uow, principal, college_id, write=False)
+        await _ensure_college(self._uow, principal, college_id)
         if content is None:
             content = (await self._stored(college_id, kind, version)).content
         self._renderer.check(content, TEMPLATE_VARIABLES[kind])
