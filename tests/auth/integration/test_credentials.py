@@ -212,9 +212,7 @@ async def test_an_invitation_is_accepted_by_choosing_a_password(
     assert await auth_service.scalar(
         "SELECT password_hash IS NULL FROM accounts WHERE id = $1::uuid", account_id
     )
-    (event,) = await account_events(
-        auth_service, kafka_bootstrap, "account.invited", "credential"
-    )
+    (event,) = await account_events(auth_service, kafka_bootstrap, "account.invited", "credential")
     registered = await account_events(auth_service, kafka_bootstrap, "account.registered")
     assert account_id in {e["account_id"] for e in registered}  # the user service's profile
     assert (event["account_id"], event["roles"]) == (account_id, ["instructor"])
