@@ -88,6 +88,23 @@ def render(results: dict[str, Any]) -> str:
         "A deployment scales logins with cores (replicas); the edge limit per address (Kong,",
         "30/min) and the service's own failed-login throttle keep one client from taking them all.",
         "",
+    ]
+    profile = results.get("login_profile", {})
+    if "share_percent" in profile:
+        single = next((run for run in login if run["connections"] == 1), best)
+        cpu_ms = single["cpu"]["cores_used"]["auth"] * 1000 / single["rps"]
+        lines += [
+            "",
+            f"Where the auth process's CPU goes during logins (py-spy, {profile['seconds']} s at one",
+            f"connection, {profile['samples']} samples; at one connection a login costs the process",
+            f"about {cpu_ms:.0f} ms of CPU):",
+            "",
+            "| concern | share of samples |",
+            "|---|---:|",
+            *[f"| {label} | {share} % |" for label, share in profile["share_percent"].items()],
+        ]
+    lines += [
+        "",
         "Command of the measured runs (the accounts file has one `college email password` line per",
         "seeded account):",
         "",

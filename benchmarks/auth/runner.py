@@ -49,6 +49,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--login-connections", default="1,2,4,16", help="wrk concurrencies, comma-separated")
     parser.add_argument("--duration", type=int, default=20, help="seconds of each measured wrk run")
     parser.add_argument("--warmup", type=int, default=4, help="seconds of the discarded warm-up run")
+    parser.add_argument("--profile-seconds", type=int, default=15, help="py-spy of auth during logins (0: none)")
     parser.add_argument("--hash-samples", type=int, default=40, help="bare password-hash verifications")
     parser.add_argument("--verify-cold", type=int, default=300, help="cold verifications (new key source each)")
     parser.add_argument("--verify-warm", type=int, default=20000, help="verifications with keys or token cached")
@@ -348,7 +349,66 @@ def login_load(stack: Stack, emails: list[str], connections: list[int], args: ar
             f"p99 {result['latency_ms']['p99']} ms, non-2xx {result['non_2xx']}, "
             f"cores used: {result['cpu']['cores_used']}")  # fmt: skip
         runs.append(result)
-    return runs
+    return runs, accounts_file
+
+
+# Where the auth process's CPU goes during logins: py-spy stacks, grouped by the first concern
+# found in each stack (the order matters: a hash called from a handler counts as the hash).
+CONCERNS = [
+    ("argon2id / scrypt hash", ("argon2", "scrypt")),
+    ("RSA signature (JWT)", ("jwt/", "cryptography", "jwt_tokens")),
+    ("outbox relay + Kafka client", ("relay.py", "aiokafka")),
+    ("PostgreSQL (SQLAlchemy, asyncpg)", ("asyncpg", "sqlalchemy", "advanced_alchemy")),
+    ("Redis (throttle)", ("redis/",)),
+    ("logging", ("structlog", "/logging/")),
+    ("HTTP, framework, DI, JSON", ("litestar", "uvicorn", "httptools", "h11", "dishka", "msgspec")),
+    ("event loop", ("asyncio",)),
+]
+
+
+def _py_spy() -> str | None:
+    import shutil
+
+    for candidate in (Path(sys.executable).with_name("py-spy"), environment.DEFAULT_VENV / "bin" / "py-spy"):
+        if candidate.exists():
+            return str(candidate)
+    return shutil.which("py-spy")
+
+
+def login_profile(stack: Stack, accounts_file: Path, seconds: int) -> dict[str, Any]:
+    """py-spy on the auth process while one connection logs in back to back."""
+    import collections
+
+    spy = _py_spy()
+    if spy is None:
+        return {"skipped": "py-spy not found (it is in the benchmark venv)"}
+    script = Path(__file__).with_name("login.lua")
+    load = subprocess.Popen(
+        [environment.ensure_wrk(), "-t1", "-c1", f"-d{seconds + 6}s", "-s", str(script),
+         stack.urls["auth"], "--", str(accounts_file)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    raw = stack.work_dir / "login-stacks.txt"
+    try:
+        time.sleep(3)
+        subprocess.run(
+            [spy, "record", "--pid", str(stack.processes["auth"].pid), "--duration", str(seconds), "--rate", "250",
+             "--format", "raw", "--threads", "--nonblocking", "--output", str(raw)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    finally:
+        load.wait(timeout=seconds + 30)
+    totals: collections.Counter[str] = collections.Counter()
+    for line in raw.read_text().splitlines():
+        frames, _, count = line.rpartition(" ")
+        label = next((name for name, needles in CONCERNS if any(n in frames for n in needles)), "other")
+        totals[label] += int(count)
+    samples = sum(totals.values())
+    return {
+        "seconds": seconds,
+        "samples": samples,
+        "share_percent": {label: round(100 * count / samples, 1) for label, count in totals.most_common()},
+    }
 
 
 # --- (b) verification -------------------------------------------------------------------------------
@@ -529,7 +589,11 @@ def main(argv: list[str] | None = None) -> int:
             seeded = asyncio.run(seed(stack.urls["auth"], args.accounts))
             log(f"seeded {len(seeded['emails'])} accounts in '{COLLEGE}'")
             connections = [int(c) for c in args.login_connections.split(",") if c]
-            results["login"] = login_load(stack, seeded["emails"], connections, args)
+            results["login"], accounts_file = login_load(stack, seeded["emails"], connections, args)
+            if args.profile_seconds:
+                wait_for_quiet(args, "login profile", stack.groups())
+                results["login_profile"] = login_profile(stack, accounts_file, args.profile_seconds)
+                log(f"login profile: {results['login_profile']}")
             wait_for_quiet(args, "verification", stack.groups())
             results["verification"] = asyncio.run(
                 verification_cost(stack.urls["auth"], seeded["emails"][0], args.verify_cold, args.verify_warm)
