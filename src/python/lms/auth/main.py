@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -114,11 +113,9 @@ from lms.auth.domain.model import LockoutPolicy
 from lms_platform.config import SettingsError
 from lms_platform.http import PrincipalProvider, create_app
 from lms_platform.http.serving import configure_process, run_worker, serve_http
-from lms_platform.kernel.clock import RandomIds, SystemClock
-from lms_platform.kernel.ports import Clock, IdGenerator
+from lms_platform.kernel.clock import SystemClock
 from lms_platform.logging import get_logger
 from lms_platform.messaging import ensure_topics
-from lms_platform.messaging.outbox import OutboxWriter
 from lms_platform.messaging.relay import OutboxRelay
 from lms_platform.messaging.topics import CATALOGUE
 from lms_platform.persistence import (
@@ -128,7 +125,8 @@ from lms_platform.persistence import (
     upgrade_to_head,
 )
 from lms_platform.persistence.database import create_session_factory
-from lms_platform.persistence.unit_of_work import EventStager, OutboxEventStager
+from lms_platform.persistence.unit_of_work import EventStager
+from lms_platform.providers import ServiceBasicsProvider
 from lms_platform.security import TokenVerifier
 
 MIGRATIONS_DIR = Path(__file__).parent / "adapters" / "persistence" / "migrations"
@@ -169,45 +167,16 @@ class AuthInfrastructureProvider(Provider):
     """Clients and adapters that live as long as the process (APP scope)."""
 
     def __init__(
-        self,
-        settings: AuthSettings,
-        redis: Redis,
-        key_store: SigningKeyStore,
-        signer: JwtAccessTokenSigner,
-        clock: Clock,
+        self, settings: AuthSettings, key_store: SigningKeyStore, signer: JwtAccessTokenSigner
     ) -> None:
         super().__init__()
         self._settings = settings
-        self._redis = redis
         self._key_store = key_store
         self._signer = signer
-        self._clock = clock
-
-    @provide(scope=Scope.APP)
-    def settings(self) -> AuthSettings:
-        return self._settings
-
-    @provide(scope=Scope.APP)
-    async def redis(self) -> AsyncIterator[Redis]:
-        yield self._redis
-        await self._redis.aclose()
-
-    @provide(scope=Scope.APP)
-    def clock(self) -> Clock:
-        return self._clock
-
-    @provide(scope=Scope.APP)
-    def ids(self) -> IdGenerator:
-        return RandomIds()
 
     @provide(scope=Scope.APP)
     def policy(self) -> TokenPolicy:
         return token_policy(self._settings)
-
-    @provide(scope=Scope.APP)
-    def events(self) -> EventStager:
-        writer = OutboxWriter(namespace=self._settings.kafka_topic_prefix)
-        return OutboxEventStager(writer, source=self._settings.service_name)
 
     @provide(scope=Scope.APP)
     def hasher(self) -> PasswordHasher:
@@ -364,9 +333,8 @@ class AuthService:
             LitestarProvider(),
             PrincipalProvider(),
             DatabaseProvider(self.engine),
-            AuthInfrastructureProvider(
-                self.settings, self.redis, self.key_store, self.signer, self.clock
-            ),
+            ServiceBasicsProvider(self.settings, self.redis, self.clock),
+            AuthInfrastructureProvider(self.settings, self.key_store, self.signer),
             AuthUseCasesProvider(),
             AccountAdminProvider(self.settings, self.import_wakeup),
         )

@@ -7,7 +7,6 @@ process), ``user migrate`` and ``user worker`` (relay and consumers without HTTP
 from __future__ import annotations
 
 import argparse
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
@@ -36,10 +35,7 @@ from lms.user.application.use_cases import (
 from lms.user.config import UserSettings, load_user_settings
 from lms_platform.http import PrincipalProvider, create_app
 from lms_platform.http.serving import configure_process, run_worker, serve_http
-from lms_platform.kernel.clock import RandomIds, SystemClock
-from lms_platform.kernel.ports import Clock, IdGenerator
 from lms_platform.logging import get_logger
-from lms_platform.messaging.outbox import OutboxWriter
 from lms_platform.messaging.relay import OutboxRelay
 from lms_platform.persistence import (
     DatabaseProvider,
@@ -47,7 +43,8 @@ from lms_platform.persistence import (
     database_ready_check,
     upgrade_to_head,
 )
-from lms_platform.persistence.unit_of_work import EventStager, OutboxEventStager
+from lms_platform.persistence.unit_of_work import EventStager
+from lms_platform.providers import ServiceBasicsProvider
 from lms_platform.security import JWKSKeySource, KeySource, TokenVerifier
 
 MIGRATIONS_DIR = Path(__file__).parent / "adapters" / "persistence" / "migrations"
@@ -58,32 +55,9 @@ _log = get_logger("lms.user")
 class UserInfrastructureProvider(Provider):
     """Clients and adapters that live as long as the process (APP scope)."""
 
-    def __init__(self, settings: UserSettings, redis: Redis) -> None:
+    def __init__(self, settings: UserSettings) -> None:
         super().__init__()
         self._settings = settings
-        self._redis = redis
-
-    @provide(scope=Scope.APP)
-    def settings(self) -> UserSettings:
-        return self._settings
-
-    @provide(scope=Scope.APP)
-    async def redis(self) -> AsyncIterator[Redis]:
-        yield self._redis
-        await self._redis.aclose()
-
-    @provide(scope=Scope.APP)
-    def clock(self) -> Clock:
-        return SystemClock()
-
-    @provide(scope=Scope.APP)
-    def ids(self) -> IdGenerator:
-        return RandomIds()
-
-    @provide(scope=Scope.APP)
-    def events(self) -> EventStager:
-        writer = OutboxWriter(namespace=self._settings.kafka_topic_prefix)
-        return OutboxEventStager(writer, source=self._settings.service_name)
 
     @provide(scope=Scope.APP)
     def cache(self, redis: Redis) -> ProfileCache:
@@ -123,7 +97,8 @@ def build_container(settings: UserSettings, engine: AsyncEngine, redis: Redis) -
         FastStreamProvider(),
         PrincipalProvider(),
         DatabaseProvider(engine),
-        UserInfrastructureProvider(settings, redis),
+        ServiceBasicsProvider(settings, redis),
+        UserInfrastructureProvider(settings),
         UserUseCasesProvider(),
     )
 
