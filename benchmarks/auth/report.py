@@ -79,12 +79,12 @@ def render(results: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        f"Best: **{best['rps']} logins/s** at {best['connections']} connections, "
-        f"{best['rps'] / ceiling:.0%} of the bare-hash ceiling. What bounds it: the hash. Each",
-        "login is one argon2id verification (run in a worker thread, which releases the GIL), so",
-        "throughput grows until both cores hash, and then latency grows with the queue. The",
-        "remainder goes to the event loop (HTTP, JSON, two database round trips, the RSA",
-        "signature, the throttle's Redis calls) and to PostgreSQL, Redis and wrk on the same cores.",
+        f"Best: **{best['rps']} logins/s** at {best['connections']} connections. What bounds it:",
+        "CPU, and mostly the hash. Each login is one argon2id verification (in a worker thread,",
+        "which releases the GIL) plus the request around it: reading the account and the",
+        "college's role mapping, storing the refresh token, the audit entry and its outbox event,",
+        "the RSA signature and the throttle's Redis calls. With two connections both cores are busy",
+        "(see `auth cores`); beyond that, throughput stays flat and latency grows with the queue.",
         "A deployment scales logins with cores (replicas); the edge limit per address (Kong,",
         "30/min) and the service's own failed-login throttle keep one client from taking them all.",
         "",
@@ -93,11 +93,14 @@ def render(results: dict[str, Any]) -> str:
     if "share_percent" in profile:
         single = next((run for run in login if run["connections"] == 1), best)
         cpu_ms = single["cpu"]["cores_used"]["auth"] * 1000 / single["rps"]
+        hash_share = next(iter(profile["share_percent"].items()))
         lines += [
             "",
             f"Where the auth process's CPU goes during logins (py-spy, {profile['seconds']} s at one",
-            f"connection, {profile['samples']} samples; at one connection a login costs the process",
-            f"about {cpu_ms:.0f} ms of CPU):",
+            f"connection, {profile['samples']} samples). At one connection a login costs the process",
+            f"about {cpu_ms:.0f} ms of CPU, so {cores} cores top out near {cores * 1000 / cpu_ms:.0f} logins/s;",
+            f"the largest share, {hash_share[0]}, is {hash_share[1]} % of it (~{cpu_ms * hash_share[1] / 100:.0f} ms, a little",
+            "more than the bare figure above: a fresh 19 MiB allocation per hash, on a busy machine).",
             "",
             "| concern | share of samples |",
             "|---|---:|",
@@ -131,7 +134,12 @@ def render(results: dict[str, Any]) -> str:
             f"| {label} | {stats['n']} | {stats['p50']} | {stats['p95']} | {stats['p99']} | {stats['mean']} |"
         )
     new_token = verification["key_cached_new_token_us"]["p50"]
+    verify_cpu = verification.get("cpu", {}).get("cores_used", {})
     lines += [
+        "",
+        f"(Measured in the benchmark process, one core; CPU used by processes outside the benchmark",
+        f"meanwhile: {verify_cpu.get('other', 'n/a')} cores. In the runs made while writing this page the RS256 case",
+        "moved between ~200 and ~370 µs with the machine's state: read it as a few hundred µs.)",
         "",
         f"So a request with a token the service has not seen costs about {new_token:.0f} µs of CPU",
         "for verification (parsing, the key lookup, the RSA-2048 public-key operation, and the",

@@ -344,7 +344,12 @@ def login_load(stack: Stack, emails: list[str], connections: list[int], args: ar
         result.pop("wrk_output", None)
         result["connections"] = conns
         result["threads"] = threads
-        result["command"] = shlex.join(command(args.duration)).replace(str(accounts_file), "accounts.txt")
+        result["command"] = (
+            shlex.join(command(args.duration))
+            .replace(str(accounts_file), "accounts.txt")
+            .replace(str(environment.REPO_ROOT) + "/", "")
+            .replace(url, "http://127.0.0.1:PORT")
+        )
         log(f"login c={conns}: {result['rps']} logins/s, p50 {result['latency_ms']['p50']} ms, "
             f"p99 {result['latency_ms']['p99']} ms, non-2xx {result['non_2xx']}, "
             f"cores used: {result['cpu']['cores_used']}")  # fmt: skip
@@ -562,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_venv:
         _reexec_in_venv(args.venv, argv)
     sys.path[:0] = [str(p) for p in environment.PYTHONPATH if str(p) not in sys.path]
-    from benchmarks.user.load import load_average
+    from benchmarks.user.load import CpuAccount, load_average
 
     results: dict[str, Any] = {
         "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -595,15 +600,19 @@ def main(argv: list[str] | None = None) -> int:
                 results["login_profile"] = login_profile(stack, accounts_file, args.profile_seconds)
                 log(f"login profile: {results['login_profile']}")
             wait_for_quiet(args, "verification", stack.groups())
+            account = CpuAccount(stack.groups())
             results["verification"] = asyncio.run(
                 verification_cost(stack.urls["auth"], seeded["emails"][0], args.verify_cold, args.verify_warm)
             )
+            results["verification"]["cpu"] = account.finish()
             log(f"verification: {results['verification']}")
             stack.start_user()
             wait_for_quiet(args, "registration to profile", stack.groups())
+            account = CpuAccount(stack.groups())
             results["registration_to_profile"] = asyncio.run(
                 registration_to_profile(stack, seeded["college_id"], args.e2e_accounts, args.poll_ms)
             )
+            results["registration_to_profile"]["cpu"] = account.finish()
             log(f"register -> profile: {results['registration_to_profile']}")
             results["delivery_probe_ms"] = {
                 str(wait): asyncio.run(delivery_probe(stack, seeded["college_id"], args.probe_accounts, wait))
