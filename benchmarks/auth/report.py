@@ -94,13 +94,15 @@ def render(results: dict[str, Any]) -> str:
         single = next((run for run in login if run["connections"] == 1), best)
         cpu_ms = single["cpu"]["cores_used"]["auth"] * 1000 / single["rps"]
         hash_share = next(iter(profile["share_percent"].items()))
+        hash_ms = cpu_ms * hash_share[1] / 100
         lines += [
             "",
             f"Where the auth process's CPU goes during logins (py-spy, {profile['seconds']} s at one",
             f"connection, {profile['samples']} samples). At one connection a login costs the process",
             f"about {cpu_ms:.0f} ms of CPU, so {cores} cores top out near {cores * 1000 / cpu_ms:.0f} logins/s;",
-            f"the largest share, {hash_share[0]}, is {hash_share[1]} % of it (~{cpu_ms * hash_share[1] / 100:.0f} ms, a little",
-            "more than the bare figure above: a fresh 19 MiB allocation per hash, on a busy machine).",
+            f"the largest share, {hash_share[0]}, is {hash_share[1]} % of it (~{hash_ms:.0f} ms, "
+            + ("close to" if abs(hash_ms - bare["p50"]) <= 0.15 * bare["p50"] else "unlike")
+            + " the bare figure above).",
             "",
             "| concern | share of samples |",
             "|---|---:|",
