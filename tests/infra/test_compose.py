@@ -134,7 +134,13 @@ def test_every_lms_variable_is_a_setting_the_service_reads() -> None:
             }
             assert unknown == set(), f"{name}: {unknown}"
         env = service["environment"]
-        required = {"database_url", "redis_url", "kafka_bootstrap_servers", "http_host", "http_port"}
+        required = {
+            "database_url",
+            "redis_url",
+            "kafka_bootstrap_servers",
+            "http_host",
+            "http_port",
+        }
         if name != ISSUER:
             required.add("jwks_url")
         for setting in sorted(required):

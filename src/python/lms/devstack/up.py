@@ -150,7 +150,9 @@ class Devstack:
                 timeout=120,
             )
         if result.returncode != 0:
-            raise RuntimeError(f"{module} {command} exited with {result.returncode}\n{_tail(log_path)}")
+            raise RuntimeError(
+                f"{module} {command} exited with {result.returncode}\n{_tail(log_path)}"
+            )
 
     @staticmethod
     def _stop_process(process: subprocess.Popen[bytes]) -> None:
@@ -427,15 +429,21 @@ def _print_summary(
 ) -> None:
     print()
     print("The LMS platform is up.")
-    print(f"  auth service    {auth_url}   (OpenAPI: {auth_url}/schema, JWKS: {auth_url}/.well-known/jwks.json)")
-    print(f"  user service    {user_url}   (OpenAPI: {user_url}/schema, metrics: {user_url}/metrics)")
+    print(
+        f"  auth service    {auth_url}   (OpenAPI: {auth_url}/schema, JWKS: {auth_url}/.well-known/jwks.json)"
+    )
+    print(
+        f"  user service    {user_url}   (OpenAPI: {user_url}/schema, metrics: {user_url}/metrics)"
+    )
     print(f"  PostgreSQL      {postgres}")
     print(f"  Redis           {redis}")
     print(f"  Kafka API       {kafka}")
     print(f"  logs            {logs}")
     print()
     print("Credentials, generated for this start (also in " + str(credentials) + ", mode 0600):")
-    print(f"  super admin     college '{PLATFORM_COLLEGE}', {SUPER_ADMIN_EMAIL}, password {root_password}")
+    print(
+        f"  super admin     college '{PLATFORM_COLLEGE}', {SUPER_ADMIN_EMAIL}, password {root_password}"
+    )
     print(f"  demo accounts   college '{COLLEGE}', password {demo.password} for every account:")
     for user in DEMO_USERS:
         print(f"                  {user.email:<24} {', '.join(user.roles)}")
@@ -443,15 +451,15 @@ def _print_summary(
     print("Get a token (access tokens live 15 minutes; POST /auth/refresh renews them):")
     print(
         f"  curl -s -X POST {auth_url}/auth/login -H 'Content-Type: application/json' \\\n"
-        f"    -d '{{\"college\": \"{COLLEGE}\", \"email\": \"{STUDENT.email}\", "
-        f"\"password\": \"{demo.password}\"}}'"
+        f'    -d \'{{"college": "{COLLEGE}", "email": "{STUDENT.email}", '
+        f'"password": "{demo.password}"}}\''
     )
     print()
     print("Then, as the student, read your own profile:")
     print(
         f"  TOKEN=$(curl -s -X POST {auth_url}/auth/login -H 'Content-Type: application/json' "
-        f"-d '{{\"college\": \"{COLLEGE}\", \"email\": \"{STUDENT.email}\", "
-        f"\"password\": \"{demo.password}\"}}' "
+        f'-d \'{{"college": "{COLLEGE}", "email": "{STUDENT.email}", '
+        f'"password": "{demo.password}"}}\' '
         "| python3 -c 'import json, sys; print(json.load(sys.stdin)[\"access_token\"])')"
     )
     student_id = demo.accounts[STUDENT.email]["id"]
