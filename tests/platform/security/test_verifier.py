@@ -12,7 +12,6 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from lms.devstack.jwks_server import JWKSServer
 from lms_platform.security import InvalidToken, JWKSKeySource, StaticKeySource, TokenVerifier
 from lms_platform.security.testing import TokenFactory
 
@@ -199,14 +198,3 @@ async def test_a_key_of_another_type_for_the_kid_is_refused(factory: TokenFactor
     verifier = _verifier(StaticKeySource({"keys": [ec_jwk]}))
     with pytest.raises(InvalidToken, match="does not match"):
         await verifier.verify(factory.mint("u1", "c"))
-
-
-def test_the_devstack_jwks_server_serves_the_key_set() -> None:
-    import httpx
-
-    factory = TokenFactory()
-    server = JWKSServer(factory.jwks, "127.0.0.1", 0).start()
-    try:
-        assert httpx.get(server.url).json() == factory.jwks
-    finally:
-        server.stop()
