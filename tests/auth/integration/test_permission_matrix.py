@@ -41,6 +41,7 @@ class World:
     target: str  # a student of college A that routes may change or delete
     api_key: str
     import_job: str
+    signing_key: str
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def params(self) -> dict[str, str]:
@@ -49,6 +50,7 @@ class World:
             "account_id": self.target,
             "key_id": self.api_key,
             "job_id": self.import_job,
+            "kid": self.signing_key,
             "kind": "welcome",
             "role": "student",
         }
@@ -147,6 +149,7 @@ PROTECTED: dict[tuple[str, str], Rule] = {
     # Another college's admin may read their own college's log: ask for college A's.
     ("GET", "/audit-events"): Rule(ADMINS, query="college_id={college_id}"),
     ("POST", "/signing-keys/rotate"): Rule(ROOT, audit="signing_key.rotated"),
+    ("POST", "/signing-keys/{kid:str}/revoke"): Rule(ROOT, audit="signing_key.revoked"),
 }
 
 PUBLIC: set[tuple[str, str]] = {
@@ -219,7 +222,9 @@ async def _world(service: RunningAuthService) -> World:
         headers={**headers["admin"], "Content-Type": "text/csv"},
     )
     assert job.status_code == 202, job.text
-    return World(a, b, target, key.json()["api_key"]["id"], job.json()["id"], headers)
+    jwks = await service.client.get("/.well-known/jwks.json")
+    kid = jwks.json()["keys"][0]["kid"]
+    return World(a, b, target, key.json()["api_key"]["id"], job.json()["id"], kid, headers)
 
 
 async def _call(

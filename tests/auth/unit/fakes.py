@@ -535,6 +535,9 @@ class FakeSigner:
         self.signed.append(claims)
         return SignedToken(token="fake." + json.dumps(claims, sort_keys=True), expires_in=900)
 
+    def forget_key(self) -> None:
+        """Nothing cached."""
+
 
 class FakeThrottle:
     """Per (college, email) failures with the same lock-out rule as accounts; per IP a cap."""
@@ -603,3 +606,6 @@ class FakeKeyStore:
 
     async def retire(self, kid: str, now: datetime) -> None:
         self.keys[kid].retire(now)
+
+    async def revoke(self, kid: str, now: datetime) -> bool:
+        return kid in self.keys and self.keys[kid].revoke(now)

@@ -15,11 +15,17 @@ from lms.auth.adapters.security.jwt_tokens import (
     StoreKeySource,
 )
 from lms.auth.application.audit import AuditRecorder
-from lms.auth.application.keys import CLOCK_SKEW, EnsureSigningKey, PublishedKeys, RotateSigningKey
+from lms.auth.application.keys import (
+    CLOCK_SKEW,
+    EnsureSigningKey,
+    PublishedKeys,
+    RevokeSigningKey,
+    RotateSigningKey,
+)
 from lms.auth.application.use_cases import TokenPolicy
 from lms.auth.domain.audit import AuditAction
 from lms.auth.domain.permissions import permissions_for
-from lms_platform.kernel.errors import PermissionDenied
+from lms_platform.kernel.errors import NotFound, PermissionDenied
 from lms_platform.kernel.principal import Principal
 from lms_platform.kernel.roles import Role
 from lms_platform.security import StaticKeySource, TokenVerifier
@@ -138,3 +144,37 @@ async def test_rotation_signs_with_the_new_key_and_keeps_the_old_one_published(
     assert await source.get_key(new.kid) is not None
     with pytest.raises(InvalidToken, match="unknown signing key"):
         await (await keys.jwks_verifier()).verify(old_token)
+
+
+def _revoke(keys: Keys) -> RevokeSigningKey:
+    audit = AuditRecorder(keys.uow, keys.clock, keys.ids)
+    return RevokeSigningKey(
+        keys.store, keys.generator, keys.clock, keys.ids, keys.policy, keys.uow, audit
+    )
+
+
+async def test_a_revoked_signing_key_leaves_the_jwks_at_once_and_a_new_key_signs(
+    keys: Keys,
+) -> None:
+    leaked = await keys.use_case(EnsureSigningKey)()
+    token = await keys.sign()
+    with pytest.raises(PermissionDenied):
+        await _revoke(keys)(Principal("a", "c", frozenset({Role.COLLEGE_ADMIN})), leaked.kid)
+    with pytest.raises(NotFound):
+        await _revoke(keys)(SUPER_ADMIN, "no-such-kid")
+
+    revoked, replacement = await _revoke(keys)(SUPER_ADMIN, leaked.kid)
+
+    assert revoked.kid == leaked.kid and revoked.revoked_at is not None
+    assert replacement is not None
+    assert [k["kid"] for k in await keys.use_case(PublishedKeys)()] == [replacement.kid]
+    with pytest.raises(InvalidToken):
+        await (await keys.jwks_verifier()).verify(token)
+    keys.signer.forget_key()
+    assert jwt.get_unverified_header(await keys.sign())["kid"] == replacement.kid
+    (entry,) = keys.uow.audit_log.of(AuditAction.SIGNING_KEY_REVOKED)
+    assert (entry.target_id, entry.details) == (leaked.kid, {"replaced_by": replacement.kid})
+
+    # Revoking again changes nothing and logs nothing; a retired key needs no replacement.
+    assert (await _revoke(keys)(SUPER_ADMIN, leaked.kid))[1] is None
+    assert len(keys.uow.audit_log.of(AuditAction.SIGNING_KEY_REVOKED)) == 1

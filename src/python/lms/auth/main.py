@@ -75,7 +75,12 @@ from lms.auth.application.credentials import (
     SelfSignup,
     VerifyEmail,
 )
-from lms.auth.application.keys import EnsureSigningKey, PublishedKeys, RotateSigningKey
+from lms.auth.application.keys import (
+    EnsureSigningKey,
+    PublishedKeys,
+    RevokeSigningKey,
+    RotateSigningKey,
+)
 from lms.auth.application.ports import (
     AccessTokenSigner,
     AuthUnitOfWork,
@@ -245,7 +250,12 @@ class AuthUseCasesProvider(Provider):
         + provide(ReactivateAccount)
         + provide(BootstrapSuperAdmin)
     )
-    key_use_cases = provide(EnsureSigningKey) + provide(RotateSigningKey) + provide(PublishedKeys)
+    key_use_cases = (
+        provide(EnsureSigningKey)
+        + provide(RotateSigningKey)
+        + provide(RevokeSigningKey)
+        + provide(PublishedKeys)
+    )
     audit_use_cases = provide(AuditRecorder) + provide(SearchAuditLog)
     college_use_cases = provide(GetCollege) + provide(ListColleges) + provide(UpdateCollegeSettings)
     credential_use_cases = (

@@ -11,6 +11,7 @@ from lms.auth.application.ports import AuthUnitOfWork, KeyPairGenerator, Signing
 from lms.auth.application.use_cases import TokenPolicy
 from lms.auth.domain.audit import AuditAction
 from lms.auth.domain.keys import SigningKey, signing_key
+from lms_platform.kernel.errors import NotFound
 from lms_platform.kernel.ports import Clock, IdGenerator
 from lms_platform.kernel.principal import Principal
 
@@ -46,8 +47,9 @@ class EnsureSigningKey(_KeyUseCase):
         return key
 
 
-class RotateSigningKey(_KeyUseCase):
-    """The new key signs from now on; the old ones stay published until their tokens expire."""
+class _AuditedKeyUseCase(_KeyUseCase):
+    """Key changes by an operator: each leaves an audit entry in the request's transaction (the
+    key store commits on its own)."""
 
     def __init__(
         self,
@@ -62,6 +64,10 @@ class RotateSigningKey(_KeyUseCase):
         super().__init__(store, generator, clock, ids, policy)
         self._uow, self._audit = uow, audit
 
+
+class RotateSigningKey(_AuditedKeyUseCase):
+    """The new key signs from now on; the old ones stay published until their tokens expire."""
+
     async def __call__(self, principal: Principal) -> SigningKey:
         ensure_super_admin(principal)
         previous = [key for key in await self._store.list_keys() if key.is_active]
@@ -70,7 +76,6 @@ class RotateSigningKey(_KeyUseCase):
         now = self._clock.now()
         for old in previous:
             await self._store.retire(old.kid, now)
-        # The key store commits on its own; the entry follows in the request's transaction.
         self._audit.record(
             AuditAction.SIGNING_KEY_ROTATED,
             college_id=college_of(principal),
@@ -81,6 +86,40 @@ class RotateSigningKey(_KeyUseCase):
         )
         await self._uow.commit()
         return key
+
+
+class RevokeSigningKey(_AuditedKeyUseCase):
+    """For a key that may have leaked: it leaves the JWKS at once, so tokens it signed stop
+    verifying as soon as verifiers refresh their key sets (tokens signed after the leak by
+    whoever holds it, too). If it was the signing key, a new one takes over first, so logins
+    go on. Every user signed in with it has to log in again once their access token fails."""
+
+    async def __call__(
+        self, principal: Principal, kid: str
+    ) -> tuple[SigningKey, SigningKey | None]:
+        ensure_super_admin(principal)
+        keys = {key.kid: key for key in await self._store.list_keys()}
+        revoked = keys.get(kid)
+        if revoked is None:
+            raise NotFound("signing key not found")
+        replacement: SigningKey | None = None
+        if revoked.is_active and signing_key(keys.values()) is revoked:
+            replacement = self._new_key()
+            await self._store.add(replacement)
+        now = self._clock.now()
+        if not await self._store.revoke(kid, now):
+            return revoked, replacement  # already revoked: nothing new to log
+        revoked.revoke(now)
+        self._audit.record(
+            AuditAction.SIGNING_KEY_REVOKED,
+            college_id=college_of(principal),
+            actor=principal,
+            target_type="signing_key",
+            target_id=kid,
+            details={"replaced_by": replacement.kid if replacement else None},
+        )
+        await self._uow.commit()
+        return revoked, replacement
 
 
 class PublishedKeys(_KeyUseCase):

@@ -248,6 +248,10 @@ class AccessTokenSigner(Protocol):
 
     async def sign(self, claims: dict[str, Any]) -> SignedToken: ...
 
+    def forget_key(self) -> None:
+        """Drop any cached signing key: the next signature reads the store (after a revocation)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Throttled:
@@ -273,6 +277,10 @@ class SigningKeyStore(Protocol):
     async def add(self, key: SigningKey) -> None: ...
 
     async def retire(self, kid: str, now: datetime) -> None: ...
+
+    async def revoke(self, kid: str, now: datetime) -> bool:
+        """Unpublishes the key at once; False when it was unknown or already revoked."""
+        ...
 
 
 class KeyPairGenerator(Protocol):

@@ -40,6 +40,7 @@ class AuditAction(StrEnum):
     API_KEY_ROTATED = "api_key.rotated"
     API_KEY_REVOKED = "api_key.revoked"
     SIGNING_KEY_ROTATED = "signing_key.rotated"
+    SIGNING_KEY_REVOKED = "signing_key.revoked"
     BULK_IMPORT_STARTED = "bulk.import_started"
     BULK_IMPORT_FINISHED = "bulk.import_finished"
     BULK_EXPORTED = "bulk.exported"

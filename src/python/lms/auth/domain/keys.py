@@ -17,19 +17,31 @@ class SigningKey:
     private_key_pem: bytes
     created_at: datetime
     retired_at: datetime | None = None
+    # Set when the private key may have leaked: unpublished at once, tokens or not.
+    revoked_at: datetime | None = None
 
     @property
     def is_active(self) -> bool:
         return self.retired_at is None
 
     def is_published(self, now: datetime, token_lifetime: timedelta) -> bool:
-        """A retired key verifies until the last token it signed has expired."""
+        """A retired key verifies until the last token it signed has expired; a revoked one
+        never again."""
+        if self.revoked_at is not None:
+            return False
         return self.retired_at is None or now < self.retired_at + token_lifetime
 
     def retire(self, now: datetime) -> bool:
         if self.retired_at is not None:
             return False
         self.retired_at = now
+        return True
+
+    def revoke(self, now: datetime) -> bool:
+        if self.revoked_at is not None:
+            return False
+        self.retire(now)
+        self.revoked_at = now
         return True
 
 

@@ -25,6 +25,7 @@ from lms.auth.adapters.http.schemas import (
     JwksResponse,
     LoginRequest,
     RefreshRequest,
+    RevokedSigningKeyResponse,
     SigningKeyResponse,
     TokenResponse,
 )
@@ -34,7 +35,8 @@ from lms.auth.application.errors import (
     InvalidCredentials,
     LoginThrottled,
 )
-from lms.auth.application.keys import PublishedKeys, RotateSigningKey
+from lms.auth.application.keys import PublishedKeys, RevokeSigningKey, RotateSigningKey
+from lms.auth.application.ports import AccessTokenSigner
 from lms.auth.application.use_cases import (
     CreateCollege,
     DeactivateAccount,
@@ -248,3 +250,34 @@ class AdminController(Controller):
         key = await use_case(principal)
         jwks.clear()
         return SigningKeyResponse(kid=key.kid, algorithm=key.algorithm, created_at=key.created_at)
+
+    @post(
+        "/signing-keys/{kid:str}/revoke",
+        status_code=200,
+        summary="Unpublish a key that may have leaked, at once (a new key signs if it did)",
+    )
+    @inject
+    async def revoke_signing_key(
+        self,
+        kid: FromPath[str],
+        principal: FromDishka[Principal],
+        use_case: FromDishka[RevokeSigningKey],
+        jwks: FromDishka[JwksCache],
+        signer: FromDishka[AccessTokenSigner],
+    ) -> RevokedSigningKeyResponse:
+        revoked, replacement = await use_case(principal, kid)
+        jwks.clear()
+        signer.forget_key()
+        return RevokedSigningKeyResponse(
+            kid=revoked.kid,
+            revoked_at=revoked.revoked_at,
+            replaced_by=(
+                SigningKeyResponse(
+                    kid=replacement.kid,
+                    algorithm=replacement.algorithm,
+                    created_at=replacement.created_at,
+                )
+                if replacement
+                else None
+            ),
+        )

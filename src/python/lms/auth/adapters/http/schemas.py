@@ -124,3 +124,9 @@ class SigningKeyResponse(msgspec.Struct, kw_only=True):
     kid: str
     algorithm: str
     created_at: datetime
+
+
+class RevokedSigningKeyResponse(msgspec.Struct, kw_only=True):
+    kid: str
+    revoked_at: datetime | None
+    replaced_by: SigningKeyResponse | None  # the new signing key, when the revoked one signed

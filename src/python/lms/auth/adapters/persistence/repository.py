@@ -238,6 +238,7 @@ def key_to_domain(record: SigningKeyRecord) -> SigningKey:
         private_key_pem=record.private_key_pem,
         created_at=record.created_at,
         retired_at=record.retired_at,
+        revoked_at=record.revoked_at,
     )
 
 
@@ -274,3 +275,16 @@ class SqlAlchemySigningKeyStore:
                 .values(retired_at=now)
             )
             await session.commit()
+
+    async def revoke(self, kid: str, now: datetime) -> bool:
+        async with self._sessions() as session:
+            result = await session.execute(
+                update(SigningKeyRecord)
+                .where(SigningKeyRecord.kid == kid, SigningKeyRecord.revoked_at.is_(None))
+                .values(
+                    revoked_at=now,
+                    retired_at=func.coalesce(SigningKeyRecord.retired_at, now),
+                )
+            )
+            await session.commit()
+            return bool(getattr(result, "rowcount", 0))
