@@ -20,6 +20,7 @@ from lms_platform.security.testing import TokenFactory
 from lms_platform.testing.dsn import to_asyncpg_dsn, to_asyncpg_sqlalchemy_url
 from lms_platform.testing.http import serve_app
 from lms_platform.tracing import configure_tracing
+from tests.user.permissions import default_permissions
 
 COLLEGE = "college-a"
 OTHER_COLLEGE = "college-b"
@@ -97,7 +98,10 @@ class RunningUserService:
     def token(
         self, user_id: str, *, college: str = COLLEGE, roles: tuple[str, ...] = (Role.STUDENT,)
     ) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens.mint(user_id, college, roles=roles)}"}
+        token = self.tokens.mint(
+            user_id, college, roles=roles, permissions=default_permissions(roles)
+        )
+        return {"Authorization": f"Bearer {token}"}
 
     def admin(self, college: str = COLLEGE) -> dict[str, str]:
         return self.token("admin-" + college, college=college, roles=(Role.COLLEGE_ADMIN,))

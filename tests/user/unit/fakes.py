@@ -18,6 +18,7 @@ from lms_platform.kernel.events import DomainEvent
 from lms_platform.kernel.pagination import Page, PageRequest
 from lms_platform.kernel.principal import Principal
 from lms_platform.kernel.roles import Role
+from tests.user.permissions import default_permissions
 
 T0 = datetime(2025, 1, 15, 9, 30, tzinfo=UTC)
 
@@ -231,7 +232,12 @@ def make_profile(
 def principal_for(
     *roles: str, user_id: UUID | str = UUID(int=999), tenant_id: str = "college-a"
 ) -> Principal:
-    return Principal(user_id=str(user_id), tenant_id=tenant_id, roles=frozenset(roles))
+    return Principal(
+        user_id=str(user_id),
+        tenant_id=tenant_id,
+        roles=frozenset(roles),
+        permissions=default_permissions(roles),
+    )
 
 
 def admin_of(tenant_id: str = "college-a") -> Principal:

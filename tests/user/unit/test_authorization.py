@@ -147,3 +147,46 @@ def test_staff_may_list(principal: Principal) -> None:
 def test_students_may_not_list(principal: Principal) -> None:
     with pytest.raises(PermissionDenied):
         ensure_can_list(principal)
+
+
+# -- the permission in the token decides, not the role name: a college's own role mapping holds
+
+
+def test_a_college_that_took_user_read_from_instructors_is_obeyed() -> None:
+    instructor = Principal(
+        user_id="i",
+        tenant_id="college-a",
+        roles=frozenset({Role.INSTRUCTOR}),
+        permissions=frozenset(),
+    )
+    with pytest.raises(PermissionDenied):
+        ensure_can_read(instructor, PROFILE)
+    with pytest.raises(PermissionDenied):
+        ensure_can_list(instructor)
+
+
+def test_a_teaching_role_granted_user_manage_may_edit_others() -> None:
+    assistant = Principal(
+        user_id="ta",
+        tenant_id="college-a",
+        roles=frozenset({Role.TEACHING_ASSISTANT}),
+        permissions=frozenset({"user:read", "user:manage"}),
+    )
+    ensure_can_edit(assistant, PROFILE)
+    ensure_admin(assistant, "college-a")
+    with pytest.raises(PermissionDenied):
+        ensure_admin(assistant, "college-b")
+
+
+def test_an_admin_token_without_user_manage_is_refused() -> None:
+    admin = Principal(
+        user_id="a",
+        tenant_id="college-a",
+        roles=frozenset({Role.COLLEGE_ADMIN}),
+        permissions=frozenset({"user:read"}),
+    )
+    ensure_can_read(admin, PROFILE)
+    with pytest.raises(PermissionDenied):
+        ensure_can_edit(admin, PROFILE)
+    with pytest.raises(PermissionDenied):
+        ensure_admin(admin, "college-a")

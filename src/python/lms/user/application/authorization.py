@@ -1,15 +1,24 @@
-"""Who may do what with a profile. Checked here, in the application layer, whatever the edge did."""
+"""Who may do what with a profile. Checked here, in the application layer, whatever the edge did.
+
+Acting on one's own profile needs nothing more than being signed in. Acting on someone else's
+needs a permission from the caller's token (``user:read``, ``user:manage``), granted by the
+college's role mapping in the auth service, in the profile's own college (super admins: any).
+"""
 
 from __future__ import annotations
 
 from lms.user.domain.model import Profile
 from lms_platform.kernel.errors import NotFound, PermissionDenied
 from lms_platform.kernel.principal import Principal
-from lms_platform.kernel.roles import Role
 
-# Staff read profiles of their college (instructors need names and emails to teach and grade);
-# only the user and college admins change them.
-_READERS = frozenset({Role.INSTRUCTOR, Role.TEACHING_ASSISTANT})
+USER_READ = "user:read"
+USER_MANAGE = "user:manage"
+
+
+def _may(principal: Principal, tenant_id: str, permission: str) -> bool:
+    if principal.is_super_admin:
+        return True
+    return principal.tenant_id == tenant_id and principal.has_permission(permission)
 
 
 def ensure_visible(principal: Principal, profile: Profile | None) -> Profile:
@@ -20,25 +29,24 @@ def ensure_visible(principal: Principal, profile: Profile | None) -> Profile:
 
 
 def ensure_can_read(principal: Principal, profile: Profile) -> None:
-    if principal.user_id == str(profile.id) or principal.is_admin_of(profile.tenant_id):
-        return
-    if principal.roles & _READERS:
+    # Staff read profiles of their college: teaching and grading need names and emails.
+    if principal.user_id == str(profile.id) or _may(principal, profile.tenant_id, USER_READ):
         return
     raise PermissionDenied("you may only view your own profile")
 
 
 def ensure_can_edit(principal: Principal, profile: Profile) -> None:
-    if principal.user_id == str(profile.id) or principal.is_admin_of(profile.tenant_id):
+    if principal.user_id == str(profile.id) or _may(principal, profile.tenant_id, USER_MANAGE):
         return
     raise PermissionDenied("you may only change your own profile")
 
 
 def ensure_admin(principal: Principal, tenant_id: str) -> None:
-    if not principal.is_admin_of(tenant_id):
-        raise PermissionDenied("only a college admin may do this")
+    if not _may(principal, tenant_id, USER_MANAGE):
+        raise PermissionDenied(f"this needs the {USER_MANAGE} permission in this college")
 
 
 def ensure_can_list(principal: Principal) -> None:
-    if principal.is_admin_of(principal.tenant_id) or principal.roles & _READERS:
+    if _may(principal, principal.tenant_id, USER_READ):
         return
-    raise PermissionDenied("only staff may list users")
+    raise PermissionDenied(f"listing users needs the {USER_READ} permission")
