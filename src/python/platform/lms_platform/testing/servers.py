@@ -304,6 +304,9 @@ class ManagedProcess:
                 raise RuntimeError(f"{self.name} is not running")
             assert self._process is not None
             os.killpg(self._process.pid, signal.SIGSTOP)
+            # A signal is delivered asynchronously: until the kernel shows the process stopped,
+            # the server may still answer a request the test expects to hang.
+            _wait_until_stopped(self._process.pid)
             self._paused = True
 
     def resume(self) -> None:
@@ -1042,3 +1045,19 @@ class KafkaServer(ManagedProcess):
             self._forwarder.open()
         except OSError as error:
             raise ServerStartError(f"kafka: cannot listen on port {self.port}: {error}") from error
+
+
+def _wait_until_stopped(pid: int, timeout: float = 5.0) -> None:
+    """Waits until ``/proc/<pid>/stat`` shows the process stopped (state ``T``)."""
+    status_file = Path(f"/proc/{pid}/stat")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            # The state follows the parenthesised command name, which may contain spaces.
+            state = status_file.read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return  # no /proc (or the process is gone): nothing more to wait for
+        if state in ("T", "t"):
+            return
+        time.sleep(0.005)
+    raise RuntimeError(f"process {pid} did not stop within {timeout} s")
