@@ -101,7 +101,12 @@ async def test_forged_tokens_are_refused(auth_service: RunningAuthService, forge
     if forgery == "hs256_with_public_key":
         token = _hs256_with(await _public_key_pem(auth_service, kid), claims, kid)
     elif forgery == "expired":
-        # Genuinely signed with the service's key, two hours ago, for fifteen minutes.
+        # Genuinely signed with the service's key, two hours ago, for fifteen minutes. The key
+        # signs only from its creation on, so it has to be older than that.
+        await auth_service.scalar(
+            "UPDATE signing_keys SET created_at = created_at - interval '3 hours' WHERE kid = $1",
+            kid,
+        )
         service = auth_service.service
         past_signer = JwtAccessTokenSigner(
             service.key_store,

@@ -24,6 +24,7 @@ from lms.auth.application.keys import (
 )
 from lms.auth.application.use_cases import TokenPolicy
 from lms.auth.domain.audit import AuditAction
+from lms.auth.domain.keys import SigningKey
 from lms.auth.domain.permissions import permissions_for
 from lms_platform.kernel.errors import NotFound, PermissionDenied
 from lms_platform.kernel.principal import Principal
@@ -31,7 +32,7 @@ from lms_platform.kernel.roles import Role
 from lms_platform.security import StaticKeySource, TokenVerifier
 from lms_platform.security.verifier import InvalidToken
 from tests.auth.unit.conftest import SUPER_ADMIN
-from tests.auth.unit.fakes import FakeKeyStore, FakeUnitOfWork, FixedClock, SequentialIds
+from tests.auth.unit.fakes import T0, FakeKeyStore, FakeUnitOfWork, FixedClock, SequentialIds
 
 UseCase = TypeVar("UseCase", EnsureSigningKey, PublishedKeys)
 PASSPHRASE = "unit-test-key-encryption-key"
@@ -118,6 +119,13 @@ async def test_rotation_signs_with_the_new_key_and_keeps_the_old_one_published(
         await keys.rotate()(Principal("a", "c", frozenset({Role.COLLEGE_ADMIN})))
     keys.clock.advance(timedelta(minutes=3))
     new = await keys.rotate()(SUPER_ADMIN)
+    ahead = keys.policy.key_publish_ahead
+    assert new.starts_signing_at == keys.clock.now() + ahead > keys.clock.now()
+
+    # Published at once, signing only later: JWKS pollers learn the key before its tokens.
+    assert [k["kid"] for k in await keys.use_case(PublishedKeys)()] == [new.kid, old.kid]
+    assert jwt.get_unverified_header(await keys.sign())["kid"] == old.kid
+    keys.clock.advance(ahead)
     new_token = await keys.sign()
     assert jwt.get_unverified_header(new_token)["kid"] == new.kid != old.kid
 
@@ -126,12 +134,13 @@ async def test_rotation_signs_with_the_new_key_and_keeps_the_old_one_published(
     verifier = await keys.jwks_verifier()
     assert (await verifier.verify(old_token)).user_id == "acc-1"
     assert (await verifier.verify(new_token)).user_id == "acc-1"
-    assert [k.kid for k in await keys.store.list_keys() if k.is_active] == [new.kid]
+    now = keys.clock.now()
+    assert [k.kid for k in await keys.store.list_keys() if k.signs_at(now)] == [new.kid]
     (entry,) = keys.uow.audit_log.table.committed.values()
     assert (entry.action, entry.target_id, entry.details) == (
         AuditAction.SIGNING_KEY_ROTATED,
         new.kid,
-        {"retired": [old.kid]},
+        {"retired": [old.kid], "activates_at": new.starts_signing_at.isoformat()},
     )
 
     # Once every token the old key signed has expired, it leaves the JWKS.
@@ -178,3 +187,30 @@ async def test_a_revoked_signing_key_leaves_the_jwks_at_once_and_a_new_key_signs
     # Revoking again changes nothing and logs nothing; a retired key needs no replacement.
     assert (await _revoke(keys)(SUPER_ADMIN, leaked.kid))[1] is None
     assert len(keys.uow.audit_log.of(AuditAction.SIGNING_KEY_REVOKED)) == 1
+
+
+async def test_revoking_a_key_published_ahead_brings_a_replacement_that_signs_at_once(
+    keys: Keys,
+) -> None:
+    current = await keys.use_case(EnsureSigningKey)()
+    pending = await keys.rotate()(SUPER_ADMIN)  # published, signs in key_publish_ahead
+    revoked, replacement = await _revoke(keys)(SUPER_ADMIN, pending.kid)
+
+    assert revoked.kid == pending.kid and replacement is not None
+    now = keys.clock.now()
+    signing = [k.kid for k in await keys.store.list_keys() if k.signs_at(now)]
+    assert signing == [replacement.kid]
+    published = [k["kid"] for k in await keys.use_case(PublishedKeys)()]
+    assert published == [replacement.kid, current.kid]  # current's tokens still verify
+    keys.clock.advance(keys.policy.key_publish_ahead * 2)  # nothing else starts signing later
+    later = keys.clock.now()
+    assert [k.kid for k in await keys.store.list_keys() if k.signs_at(later)] == [replacement.kid]
+
+
+def test_a_later_retirement_does_not_postpone_an_earlier_one() -> None:
+    key = SigningKey(kid="k", public_jwk={}, private_key_pem=b"", created_at=T0)
+    assert key.retire(T0 + timedelta(seconds=30))
+    assert not key.retire(T0 + timedelta(seconds=60))
+    assert key.retire(T0 + timedelta(seconds=10))
+    assert key.retired_at == T0 + timedelta(seconds=10)
+    assert key.signs_at(T0 + timedelta(seconds=9)) and not key.signs_at(T0 + timedelta(seconds=10))

@@ -22,6 +22,9 @@ class AuthSettings(ServiceSettings, kw_only=True, frozen=True):
     lockout_threshold: int = 5
     lockout_base_seconds: int = 30
     lockout_max_seconds: int = 3600
+    # A rotated-in key is in the JWKS this long before it signs; longer than the slowest JWKS
+    # poller (Kong's sync sidecar: 5 s).
+    signing_key_publish_ahead_seconds: int = 30
     login_ip_limit: int = 100  # failed logins per address per window
     login_ip_window_seconds: int = 300
     scrypt_n: int = 2**15

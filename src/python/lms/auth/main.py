@@ -160,6 +160,7 @@ def token_policy(settings: AuthSettings) -> TokenPolicy:
     return TokenPolicy(
         access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
         refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
+        key_publish_ahead=timedelta(seconds=settings.signing_key_publish_ahead_seconds),
         lockout=LockoutPolicy(
             threshold=settings.lockout_threshold,
             base_cooldown=timedelta(seconds=settings.lockout_base_seconds),

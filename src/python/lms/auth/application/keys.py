@@ -39,7 +39,7 @@ class EnsureSigningKey(_KeyUseCase):
     """Run at start-up: a fresh deployment generates its first key (never from the repo)."""
 
     async def __call__(self) -> SigningKey:
-        current = signing_key(await self._store.list_keys())
+        current = signing_key(await self._store.list_keys(), self._clock.now())
         if current is not None:
             return current
         key = self._new_key()
@@ -66,23 +66,29 @@ class _AuditedKeyUseCase(_KeyUseCase):
 
 
 class RotateSigningKey(_AuditedKeyUseCase):
-    """The new key signs from now on; the old ones stay published until their tokens expire."""
+    """The new key is published at once and signs after ``policy.key_publish_ahead`` (verifiers
+    that poll the JWKS learn it first); then the old ones stop signing and stay published until
+    their tokens expire."""
 
     async def __call__(self, principal: Principal) -> SigningKey:
         ensure_super_admin(principal)
-        previous = [key for key in await self._store.list_keys() if key.is_active]
-        key = self._new_key()
-        await self._store.add(key)
         now = self._clock.now()
+        previous = [key for key in await self._store.list_keys() if key.will_sign(now)]
+        key = self._new_key()
+        key.activates_at = now + self._policy.key_publish_ahead
+        await self._store.add(key)
         for old in previous:
-            await self._store.retire(old.kid, now)
+            await self._store.retire(old.kid, key.activates_at)
         self._audit.record(
             AuditAction.SIGNING_KEY_ROTATED,
             college_id=college_of(principal),
             actor=principal,
             target_type="signing_key",
             target_id=key.kid,
-            details={"retired": [old.kid for old in previous]},
+            details={
+                "retired": [old.kid for old in previous],
+                "activates_at": key.activates_at.isoformat(),
+            },
         )
         await self._uow.commit()
         return key
@@ -92,7 +98,8 @@ class RevokeSigningKey(_AuditedKeyUseCase):
     """For a key that may have leaked: it leaves the JWKS at once, so tokens it signed stop
     verifying as soon as verifiers refresh their key sets (tokens signed after the leak by
     whoever holds it, too). If it was the signing key, a new one takes over first, so logins
-    go on. Every user signed in with it has to log in again once their access token fails."""
+    go on (at once: no publishing ahead in an emergency). Every user signed in with it has to
+    log in again once their access token fails."""
 
     async def __call__(
         self, principal: Principal, kid: str
@@ -102,11 +109,15 @@ class RevokeSigningKey(_AuditedKeyUseCase):
         revoked = keys.get(kid)
         if revoked is None:
             raise NotFound("signing key not found")
+        now = self._clock.now()
         replacement: SigningKey | None = None
-        if revoked.is_active and signing_key(keys.values()) is revoked:
+        if revoked.will_sign(now):
+            # It signs, or was about to: the others were set to retire when it took over.
             replacement = self._new_key()
             await self._store.add(replacement)
-        now = self._clock.now()
+            for other in keys.values():
+                if other.kid != kid and other.will_sign(now):
+                    await self._store.retire(other.kid, now)
         if not await self._store.revoke(kid, now):
             return revoked, replacement  # already revoked: nothing new to log
         revoked.revoke(now)

@@ -276,7 +276,9 @@ class SigningKeyStore(Protocol):
 
     async def add(self, key: SigningKey) -> None: ...
 
-    async def retire(self, kid: str, now: datetime) -> None: ...
+    async def retire(self, kid: str, at: datetime) -> None:
+        """The key stops signing at ``at`` (an earlier retirement is kept)."""
+        ...
 
     async def revoke(self, kid: str, now: datetime) -> bool:
         """Unpublishes the key at once; False when it was unknown or already revoked."""

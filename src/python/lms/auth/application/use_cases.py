@@ -51,6 +51,8 @@ PLATFORM_COLLEGE_SLUG = "platform"
 class TokenPolicy:
     access_ttl: timedelta = timedelta(minutes=15)
     refresh_ttl: timedelta = timedelta(days=14)
+    # How long a rotated-in signing key is published before it signs (JWKS pollers catch up).
+    key_publish_ahead: timedelta = timedelta(seconds=30)
     lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
 
 

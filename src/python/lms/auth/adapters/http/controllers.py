@@ -238,7 +238,7 @@ class AdminController(Controller):
     @post(
         "/signing-keys/rotate",
         status_code=201,
-        summary="Sign with a new key; old keys stay published until their tokens expire",
+        summary="Publish a new key; it signs after the publish-ahead delay (old keys: until expiry)",
     )
     @inject
     async def rotate_signing_key(
@@ -249,7 +249,7 @@ class AdminController(Controller):
     ) -> SigningKeyResponse:
         key = await use_case(principal)
         jwks.clear()
-        return SigningKeyResponse(kid=key.kid, algorithm=key.algorithm, created_at=key.created_at)
+        return SigningKeyResponse.from_domain(key)
 
     @post(
         "/signing-keys/{kid:str}/revoke",
@@ -271,13 +271,5 @@ class AdminController(Controller):
         return RevokedSigningKeyResponse(
             kid=revoked.kid,
             revoked_at=revoked.revoked_at,
-            replaced_by=(
-                SigningKeyResponse(
-                    kid=replacement.kid,
-                    algorithm=replacement.algorithm,
-                    created_at=replacement.created_at,
-                )
-                if replacement
-                else None
-            ),
+            replaced_by=SigningKeyResponse.from_domain(replacement) if replacement else None,
         )

@@ -9,6 +9,7 @@ from uuid import UUID
 import msgspec
 
 from lms.auth.application.use_cases import TokenPair
+from lms.auth.domain.keys import SigningKey
 from lms.auth.domain.model import Account, College
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
@@ -124,6 +125,16 @@ class SigningKeyResponse(msgspec.Struct, kw_only=True):
     kid: str
     algorithm: str
     created_at: datetime
+    activates_at: datetime  # when it starts signing; it is published from created_at
+
+    @classmethod
+    def from_domain(cls, key: SigningKey) -> SigningKeyResponse:
+        return cls(
+            kid=key.kid,
+            algorithm=key.algorithm,
+            created_at=key.created_at,
+            activates_at=key.starts_signing_at,
+        )
 
 
 class RevokedSigningKeyResponse(msgspec.Struct, kw_only=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lms.auth.adapters.persistence.account_queries import AccountAdminQueries
@@ -237,6 +237,7 @@ def key_to_domain(record: SigningKeyRecord) -> SigningKey:
         public_jwk=dict(record.public_jwk),
         private_key_pem=record.private_key_pem,
         created_at=record.created_at,
+        activates_at=record.activates_at,
         retired_at=record.retired_at,
         revoked_at=record.revoked_at,
     )
@@ -262,17 +263,21 @@ class SqlAlchemySigningKeyStore:
                     public_jwk=key.public_jwk,
                     private_key_pem=key.private_key_pem,
                     created_at=key.created_at,
+                    activates_at=key.activates_at,
                     retired_at=key.retired_at,
                 )
             )
             await session.commit()
 
-    async def retire(self, kid: str, now: datetime) -> None:
+    async def retire(self, kid: str, at: datetime) -> None:
         async with self._sessions() as session:
             await session.execute(
                 update(SigningKeyRecord)
-                .where(SigningKeyRecord.kid == kid, SigningKeyRecord.retired_at.is_(None))
-                .values(retired_at=now)
+                .where(
+                    SigningKeyRecord.kid == kid,
+                    or_(SigningKeyRecord.retired_at.is_(None), SigningKeyRecord.retired_at > at),
+                )
+                .values(retired_at=at)
             )
             await session.commit()
 

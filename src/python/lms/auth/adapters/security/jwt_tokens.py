@@ -73,7 +73,7 @@ class JwtAccessTokenSigner:
 
     async def _key(self) -> tuple[str, PrivateKeyTypes]:
         if self._current is None or time.monotonic() - self._loaded_at > self._refresh_seconds:
-            key = signing_key(await self._store.list_keys())
+            key = signing_key(await self._store.list_keys(), self._clock.now())
             if key is None:
                 raise RuntimeError("no signing key: EnsureSigningKey runs at start-up")
             if self._current is None or self._current[0] != key.kid:
