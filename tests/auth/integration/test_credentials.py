@@ -299,3 +299,39 @@ async def test_bad_credential_bodies_write_nothing(auth_service: RunningAuthServ
         assert response.headers["content-type"].startswith("application/problem+json")
     assert await auth_service.scalar("SELECT count(*) FROM audit_log") == before
     assert await auth_service.scalar("SELECT count(*) FROM credential_tokens") == 0
+
+
+async def test_a_resent_invitation_replaces_the_lost_link(
+    auth_service: RunningAuthService, kafka_bootstrap: str
+) -> None:
+    college = await auth_service.create_college("uni-a")
+    await auth_service.create_account(college["id"], "admin@uni-a.edu", ("college_admin",))
+    admin = await auth_service.tokens("uni-a", "admin@uni-a.edu")
+    as_admin = {"Authorization": f"Bearer {admin['access_token']}"}
+    invited = await auth_service.client.post(
+        f"/colleges/{college['id']}/invitations", json={"email": "lin@uni-a.edu"}, headers=as_admin
+    )
+    account_id = invited.json()["account"]["id"]
+
+    resent = await auth_service.client.post(f"/accounts/{account_id}/invitation", headers=as_admin)
+    assert resent.status_code == 201, resent.text
+    assert resent.json()["account"]["id"] == account_id
+    first, second = await account_events(
+        auth_service, kafka_bootstrap, "account.invited", "credential"
+    )
+    assert first["invitation_token"] != second["invitation_token"]
+    assert await _audit(auth_service, "account.invitation_resent") == 1
+
+    stale = await auth_service.client.post(
+        "/auth/invitations/accept",
+        json={"token": first["invitation_token"], "password": NEW_PASSWORD},
+    )
+    assert stale.status_code == 400, stale.text  # the lost link no longer works
+    accepted = await auth_service.client.post(
+        "/auth/invitations/accept",
+        json={"token": second["invitation_token"], "password": NEW_PASSWORD},
+    )
+    assert accepted.status_code == 204, accepted.text
+    again = await auth_service.client.post(f"/accounts/{account_id}/invitation", headers=as_admin)
+    assert again.status_code == 409  # accepted: nothing to resend
+    assert await _audit(auth_service, "account.invitation_resent") == 1

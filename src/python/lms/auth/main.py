@@ -72,6 +72,7 @@ from lms.auth.application.credentials import (
     RateLimiter,
     RequestEmailVerification,
     RequestPasswordReset,
+    ResendInvitation,
     SelfSignup,
     VerifyEmail,
 )
@@ -266,6 +267,7 @@ class AuthUseCasesProvider(Provider):
         + provide(RequestEmailVerification)
         + provide(VerifyEmail)
         + provide(InviteAccount)
+        + provide(ResendInvitation)
         + provide(AcceptInvitation)
         + provide(SelfSignup)
     )

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from lms.auth.application.audit import AuditRecorder
-from lms.auth.application.authorization import ensure_admin_of, ensure_may_grant
+from lms.auth.application.authorization import ensure_admin_of, ensure_may_grant, ensure_visible
 from lms.auth.application.errors import InvalidCredentials, LoginThrottled
 from lms.auth.application.ports import AuthUnitOfWork, PasswordHasher, Throttled
 from lms.auth.application.use_cases import TokenPolicy, _parse_refresh_token, _secret_hash
@@ -498,16 +498,7 @@ class InviteAccount(_CredentialUseCase):
             self._uow, self._ids, now, account, TokenPurpose.INVITATION, self._policy
         )
         self._uow.record(account_registered(account))
-        self._uow.record(
-            AccountInvited(
-                **recipient_fields(account, college),
-                roles=list(account.roles),
-                invited_by=principal.user_id,
-                invitation_token=issued.token,
-                invitation_url=self._policy.link(TokenPurpose.INVITATION, issued.token),
-                expires_at=issued.stored.expires_at.isoformat(),
-            )
-        )
+        self._uow.record(_invited(account, college, principal, issued, self._policy))
         self._audit.record(
             AuditAction.ACCOUNT_REGISTERED,
             college_id=college.id,
@@ -522,6 +513,51 @@ class InviteAccount(_CredentialUseCase):
         )
         await self._uow.commit()
         return InvitedAccount(account, issued.stored.expires_at)
+
+
+class ResendInvitation(_CredentialUseCase):
+    """A new link for an invitation not accepted yet (lost or expired email); the previous link
+    stops working. Emits ``account.invited`` again."""
+
+    async def __call__(self, principal: Principal, account_id: UUID) -> InvitedAccount:
+        account = ensure_visible(principal, await self._uow.accounts.get(account_id))
+        ensure_admin_of(principal, account.college_id)
+        if account.password_hash is not None:
+            raise Conflict("this account has a password: the invitation was accepted")
+        if not account.is_active:
+            raise Conflict("this account is deactivated")
+        college = await _college_of(self._uow, account)
+        issued = await _issue_token(
+            self._uow, self._ids, self._clock.now(), account, TokenPurpose.INVITATION, self._policy
+        )
+        self._uow.record(_invited(account, college, principal, issued, self._policy))
+        self._audit.record(
+            AuditAction.INVITATION_RESENT,
+            college_id=account.college_id,
+            actor=principal,
+            target_type="account",
+            target_id=account.id,
+            details={"email": account.email},
+        )
+        await self._uow.commit()
+        return InvitedAccount(account, issued.stored.expires_at)
+
+
+def _invited(
+    account: Account,
+    college: College,
+    principal: Principal,
+    issued: IssuedToken,
+    policy: CredentialPolicy,
+) -> AccountInvited:
+    return AccountInvited(
+        **recipient_fields(account, college),
+        roles=list(account.roles),
+        invited_by=principal.user_id,
+        invitation_token=issued.token,
+        invitation_url=policy.link(TokenPurpose.INVITATION, issued.token),
+        expires_at=issued.stored.expires_at.isoformat(),
+    )
 
 
 class AcceptInvitation(_CredentialUseCase):

@@ -35,6 +35,7 @@ class AuditAction(StrEnum):
     PASSWORD_RESET_COMPLETED = "password.reset_completed"
     EMAIL_VERIFIED = "email.verified"
     INVITATION_ACCEPTED = "account.invitation_accepted"
+    INVITATION_RESENT = "account.invitation_resent"
     EMAIL_TEMPLATE_CHANGED = "email_template.changed"
     API_KEY_CREATED = "api_key.created"
     API_KEY_ROTATED = "api_key.rotated"

@@ -37,6 +37,7 @@ from lms.auth.application.credentials import (
     PasswordResetRequest,
     RequestEmailVerification,
     RequestPasswordReset,
+    ResendInvitation,
     SelfSignup,
     Signup,
     TooManyRequests,
@@ -185,6 +186,24 @@ class CredentialsController(Controller):
                 display_name=data.display_name,
             ),
         )
+        return InvitationResponse(
+            account=AccountResponse.from_domain(invited.account),
+            invitation_expires_at=invited.expires_at,
+        )
+
+    @post(
+        "/accounts/{account_id:uuid}/invitation",
+        status_code=201,
+        summary="Send a new invitation link; the previous one stops working (admin)",
+    )
+    @inject
+    async def resend_invitation(
+        self,
+        account_id: FromPath[UUID],
+        principal: FromDishka[Principal],
+        use_case: FromDishka[ResendInvitation],
+    ) -> InvitationResponse:
+        invited = await use_case(principal, account_id)
         return InvitationResponse(
             account=AccountResponse.from_domain(invited.account),
             invitation_expires_at=invited.expires_at,
