@@ -10,7 +10,7 @@ writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -110,6 +110,31 @@ class _BulkOperation:
         found = await self._uow.accounts.get_many(ids)
         return ids, {a.id: a for a in found if a.college_id == college_id}
 
+    async def _each(
+        self,
+        principal: Principal,
+        college_id: UUID,
+        account_ids: Sequence[UUID],
+        act: Callable[[Account], Awaitable[BulkOutcome]],
+    ) -> BulkReport:
+        """Runs ``act`` on every listed account of the college the caller may manage; the
+        others are reported as not found or refused."""
+        ids, accounts = await self._accounts(principal, college_id, account_ids)
+        items: list[BulkItemResult] = []
+        for account_id in ids:
+            account = accounts.get(account_id)
+            if account is None:
+                items.append(BulkItemResult(id=account_id, outcome=BulkOutcome.NOT_FOUND))
+                continue
+            refusal = refusal_to_manage(principal, account)
+            if refusal is not None:
+                items.append(
+                    BulkItemResult(id=account_id, outcome=BulkOutcome.REFUSED, reason=refusal)
+                )
+                continue
+            items.append(BulkItemResult(id=account_id, outcome=await act(account)))
+        return BulkReport(items=items)
+
     def _audit_report(
         self,
         action: AuditAction,
@@ -152,28 +177,13 @@ class BulkUpdateAccounts(_BulkOperation):
         if roles is not None:
             ensure_permission(principal, ROLE_ASSIGN)
             ensure_may_grant(principal, roles)
-        ids, accounts = await self._accounts(principal, college_id, account_ids)
         now = self._clock.now()
-        items: list[BulkItemResult] = []
-        for account_id in ids:
-            account = accounts.get(account_id)
-            if account is None:
-                items.append(BulkItemResult(id=account_id, outcome=BulkOutcome.NOT_FOUND))
-                continue
-            refusal = refusal_to_manage(principal, account)
-            if refusal is not None:
-                items.append(
-                    BulkItemResult(id=account_id, outcome=BulkOutcome.REFUSED, reason=refusal)
-                )
-                continue
+
+        async def update(account: Account) -> BulkOutcome:
             changed = await self._apply(account, roles, change.active, now)
-            items.append(
-                BulkItemResult(
-                    id=account_id,
-                    outcome=BulkOutcome.UPDATED if changed else BulkOutcome.UNCHANGED,
-                )
-            )
-        report = BulkReport(items=items)
+            return BulkOutcome.UPDATED if changed else BulkOutcome.UNCHANGED
+
+        report = await self._each(principal, college_id, account_ids, update)
         wanted: dict[str, Any] = {}
         if roles is not None:
             wanted["roles"] = list(roles)
@@ -205,22 +215,12 @@ class BulkDeleteAccounts(_BulkOperation):
     async def __call__(
         self, principal: Principal, college_id: UUID, account_ids: Sequence[UUID]
     ) -> BulkReport:
-        ids, accounts = await self._accounts(principal, college_id, account_ids)
-        items: list[BulkItemResult] = []
-        for account_id in ids:
-            account = accounts.get(account_id)
-            if account is None:
-                items.append(BulkItemResult(id=account_id, outcome=BulkOutcome.NOT_FOUND))
-                continue
-            refusal = refusal_to_manage(principal, account)
-            if refusal is not None:
-                items.append(
-                    BulkItemResult(id=account_id, outcome=BulkOutcome.REFUSED, reason=refusal)
-                )
-                continue
+
+        async def delete(account: Account) -> BulkOutcome:
             await delete_account(self._uow, account, self._clock)
-            items.append(BulkItemResult(id=account_id, outcome=BulkOutcome.DELETED))
-        report = BulkReport(items=items)
+            return BulkOutcome.DELETED
+
+        report = await self._each(principal, college_id, account_ids, delete)
         self._audit_report(AuditAction.BULK_DELETED, principal, college_id, report, {})
         await self._uow.commit()
         return report
