@@ -11,6 +11,7 @@ cannot change another's answer.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -312,3 +313,66 @@ async def test_public_route_needs_no_token(
     assert response.status_code < 500, response.text
     if response.status_code == 401:
         assert response.json()["detail"] != MISSING_TOKEN
+
+
+# Tables a request could write to; the outbox is left out because the relay drains it on its
+# own schedule (every event-writing action also writes an audit entry, which is counted).
+WRITTEN_TABLES = (
+    "colleges",
+    "accounts",
+    "refresh_tokens",
+    "signing_keys",
+    "audit_log",
+    "college_role_permissions",
+    "api_keys",
+    "import_jobs",
+    "credential_tokens",
+    "email_templates",
+)
+BODY_ROUTES = sorted(key for key, rule in PROTECTED.items() if rule.body or rule.content)
+
+
+async def _row_counts(service: RunningAuthService) -> dict[str, int]:
+    connection = await asyncpg.connect(to_asyncpg_dsn(service.dsn))
+    try:
+        return {
+            table: await connection.fetchval(f"SELECT count(*) FROM {table}")
+            for table in WRITTEN_TABLES
+        }
+    finally:
+        await connection.close()
+
+
+async def _import_settled(service: RunningAuthService, world: World) -> None:
+    """The world's import job runs in the background; let it finish before counting rows."""
+    for _ in range(100):
+        job = await service.client.get(
+            f"/account-imports/{world.import_job}", headers=world.headers["admin"]
+        )
+        if job.json()["status"] in ("succeeded", "failed"):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the import job did not finish")
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_ROUTES, ids=lambda v: str(v))
+async def test_bad_input_is_a_problem_and_writes_nothing(
+    auth_service: RunningAuthService, method: str, path: str
+) -> None:
+    rule = PROTECTED[(method, path)]
+    world = await _world(auth_service)
+    await _import_settled(auth_service, world)
+    allowed = next(caller for caller in CALLERS if caller in rule.allowed)
+    before = await _row_counts(auth_service)
+
+    if rule.content is not None:
+        bad_bodies = [b"\xff\xfe not UTF-8, not CSV"]  # refused before any row is read
+    else:
+        bad_bodies = [b'{"truncated": ', b"[]", b'{"unexpected_field": 1}']
+    for body in bad_bodies:
+        broken = Rule(rule.allowed, content=body, content_type=rule.content_type)
+        response = await _call(auth_service, method, path, broken, world, world.headers[allowed])
+        assert 400 <= response.status_code < 500, (body, response.status_code, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+    assert await _row_counts(auth_service) == before
