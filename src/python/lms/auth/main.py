@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
 from dishka.integrations.litestar import LitestarProvider
-from litestar import Controller, Litestar, Router
+from litestar import Litestar
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -121,7 +121,7 @@ from lms_platform.http import PrincipalProvider, create_app
 from lms_platform.http.serving import configure_process, run_worker, serve_http
 from lms_platform.kernel.clock import SystemClock
 from lms_platform.logging import get_logger
-from lms_platform.messaging import ensure_topics
+from lms_platform.messaging import ensure_topics, retry_until_ready
 from lms_platform.messaging.relay import OutboxRelay
 from lms_platform.messaging.topics import CATALOGUE
 from lms_platform.persistence import (
@@ -365,19 +365,14 @@ class AuthService:
             await self.import_worker.start()
 
     async def _ensure_topics(self) -> None:
-        delay = 0.5
-        while True:
-            try:
-                await ensure_topics(
-                    self.settings.kafka_bootstrap_servers,
-                    [CATALOGUE[name] for name in ("account", "credential", "audit")],
-                    self.settings.kafka_topic_prefix,
-                )
-                return
-            except Exception as exc:  # broker down or not ready: keep trying, say so
-                _log.warning("topics_waiting_for_broker", error=str(exc), retry_in=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
+        await retry_until_ready(
+            lambda: ensure_topics(
+                self.settings.kafka_bootstrap_servers,
+                [CATALOGUE[name] for name in ("account", "credential", "audit")],
+                self.settings.kafka_topic_prefix,
+            ),
+            waiting_event="topics_waiting_for_broker",
+        )
 
     async def stop_background(self) -> None:
         if self._topics_task is not None:
@@ -396,7 +391,7 @@ class AuthService:
 
         return create_app(
             settings=self.settings,
-            route_handlers=one_router(
+            route_handlers=[
                 TokenController,
                 AdminController,
                 AuditController,
@@ -409,7 +404,7 @@ class AuthService:
                 ApiKeyController,
                 AccountsController,
                 ImportsController,
-            ),
+            ],
             container=self.container,
             verifier=self.verifier,
             title="LMS auth service",
@@ -422,12 +417,6 @@ class AuthService:
             on_startup=[self.ensure_signing_key, self.start_background],
             on_shutdown=[self.stop_background, self.dispose],
         )
-
-
-def one_router(*controllers: type[Controller]) -> list[Router]:
-    """Litestar 2.25 refuses a path whose methods are split over controllers registered apart
-    (``/colleges``: POST here, GET in colleges.py); inside one Router they merge."""
-    return [Router("/", route_handlers=list(controllers))]
 
 
 def create_auth_app(settings: AuthSettings | None = None) -> Litestar:

@@ -7,7 +7,7 @@ from typing import Any
 
 from dishka import AsyncContainer
 from dishka.integrations.litestar import setup_dishka
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -54,7 +54,9 @@ def create_app(
     app = Litestar(
         route_handlers=[
             *health_handlers(settings.service_name, readiness_checks or {}),
-            *route_handlers,
+            # One router: Litestar refuses a path whose methods are split over controllers
+            # registered apart (GET /x in one slice, POST /x in another); in one Router they merge.
+            Router("/", route_handlers=list(route_handlers)),
         ],
         middleware=[
             observability_middleware_factory(settings.service_name, access_log=settings.access_log),

@@ -1,7 +1,7 @@
 """Events between services: the envelope, the topic catalogue, the transactional outbox and its
 relay, and idempotent consumers with bounded retry and a dead-letter topic."""
 
-from lms_platform.messaging.backoff import Backoff
+from lms_platform.messaging.backoff import Backoff, retry_until_ready
 from lms_platform.messaging.broker import build_broker, create_stream_app, setup_dishka
 from lms_platform.messaging.consumer import (
     CONTAINER_CONTEXT_KEY,
@@ -65,6 +65,7 @@ __all__ = [
     "is_infrastructure_error",
     "new_envelope",
     "purge_processed_messages",
+    "retry_until_ready",
     "setup_dishka",
     "topic_name",
 ]

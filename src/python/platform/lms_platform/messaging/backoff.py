@@ -1,11 +1,20 @@
-"""Exponential backoff with jitter, shared by the relay (broker outages) and consumer retries."""
+"""Exponential backoff with jitter, shared by the relay (broker outages), consumer retries and
+services waiting for their broker at start-up."""
 
 from __future__ import annotations
 
+import asyncio
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
-__all__ = ["Backoff"]
+from lms_platform.logging import get_logger
+
+__all__ = ["Backoff", "retry_until_ready"]
+
+T = TypeVar("T")
+_log = get_logger("lms_platform.messaging")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,3 +45,26 @@ class Backoff:
         return sum(
             min(self.maximum, self.initial * self.multiplier ** min(n, 60)) for n in range(failures)
         )
+
+
+async def retry_until_ready(
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    waiting_event: str,
+    after_failure: Callable[[], Awaitable[None]] | None = None,
+    backoff: Backoff = Backoff(jitter=0.0),
+) -> T:
+    """Runs ``attempt`` until it succeeds: a service starts before its broker is reachable and
+    must neither crash nor go quiet. Each failure is logged as ``waiting_event`` with the next
+    delay; ``after_failure`` tidies up a half-done attempt. Cancel the task to give up."""
+    failures = 0
+    while True:
+        try:
+            return await attempt()
+        except Exception as exc:  # broker down or not ready: keep trying, say so
+            failures += 1
+            delay = backoff.delay(failures)
+            _log.warning(waiting_event, error=str(exc), retry_in=round(delay, 2))
+            if after_failure is not None:
+                await after_failure()
+            await asyncio.sleep(delay)

@@ -24,6 +24,7 @@ from lms_platform.messaging import (
     build_broker,
     ensure_topics,
     envelope_subscriber,
+    retry_until_ready,
     setup_dishka,
     topic_name,
 )
@@ -106,28 +107,28 @@ class UserConsumers:
         self._task = asyncio.create_task(self._start_when_broker_is_up(), name="user-consumers")
 
     async def _start_when_broker_is_up(self) -> None:
-        delay = 0.5
         specs = [
             CATALOGUE["account"],
             CATALOGUE["account.dlq"],
             CATALOGUE["user"],
             CATALOGUE["user.dlq"],
         ]
-        while True:
-            try:
-                await ensure_topics(
-                    self._settings.kafka_bootstrap_servers, specs, self._settings.kafka_topic_prefix
-                )
-                await self.broker.start()
-                self.started.set()
-                _log.info("consumers_started", topic=self.account_topic)
-                return
-            except Exception as exc:  # broker down or not ready: keep trying, say so
-                _log.warning("consumers_waiting_for_broker", error=str(exc), retry_in=delay)
-                with contextlib.suppress(Exception):
-                    await self.broker.stop()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
+
+        async def start() -> None:
+            await ensure_topics(
+                self._settings.kafka_bootstrap_servers, specs, self._settings.kafka_topic_prefix
+            )
+            await self.broker.start()
+
+        async def stop_half_started() -> None:
+            with contextlib.suppress(Exception):
+                await self.broker.stop()
+
+        await retry_until_ready(
+            start, waiting_event="consumers_waiting_for_broker", after_failure=stop_half_started
+        )
+        self.started.set()
+        _log.info("consumers_started", topic=self.account_topic)
 
     async def stop(self) -> None:
         if self._task is not None:
