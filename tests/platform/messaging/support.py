@@ -11,7 +11,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lms_platform.messaging import Envelope, encode_envelope
+from lms_platform.messaging import Backoff, Envelope, OutboxRelay, encode_envelope
 from lms_platform.messaging.headers import cloudevent_headers, encode_headers
 
 # A stand-in for a service's own state, changed in the same transaction as the outbox write or
@@ -60,3 +60,34 @@ async def eventually(
 
 def metric(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+FAST_BACKOFF = Backoff(initial=0.05, maximum=0.3)
+
+
+def make_relay(
+    engine: AsyncEngine, bootstrap: str, service: str, **overrides: object
+) -> OutboxRelay:
+    """A relay with test-sized timeouts and backoffs (the outage backoff and the rows' own)."""
+    options: dict[str, object] = {
+        "backoff": FAST_BACKOFF,
+        "retry_backoff": FAST_BACKOFF,
+        "request_timeout_ms": 1500,
+        "poll_interval": 0.5,
+    }
+    options.update(overrides)
+    return OutboxRelay(engine, bootstrap, service, **options)  # type: ignore[arg-type]
+
+
+async def delete_topics(bootstrap: str, names: list[str]) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        response = await admin.delete_topics(names)
+    finally:
+        await admin.close()
+    errors = [(topic, code) for topic, code, *_ in response.topic_error_codes if code]
+    if errors:
+        raise RuntimeError(f"could not delete topics: {errors}")

@@ -13,10 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from lms_platform.messaging import (
     CATALOGUE,
     ENVELOPE_CONTENT_TYPE,
-    Backoff,
     Envelope,
     OutboxMessage,
-    OutboxRelay,
     OutboxWriter,
     decode_envelope,
     encode_envelope,
@@ -25,21 +23,7 @@ from lms_platform.messaging import (
     topic_name,
 )
 from lms_platform.testing import KafkaServer, consume_all
-from tests.platform.messaging.support import effects, eventually, metric
-
-FAST_BACKOFF = Backoff(initial=0.05, maximum=0.3)
-
-
-def make_relay(
-    engine: AsyncEngine, bootstrap: str, service: str, **overrides: object
-) -> OutboxRelay:
-    options: dict[str, object] = {
-        "backoff": FAST_BACKOFF,
-        "request_timeout_ms": 1500,
-        "poll_interval": 0.5,
-    }
-    options.update(overrides)
-    return OutboxRelay(engine, bootstrap, service, **options)  # type: ignore[arg-type]
+from tests.platform.messaging.support import effects, eventually, make_relay, metric
 
 
 async def write_events(

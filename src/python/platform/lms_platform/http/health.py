@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 from litestar import Response, get
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 
 from lms_platform.metrics import render_latest
 
@@ -32,7 +33,17 @@ def health_handlers(
     def health() -> HealthStatus:
         return HealthStatus(status="ok", service=service)
 
-    @get("/ready", tags=["operations"])
+    @get(
+        "/ready",
+        tags=["operations"],
+        responses={
+            503: ResponseSpec(
+                data_container=ReadinessStatus,
+                description="A dependency failed its check; ``checks`` says which and why.",
+                generate_examples=False,
+            )
+        },
+    )
     async def ready() -> Response[ReadinessStatus]:
         results: dict[str, str] = {}
 
@@ -50,7 +61,13 @@ def health_handlers(
             status_code=200 if ok else 503,
         )
 
-    @get("/metrics", include_in_schema=False, sync_to_thread=False)
+    @get(
+        "/metrics",
+        tags=["operations"],
+        media_type="text/plain",
+        summary="Prometheus metrics (text exposition format)",
+        sync_to_thread=False,
+    )
     def metrics() -> Response[bytes]:
         body, content_type = render_latest()
         return Response(body, media_type=content_type)

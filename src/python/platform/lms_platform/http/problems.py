@@ -12,7 +12,8 @@ from litestar.exceptions import (
     NotAuthorizedException,
     ValidationException,
 )
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from lms_platform.kernel.errors import (
     Conflict,
@@ -34,7 +35,7 @@ _DOMAIN_STATUS: dict[type[DomainError], int] = {
     PreconditionFailed: 412,
 }
 
-_TITLES = {
+TITLES = {
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",
@@ -49,6 +50,10 @@ _TITLES = {
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
+
+# Retry-After of a pool timeout that does not say its own (lms_platform.persistence.DatabaseBusy
+# carries the service's overload_retry_after_seconds).
+DEFAULT_RETRY_AFTER_SECONDS = 2
 
 _log = structlog.get_logger("lms.http")
 
@@ -77,10 +82,10 @@ def problem_response(
 ) -> Response[ProblemDetails]:
     body = ProblemDetails(
         type=PROBLEM_TYPE_BASE + code,
-        title=_TITLES.get(status, "Error"),
+        title=TITLES.get(status, "Error"),
         status=status,
         detail=detail,
-        instance=request.url.path,
+        instance=_instance(request),
         code=code,
         request_id=request.scope.get("request_id"),  # type: ignore[arg-type]
         errors=errors,
@@ -89,8 +94,17 @@ def problem_response(
     return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+def _instance(request: Request[Any, Any, Any]) -> str:
+    """The path as sent, still percent-encoded: a URI reference (RFC 9457), which never
+    carries a raw control character back to the client."""
+    raw_path = request.scope.get("raw_path")
+    if isinstance(raw_path, bytes) and raw_path:
+        return raw_path.decode("latin-1")
+    return request.url.path
+
+
 def _http_code(status: int) -> str:
-    return _TITLES.get(status, "error").lower().replace(" ", "_")
+    return TITLES.get(status, "error").lower().replace(" ", "_")
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -117,6 +131,8 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 def status_for_exception(exc: Exception) -> int:
     if isinstance(exc, HTTPException):
         return exc.status_code
+    if isinstance(exc, PoolTimeout):
+        return HTTP_503_SERVICE_UNAVAILABLE
     if isinstance(exc, DomainError):
         return next((code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind)), 400)
     return HTTP_500_INTERNAL_SERVER_ERROR
@@ -125,6 +141,20 @@ def status_for_exception(exc: Exception) -> int:
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     status = status_for_exception(exc)
     return problem_response(request, status, code=exc.code, detail=exc.detail, extra=exc.extra)
+
+
+def handle_database_busy(request: Request[Any, Any, Any], exc: PoolTimeout) -> Response[Any]:
+    """No database connection within the allowed wait: overload, so 503 and when to retry
+    (RFC 9110 Retry-After), never a 500. Nothing was written: the request got no connection."""
+    retry_after = int(getattr(exc, "retry_after_seconds", DEFAULT_RETRY_AFTER_SECONDS))
+    return problem_response(
+        request,
+        HTTP_503_SERVICE_UNAVAILABLE,
+        code="database_busy",
+        detail="The service is busy; retry after the Retry-After header's seconds.",
+        extra={"retry_after_seconds": retry_after},
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -140,6 +170,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     HTTPException: handle_http_exception,
     DomainError: handle_domain_error,
+    PoolTimeout: handle_database_busy,
     Exception: handle_unexpected,
 }
 

@@ -1,26 +1,14 @@
-"""How every service's process runs: logging and tracing set-up, ``serve`` and ``worker``."""
+"""How every service's process runs: logging and tracing set-up, and serving HTTP."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
-from typing import Protocol
 
 from litestar import Litestar
 
 from lms_platform.config import ServiceSettings
 from lms_platform.logging import configure_logging
 from lms_platform.tracing import configure_tracing
-
-
-class BackgroundWork(Protocol):
-    """A service's relay and consumers, which ``worker`` runs without HTTP."""
-
-    async def start_background(self) -> None: ...
-
-    async def stop_background(self) -> None: ...
-
-    async def dispose(self) -> None: ...
 
 
 def configure_process(settings: ServiceSettings) -> None:
@@ -58,17 +46,3 @@ def serve_http(app: Litestar, settings: ServiceSettings) -> None:
     )
     freeze_startup_heap()
     uvloop.run(uvicorn.Server(config).serve())
-
-
-def run_worker(service: BackgroundWork) -> None:
-    """Run the service's background work (relay, consumers) until stopped."""
-
-    async def work() -> None:
-        await service.start_background()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await service.stop_background()
-            await service.dispose()
-
-    asyncio.run(work())

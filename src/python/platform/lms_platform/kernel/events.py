@@ -17,6 +17,11 @@ class DomainEvent:
     aggregate_id: str
     tenant_id: str
 
+    @property
+    def partition_key(self) -> str:
+        """The Kafka key; events of one key stay in order. Default: the aggregate id."""
+        return self.aggregate_id
+
     def payload(self) -> dict[str, Any]:
         """The event's data, minus the routing fields the envelope carries itself."""
         data = asdict(self)

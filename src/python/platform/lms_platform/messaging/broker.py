@@ -13,12 +13,11 @@ from typing import Any
 import dishka_faststream
 from dishka import AsyncContainer
 from fast_depends.msgspec import MsgSpecSerializer
-from faststream import FastStream
 from faststream.kafka import KafkaBroker
 
 from lms_platform.messaging.consumer import CONTAINER_CONTEXT_KEY
 
-__all__ = ["build_broker", "create_stream_app", "setup_dishka"]
+__all__ = ["build_broker", "setup_dishka"]
 
 
 def build_broker(
@@ -55,11 +54,3 @@ def setup_dishka(
     scope per attempt from it. The composition root closes the container, not the broker."""
     dishka_faststream.setup_dishka(container, broker=broker, auto_inject=auto_inject)
     broker.context.set_global(CONTAINER_CONTEXT_KEY, container)
-
-
-def create_stream_app(
-    broker: KafkaBroker, container: AsyncContainer, **app_options: Any
-) -> FastStream:
-    """A ``FastStream`` app for ``broker`` with dishka wired in (see ``setup_dishka``)."""
-    setup_dishka(container, broker)
-    return FastStream(broker, **app_options)

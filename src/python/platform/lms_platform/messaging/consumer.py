@@ -13,17 +13,25 @@ For every record, in order, on one partition at a time:
 2. Each attempt opens a fresh dishka REQUEST scope, takes its ``AsyncSession`` and inserts
    ``(consumer, envelope.id)`` into ``processed_messages`` before calling the handler. The
    handler's use case commits that same session, so the record and the effects commit together.
-   If the row already exists the message is a duplicate: acknowledged and skipped.
+   If the row already exists the message is a duplicate: acknowledged and skipped. Where the
+   dedup record lives is a port (``Deduplicator``): PostgreSQL by default, MongoDB with
+   ``dedup=lms_platform.persistence.mongo.mongo_dedup``.
 3. A handler exception rolls the attempt back and retries, up to ``RetryPolicy.max_attempts``
    attempts with exponential backoff, sleeping in-process: the partition waits, so later events
    of the same aggregate never overtake a failing one. Then the record goes to ``<topic>.dlq``
    with ``x-dlq-*`` headers, plus the original key and headers.
-4. The offset (of this record only) is committed after success, duplicate or dead-lettering,
-   never before (``AckPolicy.MANUAL``; FastStream's Kafka default acks first, at most once).
-   When the record cannot be settled (the DLQ publish fails, or the failure is our own
-   infrastructure, e.g. the database is unreachable, which says nothing about the message) the
-   consumer seeks back to the record, logs an error and sleeps before it is delivered again, so
-   a failure neither skips the record nor spins in a hot re-seek loop (faststream#1721).
+4. A record is *settled* by success, duplicate, ``ignored`` or dead-lettering; its offset is
+   committed only after that, never before (``AckPolicy.MANUAL``; FastStream's Kafka default
+   acks first, at most once). Commits are lazy (``offsets.py``, ``CommitPolicy``): the last
+   settled offset per partition goes out every ``every`` settled records or ``interval``
+   seconds after the first unsent one (so also when the partition goes idle), when a rebalance
+   revokes the partition and when the subscriber stops. Records are handled one at a time, so
+   a committed offset never passes an unsettled record; a crash redelivers at most the records
+   since the last commit, and step 2 makes them duplicates. When the record cannot be settled
+   (the DLQ publish fails, or the failure is our own infrastructure, e.g. the database is
+   unreachable, which says nothing about the message) the consumer seeks back to the record,
+   logs an error and sleeps before it is delivered again, so a failure neither skips the record
+   nor spins in a hot re-seek loop (faststream#1721).
 """
 
 import asyncio
@@ -35,13 +43,12 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from inspect import Parameter
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 from aiokafka import ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaError
 from dishka import AsyncContainer
 from dishka.integrations.base import wrap_injection
-from faststream import Context
+from faststream._internal.context import Context as ContextField  # the class behind Context()
 from faststream._internal.context import ContextRepo  # the class; dishka keys on it
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
@@ -68,16 +75,23 @@ from lms_platform.messaging.headers import (
     decode_headers,
 )
 from lms_platform.messaging.models import ProcessedMessage
+from lms_platform.messaging.offsets import CommitPolicy, OffsetCommitter
 from lms_platform.messaging.topics import dlq_topic_name
 from lms_platform.metrics import DLQ_MESSAGES, KAFKA_CONSUME_DURATION, KAFKA_MESSAGES_CONSUMED
 
 __all__ = [
     "CONTAINER_CONTEXT_KEY",
+    "CommitPolicy",
     "ConsumerSetupError",
     "DeadLetterPublishError",
+    "DedupFactory",
+    "Deduplicator",
+    "SqlDeduplicator",
     "RetryPolicy",
     "envelope_subscriber",
     "is_infrastructure_error",
+    "register_infrastructure_errors",
+    "sql_dedup",
 ]
 
 logger = logging.getLogger(__name__)
@@ -109,6 +123,21 @@ class DeadLetterPublishError(RuntimeError):
     """Even the dead-letter topic refused the record; its offset is not committed."""
 
 
+_INFRASTRUCTURE: tuple[type[BaseException], ...] = (
+    OSError,
+    InterfaceError,
+    PoolTimeoutError,
+    ConsumerSetupError,
+)
+
+
+def register_infrastructure_errors(*error_types: type[BaseException]) -> None:
+    """Count ``error_types`` as plumbing failures too: a store's adapter (MongoDB's connection
+    failures) registers them, so this module needs no client library of every database."""
+    global _INFRASTRUCTURE
+    _INFRASTRUCTURE = (*_INFRASTRUCTURE, *(t for t in error_types if t not in _INFRASTRUCTURE))
+
+
 def is_infrastructure_error(exc: BaseException) -> bool:
     """True when the failure is our own plumbing (network, database connection, pool) rather
     than the message: such a message is redelivered until the plumbing works, never
@@ -117,7 +146,7 @@ def is_infrastructure_error(exc: BaseException) -> bool:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, OSError | InterfaceError | PoolTimeoutError | ConsumerSetupError):
+        if isinstance(current, _INFRASTRUCTURE):
             return True
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True
@@ -150,9 +179,81 @@ class _Redeliver(Exception):
     """Internal: leave the record uncommitted, rewind to it and let it come again."""
 
 
-KafkaMessageParam = Annotated[KafkaMessage, Context("message")]
-BrokerParam = Annotated[KafkaBroker, Context("broker")]
-ContextParam = Annotated[ContextRepo, Context("context")]
+# How long the broker may hold a fetch that finds no new record. Kafka answers as soon as a
+# record arrives; Tansu (the devstack's broker) only when the wait expires, so the wait is the
+# floor of an event's latency there. aiokafka's 500 ms gave a p99 of ~500 ms; at 50 ms an event
+# reaches its consumer with a p99 well under 200 ms at 100 events/s (docs/benchmarks/messaging.md),
+# for ~20 empty fetches a second per idle consumer.
+DEFAULT_FETCH_MAX_WAIT_MS = 50
+
+
+class Deduplicator(Protocol):
+    """The consumer's record of what it applied, kept in the transaction of the effects."""
+
+    async def claim(self, consumer: str, message_id: str) -> bool:
+        """Record ``message_id`` in the current transaction; False if it was applied before."""
+        ...
+
+    async def finish(self) -> None:
+        """Commit the record if the handler did not commit it with its effects."""
+        ...
+
+    async def abandon(self) -> None:
+        """Roll back (a duplicate, or a failed attempt)."""
+        ...
+
+
+DedupFactory = Callable[[AsyncContainer], Awaitable[Deduplicator]]
+
+
+class SqlDeduplicator:
+    """``processed_messages`` in the service's PostgreSQL, on its REQUEST-scoped session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def claim(self, consumer: str, message_id: str) -> bool:
+        return await _record_processed(self._session, consumer, message_id)
+
+    async def claim_many(self, consumer: str, message_ids: Collection[str]) -> set[str]:
+        """``claim`` for a batch (``batch_consumer.py``), in one ``INSERT``: the ids that were new."""
+        if not message_ids:
+            return set()
+        statement = (
+            pg_insert(ProcessedMessage)
+            .values([{"consumer": consumer, "message_id": i} for i in dict.fromkeys(message_ids)])
+            .on_conflict_do_nothing(index_elements=["consumer", "message_id"])
+            .returning(ProcessedMessage.message_id)
+        )
+        return set((await self._session.scalars(statement)).all())
+
+    async def finish(self) -> None:
+        if self._session.in_transaction():
+            await self._session.commit()
+
+    async def abandon(self) -> None:
+        await self._session.rollback()
+
+
+def sql_dedup(session_type: Any = AsyncSession) -> DedupFactory:
+    async def factory(container: AsyncContainer) -> Deduplicator:
+        return SqlDeduplicator(await container.get(session_type))
+
+    return factory
+
+
+class _LoopContext(ContextField):
+    """FastStream's ``Context`` field, resolved in the event loop. fast_depends runs a field's
+    synchronous ``use`` in a worker thread (``anyio.to_thread``): three thread hops per record,
+    a quarter of a consumer's CPU in a profile (docs/benchmarks/messaging.md)."""
+
+    async def use(self, /, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        return super().use(**kwargs)
+
+
+KafkaMessageParam = Annotated[KafkaMessage, _LoopContext("message")]
+BrokerParam = Annotated[KafkaBroker, _LoopContext("broker")]
+ContextParam = Annotated[ContextRepo, _LoopContext("context")]
 
 
 def envelope_subscriber(
@@ -168,6 +269,8 @@ def envelope_subscriber(
     idempotent: bool = True,
     container: AsyncContainer | None = None,
     session_type: Any = AsyncSession,
+    dedup: DedupFactory | None = None,
+    commit: CommitPolicy | None = None,
     **subscriber_options: Any,
 ) -> Callable[[HandlerT], HandlerT]:
     """Register ``handler(envelope, *deps)`` on ``topic`` of ``registrator`` (a ``KafkaBroker``
@@ -182,43 +285,71 @@ def envelope_subscriber(
     ``idempotent=False`` skips ``processed_messages`` for a handler with no database that is
     idempotent by itself. ``container`` defaults to the one ``setup_dishka``
     registered on the broker; ``session_type`` is the key the service provides its REQUEST-scoped
-    session under. Other keyword arguments go to ``registrator.subscriber`` (for example
-    ``session_timeout_ms``); ``auto_offset_reset`` defaults to ``"earliest"`` so a new consumer
-    group starts from the oldest retained event rather than skipping the backlog.
+    session under; ``dedup`` replaces that session as the place of the dedup record (a service
+    on MongoDB passes ``lms_platform.persistence.mongo.mongo_dedup()``). ``commit`` says how
+    lazily settled offsets are committed (``CommitPolicy()``: every 100 records or 0.2 s).
+    Other keyword arguments go to ``registrator.subscriber`` (for example
+    ``session_timeout_ms``; a ``listener`` is called after the revoked offsets are committed);
+    ``auto_offset_reset`` defaults to ``"earliest"`` so a new consumer group starts from the
+    oldest retained event rather than skipping the backlog, and ``fetch_max_wait_ms`` to
+    ``DEFAULT_FETCH_MAX_WAIT_MS``.
     """
-    if "ack_policy" in subscriber_options:
-        raise ValueError("envelope_subscriber commits offsets itself; do not pass ack_policy")
-    if subscriber_options.get("max_workers", 1) not in (None, 1):
-        raise ValueError("envelope_subscriber handles one record at a time per subscriber")
-    policy = retry or RetryPolicy()
-    max_poll_interval_s = subscriber_options.get("max_poll_interval_ms", 300_000) / 1000
-    if policy.backoff.total(policy.max_attempts - 1) > max_poll_interval_s / 2:
-        # Retries sleep inside the poll loop; past max_poll_interval the group evicts us.
-        raise ValueError("retry backoff too long for max_poll_interval_ms")
-    options = {"auto_offset_reset": "earliest", **subscriber_options}
+    policy, options = check_subscriber_options(retry, subscriber_options)
 
     def decorator(handler: HandlerT) -> HandlerT:
+        name = consumer or f"{group_id}.{handler.__name__}"
+        committer = OffsetCommitter(commit or CommitPolicy(), service=service, consumer=name)
         processor = _EnvelopeConsumer(
             handler,
             group_id=group_id,
             service=service,
-            consumer=consumer or f"{group_id}.{handler.__name__}",
+            consumer=name,
+            committer=committer,
             retry=policy,
             dlq_topic=dlq_topic,
             event_types=frozenset(event_types) if event_types is not None else None,
             idempotent=idempotent,
             container=container,
-            session_type=session_type,
+            dedup=dedup or sql_dedup(session_type),
         )
         # AsyncAPI names the operation after the handler (not our generic wrapper).
         documentation = {"title": f"{topic}:{handler.__name__}", "description": handler.__doc__}
+        listener = committer.listener(options.pop("listener", None))
         subscriber = registrator.subscriber(
-            topic, group_id=group_id, ack_policy=AckPolicy.MANUAL, **(documentation | options)
+            topic,
+            group_id=group_id,
+            ack_policy=AckPolicy.MANUAL,
+            listener=listener,
+            **(documentation | options),
         )
         subscriber(processor.consume, parser=_tolerant_parser, decoder=_raw_body)
+        # The last offsets go out while the client still runs (the broker stops its subscribers).
+        subscriber.stop = committer.wrap_stop(subscriber.stop)
         return handler
 
     return decorator
+
+
+def check_subscriber_options(
+    retry: RetryPolicy | None, subscriber_options: dict[str, Any]
+) -> tuple[RetryPolicy, dict[str, Any]]:
+    """The retry policy, and the options for ``registrator.subscriber`` with our defaults;
+    refuses what would break the guarantees."""
+    if "ack_policy" in subscriber_options:
+        raise ValueError("envelope subscribers commit offsets themselves; do not pass ack_policy")
+    if subscriber_options.get("max_workers", 1) not in (None, 1):
+        raise ValueError("envelope subscribers handle one record at a time per subscriber")
+    policy = retry or RetryPolicy()
+    max_poll_interval_s = subscriber_options.get("max_poll_interval_ms", 300_000) / 1000
+    if policy.backoff.total(policy.max_attempts - 1) > max_poll_interval_s / 2:
+        # Retries sleep inside the poll loop; past max_poll_interval the group evicts us.
+        raise ValueError("retry backoff too long for max_poll_interval_ms")
+    options = {
+        "auto_offset_reset": "earliest",
+        "fetch_max_wait_ms": DEFAULT_FETCH_MAX_WAIT_MS,
+        **subscriber_options,
+    }
+    return policy, options
 
 
 class _EnvelopeConsumer:
@@ -229,12 +360,13 @@ class _EnvelopeConsumer:
         group_id: str,
         service: str,
         consumer: str,
+        committer: OffsetCommitter,
         retry: RetryPolicy,
         dlq_topic: str | None,
         event_types: frozenset[str] | None,
         idempotent: bool,
         container: AsyncContainer | None,
-        session_type: Any,
+        dedup: DedupFactory,
     ) -> None:
         self._handler = handler
         self._injected = wrap_injection(
@@ -248,12 +380,13 @@ class _EnvelopeConsumer:
         self._group_id = group_id
         self._service = service
         self._consumer = consumer
+        self._committer = committer
         self._retry = retry
         self._dlq_topic = dlq_topic
         self._event_types = event_types
         self._idempotent = idempotent
         self._container = container
-        self._session_type = session_type
+        self._dedup = dedup
 
     async def consume(
         self,
@@ -301,7 +434,11 @@ class _EnvelopeConsumer:
             KAFKA_CONSUME_DURATION.labels(
                 service=self._service, topic=topic, consumer=self._consumer
             ).observe(time.perf_counter() - started)
-            await self._commit(message, record)
+            await self._committer.settled(
+                message.consumer,
+                TopicPartition(record.topic, record.partition),
+                record.offset,
+            )
 
     async def _process(
         self,
@@ -318,6 +455,19 @@ class _EnvelopeConsumer:
             span.record_exception(exc)
             await self._dead_letter(record, headers, broker, exc, attempts=1)
             return DEAD_LETTERED
+        return await self._deliver(record, headers, envelope, message, broker, context, span)
+
+    async def _deliver(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        headers: dict[str, str],
+        envelope: Envelope,
+        message: KafkaMessage,
+        broker: KafkaBroker,
+        context: ContextRepo,
+        span: trace.Span,
+    ) -> str:
+        """One decoded record: filtered by type, then attempted with retries, then the DLQ."""
         span.set_attributes(
             {
                 "messaging.message.id": envelope.id,
@@ -377,26 +527,29 @@ class _EnvelopeConsumer:
             Envelope: envelope,
         }
         async with container(scope_context) as request_container:
-            session: AsyncSession | None = None
+            dedup: Deduplicator | None = None
             try:
                 if self._idempotent:
-                    session = await request_container.get(self._session_type)
-                    if not await _record_processed(session, self._consumer, envelope.id):
-                        await session.rollback()
+                    dedup = await self._dedup(request_container)
+                    if not await dedup.claim(self._consumer, envelope.id):
+                        await dedup.abandon()
                         return DUPLICATE
-                if self._inject:
-                    await self._injected(envelope, **{_CONTAINER_PARAM.name: request_container})
-                else:
-                    await self._handler(envelope)
-                # Commits the processed_messages row if the handler did not commit itself.
-                if session is not None and session.in_transaction():
-                    await session.commit()
+                await self._call(envelope, request_container)
+                # Commits the dedup record if the handler did not commit itself.
+                if dedup is not None:
+                    await dedup.finish()
             except BaseException:
-                if session is not None:
+                if dedup is not None:
                     with contextlib.suppress(Exception):
-                        await session.rollback()
+                        await dedup.abandon()
                 raise
         return PROCESSED
+
+    async def _call(self, envelope: Envelope, request_container: AsyncContainer) -> None:
+        if self._inject:
+            await self._injected(envelope, **{_CONTAINER_PARAM.name: request_container})
+        else:
+            await self._handler(envelope)
 
     async def _dead_letter(
         self,
@@ -444,15 +597,6 @@ class _EnvelopeConsumer:
             f"could not publish {_position(record)} to {topic}: {failure!r} "
             f"(after the handler failed with {error!r})"
         )
-
-    async def _commit(self, message: KafkaMessage, record: ConsumerRecord[bytes, bytes]) -> None:
-        partition = TopicPartition(record.topic, record.partition)
-        try:
-            await message.consumer.commit({partition: record.offset + 1})  # type: ignore[call-arg]
-        except KafkaError as exc:
-            # Typically a rebalance took the partition away: its new owner receives the record
-            # again and the processed_messages row turns it into a duplicate.
-            logger.warning("%s: committing %s failed: %r", self._consumer, _position(record), exc)
 
     async def _rewind(
         self, message: KafkaMessage, record: ConsumerRecord[bytes, bytes], cause: BaseException

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
+from lms_platform.kernel.events import DomainEvent
 from lms_platform.tracing import current_traceparent
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "EnvelopeDecodeError",
     "decode_envelope",
     "encode_envelope",
+    "envelope_of",
     "new_envelope",
 ]
 
@@ -127,4 +129,16 @@ def new_envelope(
         schemaversion=schemaversion,
         traceparent=traceparent if traceparent is not None else current_traceparent(),
         data=msgspec.Raw(_encoder.encode(data)),
+    )
+
+
+def envelope_of(event: DomainEvent, source: str) -> Envelope:
+    """The envelope a unit of work stores in its outbox for a domain event."""
+    return new_envelope(
+        event.event_type,
+        source,
+        event.aggregate_id,
+        event.tenant_id,
+        event.payload(),
+        schemaversion=event.schema_version,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,12 +15,59 @@ from lms_platform.messaging.headers import TRACEPARENT, cloudevent_headers
 from lms_platform.messaging.models import OutboxMessage
 from lms_platform.messaging.topics import topic_name
 
-__all__ = ["DEFAULT_NOTIFY_CHANNEL", "OutboxWriter"]
+__all__ = ["DEFAULT_NOTIFY_CHANNEL", "OutboxRecord", "OutboxWriter", "outbox_record"]
 
 # The relay LISTENs here; NOTIFY is transactional, so it only fires when the write commits.
 DEFAULT_NOTIFY_CHANNEL = "lms_outbox"
 
 _NOTIFIED_TRANSACTION = "lms_outbox_notified_transaction"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    """What any outbox stores for one event: the physical topic, the key, the Kafka headers
+    and the exact bytes the relay will publish."""
+
+    event_id: uuid.UUID
+    event_type: str
+    topic: str
+    key: str
+    headers: dict[str, str]
+    payload: bytes
+
+
+def outbox_record(
+    envelope: Envelope,
+    topic: str,
+    key: str | None = None,
+    *,
+    namespace: str = "",
+    headers: Mapping[str, str] | None = None,
+    max_payload_bytes: int = 900_000,
+) -> OutboxRecord:
+    """The record of ``envelope`` for ``topic`` (a catalogue name), checked before it is
+    stored: an event the broker would refuse must fail its use case, not block the relay."""
+    try:
+        event_id = uuid.UUID(envelope.id)
+    except ValueError as exc:
+        raise ValueError(f"envelope id {envelope.id!r} is not a UUID") from exc
+    payload = encode_envelope(envelope)
+    if len(payload) > max_payload_bytes:
+        raise ValueError(
+            f"event {envelope.type} ({len(payload)} bytes) exceeds {max_payload_bytes}"
+        )
+    record_headers = {**(headers or {}), **cloudevent_headers(envelope)}
+    if envelope.traceparent:
+        # The relay makes its publish span a child of this and replaces it with its own.
+        record_headers[TRACEPARENT] = envelope.traceparent
+    return OutboxRecord(
+        event_id=event_id,
+        event_type=envelope.type,
+        topic=topic_name(topic, namespace),
+        key=envelope.subject if key is None else key,
+        headers=record_headers,
+        payload=payload,
+    )
 
 
 class OutboxWriter:
@@ -55,27 +103,22 @@ class OutboxWriter:
     ) -> None:
         """Stage ``envelope`` for ``topic`` (a catalogue name; the namespace is added here),
         keyed by ``key`` (default: the envelope's subject, i.e. the aggregate id)."""
-        try:
-            event_id = uuid.UUID(envelope.id)
-        except ValueError as exc:
-            raise ValueError(f"envelope id {envelope.id!r} is not a UUID") from exc
-        payload = encode_envelope(envelope)
-        if len(payload) > self._max_payload_bytes:
-            raise ValueError(
-                f"event {envelope.type} ({len(payload)} bytes) exceeds {self._max_payload_bytes}"
-            )
-        record_headers = {**(headers or {}), **cloudevent_headers(envelope)}
-        if envelope.traceparent:
-            # The relay makes its publish span a child of this and replaces it with its own.
-            record_headers[TRACEPARENT] = envelope.traceparent
+        record = outbox_record(
+            envelope,
+            topic,
+            key,
+            namespace=self._namespace,
+            headers=headers,
+            max_payload_bytes=self._max_payload_bytes,
+        )
         session.add(
             OutboxMessage(
-                event_id=event_id,
-                event_type=envelope.type,
-                topic=topic_name(topic, self._namespace),
-                key=envelope.subject if key is None else key,
-                headers=record_headers,
-                payload=payload,
+                event_id=record.event_id,
+                event_type=record.event_type,
+                topic=record.topic,
+                key=record.key,
+                headers=record.headers,
+                payload=record.payload,
             )
         )
         await self._notify_once_per_transaction(session)

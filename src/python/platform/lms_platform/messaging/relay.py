@@ -1,27 +1,30 @@
-"""The outbox relay: publishes committed outbox rows to Kafka, in order per key, at least once.
+"""The outbox relay: publishes committed outbox rows to Kafka, in order per key, at least once,
+and never stalls on a row the broker will not take.
 
 How it keeps its promises:
 
 * **Nothing lost.** A row is deleted only in the transaction that claimed it, after the broker
   acknowledged it (``acks=all``). A crash between the ack and the commit republishes the row;
-  consumers deduplicate on the envelope id.
-* **Order per key.** Rows are claimed in id order (``FOR UPDATE SKIP LOCKED``, so the claim never
-  waits on a row some other transaction holds). Rows bound for one partition go out as one
-  Kafka record batch, which the broker appends atomically, and further batches for that
-  partition are sent only after the previous one was acknowledged; after a failure the rest of
-  that partition's rows wait for the next cycle, where they are again the oldest rows. Without an
-  idempotent producer (Tansu has none) this is what stops a retried batch from overtaking a later
-  one. SKIP LOCKED alone would let two relay replicas publish consecutive events of one key in
-  parallel, so each cycle also takes a transaction-scoped advisory lock: one replica publishes,
-  the others stand by.
-* **Broker outages.** Any failure (broker down, even at start-up; metadata timeouts; rejected
-  batches) is recorded on the rows (``attempts``, ``last_error``), counted in
-  ``outbox_publish_failures_total``, and retried with exponential backoff and jitter. The
-  producer is rebuilt after repeated failures.
+  consumers deduplicate on the envelope id. The relay never creates a topic
+  (``topic_metadata.py``), so an event cannot vanish into a topic that was deleted and silently
+  recreated.
+* **Order per key.** Rows are claimed in id order, and a row whose key has an earlier row that
+  is parked or waiting for its retry is not claimed (``outbox_rows.py``); per partition, batches
+  go out one after another (``publishing.py``). One relay replica publishes at a time (the
+  store's claim: an advisory lock on PostgreSQL, a lease on MongoDB), the others stand by.
+* **No stall.** A failed row gets its own retry time (``next_attempt_at``), so the rows of other
+  keys go on. What a failure means is decided by ``failures.py``: during a broker outage rows
+  wait with the relay's backoff and never park; a row the broker answered with an error backs off
+  on its own ``attempts`` and is *parked* after ``max_attempts``; a row that cannot succeed (too
+  large, invalid topic, not authorised) is parked at once. Parked rows are counted in
+  ``outbox_parked_messages`` and listed and retried with ``OutboxAdmin``.
 * **Low idle latency.** The writer NOTIFYs ``lms_outbox`` in the writing transaction; the relay
-  LISTENs on one asyncpg connection and wakes on commit (milliseconds), with a slow poll as the
-  safety net for a lost listener connection or a non-asyncpg engine. Polling alone would trade
-  latency against a query every few milliseconds per service.
+  LISTENs and wakes on commit (on MongoDB: a change stream on the outbox), with a slow poll as
+  the safety net.
+
+The loop is ``BaseOutboxRelay``, over an ``OutboxStore`` (``outbox_store.py``): ``OutboxRelay``
+is it on the ``outbox`` table (``sql_outbox_store.py``), ``lms_platform.mongo.MongoOutboxRelay``
+on a MongoDB ``outbox`` collection.
 """
 
 from __future__ import annotations
@@ -30,57 +33,52 @@ import asyncio
 import contextlib
 import logging
 import time
-import zlib
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections import Counter
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Self
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.partitioner import DefaultPartitioner
-from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lms_platform.messaging.backoff import Backoff
-from lms_platform.messaging.headers import TRACEPARENT, TRACESTATE, encode_headers
-from lms_platform.messaging.models import OutboxMessage
+from lms_platform.messaging.failures import FailureKind
 from lms_platform.messaging.outbox import DEFAULT_NOTIFY_CHANNEL
-from lms_platform.metrics import OUTBOX_PENDING, OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
+from lms_platform.messaging.outbox_rows import ClaimedRow, Retry
+from lms_platform.messaging.outbox_store import OutboxStore
+from lms_platform.messaging.publishing import (
+    CycleResult,
+    FailedRow,
+    describe_error,
+    publish_rows,
+)
+from lms_platform.messaging.sql_outbox_store import SqlOutboxStore
+from lms_platform.metrics import (
+    OUTBOX_PARKED,
+    OUTBOX_PARKED_TOTAL,
+    OUTBOX_PENDING,
+    OUTBOX_PUBLISH_FAILURES,
+    OUTBOX_PUBLISHED,
+)
 
-__all__ = ["OutboxPublishError", "OutboxRelay"]
+if TYPE_CHECKING:
+    from lms_platform.config import ServiceSettings
+
+__all__ = ["BaseOutboxRelay", "OutboxPublishError", "OutboxRelay"]
 
 logger = logging.getLogger(__name__)
-_tracer = trace.get_tracer("lms_platform.messaging")
-_partitioner = DefaultPartitioner()
 
 _LAST_ERROR_MAX_CHARS = 2000
-_PENDING_GAUGE_INTERVAL = 1.0
+_GAUGE_INTERVAL = 1.0
 
 
 class OutboxPublishError(RuntimeError):
-    """Some claimed rows could not be published; they stay in the outbox and are retried."""
+    """Some claimed rows could not be published; they are retried later or parked."""
 
 
-@dataclass(slots=True)
-class _Row:
-    id: int
-    topic: str
-    key: str
-    headers: dict[str, str]
-    payload: bytes
-
-
-@dataclass(slots=True)
-class _CycleResult:
-    published: list[_Row] = field(default_factory=list)
-    failed: list[_Row] = field(default_factory=list)
-    errors: list[BaseException] = field(default_factory=list)
-
-
-class OutboxRelay:
-    """Background publisher for one service's outbox table.
+class BaseOutboxRelay:
+    """Background publisher for one service's outbox, whatever database holds it (the
+    ``store``): ordering, publishing, retrying and parking are decided here, once.
 
     ``start()`` launches the loop and returns at once (the broker may be down); ``stop()`` ends
     it cleanly. ``wait_until_empty()`` is for tests and the devstack.
@@ -88,32 +86,39 @@ class OutboxRelay:
 
     def __init__(
         self,
-        engine: AsyncEngine,
+        store: OutboxStore,
         bootstrap_servers: str,
         service_name: str,
         *,
         batch_size: int = 500,
         poll_interval: float = 1.0,
         backoff: Backoff = Backoff(initial=0.2, maximum=30.0),  # - frozen value
-        notify_channel: str | None = DEFAULT_NOTIFY_CHANNEL,
+        retry_backoff: Backoff = Backoff(initial=0.25, maximum=300.0, jitter=0.2),  # - frozen
+        max_attempts: int = 12,
+        max_record_bytes: int = 1_048_576,
         enable_idempotence: bool = False,
         request_timeout_ms: int = 15_000,
         rebuild_producer_after: int = 3,
         producer_options: Mapping[str, Any] | None = None,
     ) -> None:
-        """``enable_idempotence`` should be on against real Kafka and off against Tansu, which
-        lacks ``InitProducerId``. ``request_timeout_ms`` bounds how long one publish attempt can
-        take during an outage. ``producer_options`` go to ``AIOKafkaProducer`` as they are."""
-        if batch_size < 1:
-            raise ValueError("batch_size must be positive")
-        self._engine = engine
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        """``backoff`` paces the relay through broker outages; ``retry_backoff`` spaces the
+        attempts of one failing row, which parks after ``max_attempts``. ``max_record_bytes`` is
+        the broker's ``max.message.bytes``: a bigger record is parked without being sent.
+        ``enable_idempotence`` should be on against real Kafka and off against Tansu, which
+        lacks ``InitProducerId``. ``request_timeout_ms`` bounds one publish attempt during an
+        outage. ``producer_options`` go to ``AIOKafkaProducer`` as they are."""
+        if batch_size < 1 or max_attempts < 1 or max_record_bytes < 1:
+            raise ValueError("batch_size, max_attempts and max_record_bytes must be positive")
+        self._store = store
         self._bootstrap_servers = bootstrap_servers
         self._service = service_name
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._backoff = backoff
-        self._notify_channel = notify_channel
+        self._retry_backoff = retry_backoff
+        self._max_attempts = max_attempts
+        self._max_record_bytes = max_record_bytes
+        self._metadata_timeout = request_timeout_ms / 1000
         self._rebuild_producer_after = max(rebuild_producer_after, 1)
         self._producer_options: dict[str, Any] = {
             "client_id": f"{service_name}-outbox-relay",
@@ -123,22 +128,45 @@ class OutboxRelay:
             "linger_ms": 0,
             **(producer_options or {}),
         }
-        table = OutboxMessage.__table__
-        # One publisher per outbox table at a time (see the module docstring).
-        self._lock_id = zlib.crc32(f"lms-outbox-relay:{table.fullname}".encode())  # type: ignore[attr-defined]
 
         self._producer: AIOKafkaProducer | None = None
-        self._listen_connection: AsyncConnection | None = None
-        self._listener_driver: Any = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._wakeup = asyncio.Event()
-        self._consecutive_failures = 0
-        self._gauge_updated_at = 0.0
+        self._consecutive_failures = 0  # cycles in a row that met an outage or failed outright
+        self._next_retry_at: float | None = None  # monotonic time the earliest retry falls due
+        self._gauges_updated_at = 0.0
+        self._parked_topics: set[str] = set()
         self._pending_gauge = OUTBOX_PENDING.labels(service=service_name)
         self._failures_counter = OUTBOX_PUBLISH_FAILURES.labels(service=service_name)
 
+    @classmethod
+    def from_settings(cls, source: Any, settings: ServiceSettings, **overrides: Any) -> Self:
+        """The relay a service runs, configured by its ``LMS_<SERVICE>_*`` settings."""
+        options: dict[str, Any] = {
+            "enable_idempotence": settings.kafka_enable_idempotence,
+            "max_attempts": settings.outbox_max_attempts,
+            "max_record_bytes": settings.outbox_max_record_bytes,
+            "retry_backoff": Backoff(
+                initial=min(0.25, settings.outbox_retry_max_seconds),
+                maximum=settings.outbox_retry_max_seconds,
+                jitter=0.2,
+            ),
+            **overrides,
+        }
+        return cls(source, settings.kafka_bootstrap_servers, settings.service_name, **options)
+
     # --- lifecycle -----------------------------------------------------------------------------
+
+    @property
+    def limits(self) -> dict[str, float]:
+        """What bounds the relay's work, as configured (for logs and tests)."""
+        return {
+            "batch_size": self._batch_size,
+            "max_attempts": self._max_attempts,
+            "max_record_bytes": self._max_record_bytes,
+            "retry_backoff_maximum": self._retry_backoff.maximum,
+        }
 
     @property
     def running(self) -> bool:
@@ -164,10 +192,10 @@ class OutboxRelay:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
             self._task = None
-        await self._close_listener()
+        await self._store.close()
         await self._close_producer()
 
-    async def __aenter__(self) -> OutboxRelay:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -179,16 +207,20 @@ class OutboxRelay:
         self._wakeup.set()
 
     async def pending_count(self) -> int:
-        async with self._engine.connect() as connection:
-            count = int(
-                await connection.scalar(select(func.count()).select_from(OutboxMessage)) or 0
-            )
-        self._pending_gauge.set(count)
-        self._gauge_updated_at = time.monotonic()
-        return count
+        """Rows still to publish (parked rows are not pending); updates the gauges."""
+        pending = await self._store.count_pending()
+        parked = await self._store.count_parked_by_topic()
+        self._pending_gauge.set(pending)
+        for topic in self._parked_topics - parked.keys():
+            OUTBOX_PARKED.labels(service=self._service, topic=topic).set(0)
+        for topic, count in parked.items():
+            OUTBOX_PARKED.labels(service=self._service, topic=topic).set(count)
+        self._parked_topics |= parked.keys()
+        self._gauges_updated_at = time.monotonic()
+        return pending
 
     async def wait_until_empty(self, timeout: float = 10.0, *, interval: float = 0.05) -> None:
-        """Return once the outbox is empty; raise ``TimeoutError`` after ``timeout`` seconds."""
+        """Return once no row is pending; raise ``TimeoutError`` after ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         while True:
             self.wake()
@@ -218,183 +250,132 @@ class OutboxRelay:
     async def _loop(self) -> None:
         while not self._stopping.is_set():
             self._wakeup.clear()
-            await self._ensure_listener()
+            await self._store.listen(self.wake)
             try:
-                claimed = await self.publish_pending()
-            except Exception as exc:  # every failure is retried; nothing may kill the loop
-                self._consecutive_failures += 1
+                claimed, result = await self._cycle()
+            except Exception as exc:  # nothing recorded on rows: no producer, no database
                 self._failures_counter.inc()
-                delay = self._backoff.delay(self._consecutive_failures)
-                logger.warning(
-                    "outbox publish failed (%d in a row), retrying in %.2fs: %s",
-                    self._consecutive_failures,
-                    delay,
-                    exc,
-                    exc_info=self._consecutive_failures == 1,
-                )
-                if self._consecutive_failures % self._rebuild_producer_after == 0:
-                    await self._close_producer()
-                await self._sleep(delay)
+                await self._after_outage(exc)
                 continue
-            if self._consecutive_failures:
+            if result.failed:
+                self._failures_counter.inc()
+                self._log_failures(claimed, result.failed)
+            if not result.published and any(f.kind is FailureKind.OUTAGE for f in result.failed):
+                await self._after_outage(None)  # the broker is away: every row would fail
+                continue
+            if self._consecutive_failures and result.published:
                 logger.info(
                     "outbox relay recovered after %d failure(s)", self._consecutive_failures
                 )
                 self._consecutive_failures = 0
-            await self._maybe_update_gauge()
-            if claimed < self._batch_size:  # a full batch means more may be waiting: go again
+            await self._maybe_update_gauges()
+            # A full batch means more may be waiting; released rows were never tried.
+            if claimed < self._batch_size and not result.released:
                 await self._wait_for_work()
 
     async def publish_pending(self) -> int:
-        """One cycle: claim up to ``batch_size`` rows, publish them, delete what the broker
-        acknowledged. Returns how many rows were claimed; raises ``OutboxPublishError`` (after
-        recording the failure on the rows) if any could not be published."""
-        producer = await self._ensure_producer()
-        result = _CycleResult()
-        async with self._sessions() as session, session.begin():
-            if not await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock_id))):
-                return 0  # another replica is publishing
-            rows = await self._claim(session)
-            if not rows:
-                return 0
-            result = await self._publish(producer, rows)
-            await self._record(session, result)
-        for topic, count in _count_by_topic(result.published).items():
-            OUTBOX_PUBLISHED.labels(service=self._service, topic=topic).inc(count)
+        """One cycle: claim up to ``batch_size`` due rows, publish them, delete what the broker
+        acknowledged and schedule or park what failed. Returns how many rows were claimed;
+        raises ``OutboxPublishError`` (after recording the failures) if any row failed."""
+        claimed, result = await self._cycle()
         if result.failed:
+            first = result.failed[0].error
             raise OutboxPublishError(
-                f"{len(result.failed)} of {len(rows)} outbox message(s) not published: "
-                f"{_describe(result.errors[0])}"
-            ) from result.errors[0]
-        return len(rows)
+                f"{len(result.failed)} of {claimed} outbox message(s) not published: "
+                f"{describe_error(first)}"
+            ) from first
+        return claimed
 
-    async def _claim(self, session: AsyncSession) -> list[_Row]:
-        statement = (
-            select(
-                OutboxMessage.id,
-                OutboxMessage.topic,
-                OutboxMessage.key,
-                OutboxMessage.headers,
-                OutboxMessage.payload,
+    async def _cycle(self) -> tuple[int, CycleResult]:
+        producer = await self._ensure_producer()
+        result = CycleResult()
+        async with self._store.claim(self._batch_size) as batch:
+            if batch is None or not batch.rows:
+                return 0, result  # nothing due, or another replica holds the outbox
+            rows = batch.rows
+            result = await publish_rows(
+                producer,
+                rows,
+                max_record_bytes=self._max_record_bytes,
+                metadata_timeout=self._metadata_timeout,
             )
-            .order_by(OutboxMessage.id)
-            .limit(self._batch_size)
-            .with_for_update(skip_locked=True)
-        )
-        return [_Row(*row) for row in (await session.execute(statement)).all()]
+            retries, parked = self._dispose(result.failed)
+            await batch.settle(
+                [row.id for row in result.published], retries, [retry for retry, _, _ in parked]
+            )
+        self._note_retries(retries)
+        for topic, count in Counter(row.topic for row in result.published).items():
+            OUTBOX_PUBLISHED.labels(service=self._service, topic=topic).inc(count)
+        for retry, row, reason in parked:
+            OUTBOX_PARKED_TOTAL.labels(service=self._service, topic=row.topic, reason=reason).inc()
+            logger.error(
+                "outbox row %s (topic %s, key %s) parked after %d attempt(s), %s: %s",
+                row.id, row.topic, row.key, retry.attempts, reason, retry.error,
+            )  # fmt: skip
+        if parked:
+            self._gauges_updated_at = 0.0  # show the parked rows at once
+        return len(rows), result
 
-    async def _record(self, session: AsyncSession, result: _CycleResult) -> None:
-        if result.published:
-            await session.execute(
-                delete(OutboxMessage).where(
-                    OutboxMessage.id.in_([row.id for row in result.published])
+    def _dispose(
+        self, failed: list[FailedRow]
+    ) -> tuple[list[Retry], list[tuple[Retry, ClaimedRow, str]]]:
+        """Split failed rows into retries (with their delay) and rows to park (with the reason)."""
+        retries: list[Retry] = []
+        parked: list[tuple[Retry, ClaimedRow, str]] = []
+        for failure in failed:
+            attempts = failure.row.attempts + 1
+            error = describe_error(failure.error)[:_LAST_ERROR_MAX_CHARS]
+            reason = self._park_reason(failure.kind, attempts)
+            if reason is not None:
+                parked.append(
+                    (Retry(failure.row.id, attempts, timedelta(0), error), failure.row, reason)
                 )
-            )
-        if result.failed:
-            error = _describe(result.errors[0])[:_LAST_ERROR_MAX_CHARS]
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_([row.id for row in result.failed]))
-                .values(attempts=OutboxMessage.attempts + 1, last_error=error)
-            )
+            else:
+                # An outage is the broker's fault: the row keeps the relay's short backoff.
+                curve = self._backoff if failure.kind is FailureKind.OUTAGE else self._retry_backoff
+                delay = timedelta(seconds=curve.delay(attempts))
+                retries.append(Retry(failure.row.id, attempts, delay, error))
+        return retries, parked
 
-    # --- publishing ----------------------------------------------------------------------------
+    def _park_reason(self, kind: FailureKind, attempts: int) -> str | None:
+        if kind is FailureKind.UNACCEPTABLE:
+            return "rejected"
+        if kind is FailureKind.RETRYABLE and attempts >= self._max_attempts:
+            return "max_attempts"
+        return None
 
-    async def _publish(self, producer: AIOKafkaProducer, rows: Sequence[_Row]) -> _CycleResult:
-        result = _CycleResult()
-        by_partition: dict[tuple[str, int], list[_Row]] = defaultdict(list)
-        for topic, topic_rows in _group_by_topic(rows).items():
-            try:
-                partitions = sorted(await producer.partitions_for(topic))
-            except Exception as exc:  # broker unreachable or topic unknown
-                result.failed.extend(topic_rows)
-                result.errors.append(exc)
-                continue
-            for row in topic_rows:
-                partition = _partitioner(row.key.encode(), partitions, partitions)
-                by_partition[(topic, partition)].append(row)
+    def _note_retries(self, retries: list[Retry]) -> None:
+        if not retries:
+            return
+        due = time.monotonic() + min(retry.delay for retry in retries).total_seconds()
+        if self._next_retry_at is None or self._next_retry_at <= time.monotonic():
+            self._next_retry_at = due
+        else:
+            self._next_retry_at = min(self._next_retry_at, due)
 
-        outcomes = await asyncio.gather(
-            *(
-                self._publish_partition(producer, topic, partition, partition_rows)
-                for (topic, partition), partition_rows in by_partition.items()
-            )
-        )
-        for outcome in outcomes:
-            result.published.extend(outcome.published)
-            result.failed.extend(outcome.failed)
-            result.errors.extend(outcome.errors)
-        return result
+    async def _after_outage(self, exc: BaseException | None) -> None:
+        """Back off the whole relay; ``exc`` is set when the cycle failed before reaching rows."""
+        self._consecutive_failures += 1
+        delay = self._backoff.delay(self._consecutive_failures)
+        if exc is not None:
+            logger.warning(
+                "outbox relay cycle failed (%d in a row), retrying in %.2fs: %s",
+                self._consecutive_failures, delay, exc,
+                exc_info=self._consecutive_failures == 1,
+            )  # fmt: skip
+        if self._consecutive_failures % self._rebuild_producer_after == 0:
+            await self._close_producer()
+        await self._sleep(delay)
 
-    async def _publish_partition(
-        self, producer: AIOKafkaProducer, topic: str, partition: int, rows: list[_Row]
-    ) -> _CycleResult:
-        """Send ``rows`` (id order) as consecutive record batches, each after the previous one
-        was acknowledged; stop at the first failure so nothing overtakes it."""
-        result = _CycleResult()
-        remaining = list(rows)
-        carried: tuple[trace.Span, list[tuple[str, bytes]]] | None = None
-        while remaining:
-            batch = producer.create_batch()
-            in_batch: list[tuple[_Row, trace.Span]] = []
-            for row in remaining:
-                span, headers = carried or self._start_publish_span(row, partition)
-                carried = None
-                appended = batch.append(
-                    key=row.key.encode(), value=row.payload, timestamp=None, headers=headers
-                )
-                if appended is None:  # batch full: this row opens the next one
-                    carried = (span, headers)
-                    break
-                in_batch.append((row, span))
-            batch.close()
-            try:
-                delivery = await producer.send_batch(batch, topic, partition=partition)
-                metadata = await delivery
-            except Exception as exc:
-                pending_spans = [span for _, span in in_batch] + ([carried[0]] if carried else [])
-                for span in pending_spans:
-                    span.record_exception(exc)
-                    span.set_status(Status(StatusCode.ERROR, _describe(exc)))
-                    span.end()
-                result.failed.extend(remaining)
-                result.errors.append(exc)
-                return result
-            for index, (row, span) in enumerate(in_batch):
-                span.set_attribute("messaging.kafka.offset", metadata.offset + index)
-                span.end()
-                result.published.append(row)
-            remaining = remaining[len(in_batch) :]
-        return result
+    def _log_failures(self, claimed: int, failed: list[FailedRow]) -> None:
+        kinds = Counter(failure.kind.value for failure in failed)
+        logger.warning(
+            "outbox publish: %d of %d row(s) failed (%s), first: %s",
+            len(failed), claimed, ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())),
+            describe_error(failed[0].error),
+        )  # fmt: skip
 
-    def _start_publish_span(
-        self, row: _Row, partition: int
-    ) -> tuple[trace.Span, list[tuple[str, bytes]]]:
-        """A PRODUCER span, child of the trace that wrote the event, whose context replaces the
-        stored ``traceparent`` in the record headers so consumers continue this trace."""
-        stored = dict(row.headers)
-        origin = {name: stored.pop(name) for name in (TRACEPARENT, TRACESTATE) if name in stored}
-        parent = propagate.extract(origin) if origin else None
-        span = _tracer.start_span(
-            f"{row.topic} publish",
-            context=parent,
-            kind=SpanKind.PRODUCER,
-            attributes={
-                "messaging.system": "kafka",
-                "messaging.operation.type": "publish",
-                "messaging.operation.name": "publish",
-                "messaging.destination.name": row.topic,
-                "messaging.destination.partition.id": str(partition),
-                "messaging.kafka.message.key": row.key,
-                "messaging.message.id": stored.get("ce_id", ""),
-                "cloudevents.event_id": stored.get("ce_id", ""),
-                "cloudevents.event_type": stored.get("ce_type", ""),
-            },
-        )
-        propagate.inject(stored, context=trace.set_span_in_context(span))
-        return span, encode_headers(stored)
-
-    # --- producer and listener -----------------------------------------------------------------
+    # --- producer and waiting ------------------------------------------------------------------
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is not None:
@@ -421,80 +402,43 @@ class OutboxRelay:
         except Exception as exc:
             logger.debug("closing the outbox producer failed: %s", exc)
 
-    async def _ensure_listener(self) -> None:
-        if self._notify_channel is None:
-            return
-        driver = self._listener_driver
-        if driver is not None and not driver.is_closed():
-            return
-        await self._close_listener()
-        connection: AsyncConnection | None = None
-        try:
-            connection = await self._engine.connect()
-            raw = await connection.get_raw_connection()
-            driver = raw.driver_connection
-            if driver is None or not hasattr(driver, "add_listener"):
-                logger.warning("outbox relay: engine driver cannot LISTEN; polling instead")
-                self._notify_channel = None
-                await connection.close()
-                return
-            await driver.add_listener(self._notify_channel, self._on_notify)
-        except Exception as exc:  # the database may be down too; polling covers the gap
-            logger.debug("outbox relay: LISTEN failed, polling until it works: %s", exc)
-            if connection is not None:
-                with contextlib.suppress(Exception):
-                    await connection.invalidate()
-                    await connection.close()
-            return
-        self._listen_connection = connection
-        self._listener_driver = driver
-
-    def _on_notify(self, *_: object) -> None:
-        self._wakeup.set()
-
-    async def _close_listener(self) -> None:
-        connection, self._listen_connection = self._listen_connection, None
-        driver, self._listener_driver = self._listener_driver, None
-        if connection is None:
-            return
-        with contextlib.suppress(Exception):
-            if driver is not None and not driver.is_closed() and self._notify_channel:
-                await driver.remove_listener(self._notify_channel, self._on_notify)
-        with contextlib.suppress(Exception):
-            # Dropped rather than pooled: a pooled connection must not keep LISTEN state.
-            await connection.invalidate()
-        with contextlib.suppress(Exception):
-            await connection.close()
-
     async def _wait_for_work(self) -> None:
+        """Until a NOTIFY, the next row's retry time, or the poll interval, whichever is first."""
+        timeout = self._poll_interval
+        if self._next_retry_at is not None:
+            until_retry = self._next_retry_at - time.monotonic()
+            if until_retry > 0:
+                timeout = min(timeout, until_retry)
+            else:
+                self._next_retry_at = None
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+            await asyncio.wait_for(self._wakeup.wait(), timeout)
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
 
-    async def _maybe_update_gauge(self) -> None:
-        if time.monotonic() - self._gauge_updated_at < _PENDING_GAUGE_INTERVAL:
+    async def _maybe_update_gauges(self) -> None:
+        if time.monotonic() - self._gauges_updated_at < _GAUGE_INTERVAL:
             return
         with contextlib.suppress(Exception):
             await self.pending_count()
 
 
-def _group_by_topic(rows: Sequence[_Row]) -> dict[str, list[_Row]]:
-    grouped: dict[str, list[_Row]] = defaultdict(list)
-    for row in rows:
-        grouped[row.topic].append(row)
-    return grouped
+class OutboxRelay(BaseOutboxRelay):
+    """The relay of a service whose outbox is the ``outbox`` table of its PostgreSQL database
+    (``SqlOutboxStore``): one relay per database publishes (an advisory lock), woken by the
+    writer's NOTIFY on ``notify_channel``."""
 
-
-def _count_by_topic(rows: Sequence[_Row]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for row in rows:
-        counts[row.topic] += 1
-    return counts
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        bootstrap_servers: str,
+        service_name: str,
+        *,
+        notify_channel: str | None = DEFAULT_NOTIFY_CHANNEL,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            SqlOutboxStore(engine, notify_channel), bootstrap_servers, service_name, **options
+        )

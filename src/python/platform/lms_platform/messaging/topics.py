@@ -43,6 +43,9 @@ class TopicSpec(msgspec.Struct, frozen=True, kw_only=True):
     retention_ms: int
     cleanup_policy: Literal["delete", "compact", "compact,delete"] = "delete"
     description: str = ""
+    # Carries live secrets (one-time tokens): its dead letters expire as fast as it does,
+    # instead of being kept 30 days for inspection.
+    secret_bearing: bool = False
 
     def configs(self) -> dict[str, str]:
         return {"retention.ms": str(self.retention_ms), "cleanup.policy": self.cleanup_policy}
@@ -52,8 +55,11 @@ class TopicSpec(msgspec.Struct, frozen=True, kw_only=True):
         return TopicSpec(
             name=dlq_topic_name(self.name),
             partitions=1,
-            retention_ms=max(self.retention_ms, 30 * _DAY_MS),
+            retention_ms=(
+                self.retention_ms if self.secret_bearing else max(self.retention_ms, 30 * _DAY_MS)
+            ),
             description=f"Messages from {self.name} that failed every retry.",
+            secret_bearing=self.secret_bearing,
         )
 
 
@@ -83,6 +89,7 @@ DOMAIN_TOPICS: tuple[TopicSpec, ...] = (
         partitions=3,
         retention_ms=1 * _DAY_MS,
         description="secret-bearing account.* events (reset, verification, invitation tokens) for the notification service only",
+        secret_bearing=True,  # docs/auth/credential-topics.md: who may read it, Kafka ACLs
     ),
     TopicSpec(name="notification", partitions=6, retention_ms=7 * _DAY_MS, description="notification.* events"),
     # Low volume; one partition gives a single total order of configuration changes.

@@ -27,6 +27,11 @@ HTTP_REQUEST_DURATION = Histogram(
     ["service", "method", "route"],
     buckets=LATENCY_BUCKETS,
 )
+HTTP_REQUESTS_SHED = Counter(
+    "http_requests_shed_total",
+    "HTTP requests answered 503 at once because the process had max_requests_in_flight already.",
+    ["service"],
+)
 HTTP_REQUESTS_IN_PROGRESS = Gauge(
     "http_requests_in_progress",
     "HTTP requests being handled right now.",
@@ -42,6 +47,41 @@ DB_QUERY_DURATION = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 
+# --- Database admission (lms_platform.persistence.admission) ---
+# Waits are for one pooled connection; an HTTP request gives up after
+# database_acquire_timeout_seconds (a 503 with Retry-After), background work after the pool timeout.
+ADMISSION_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+DB_ADMISSION_WAIT = Histogram(
+    "db_admission_wait_seconds",
+    "Time a checkout waited in line for a database connection before it got one.",
+    ["service"],
+    buckets=ADMISSION_BUCKETS,
+)
+DB_ADMISSION_REJECTED = Counter(
+    "db_admission_rejected_total",
+    "Checkouts refused for want of a database connection within the allowed wait, by reason:"
+    " timeout (the admission bound) or pool_timeout (the pool's own).",
+    ["service", "reason"],
+)
+DB_ADMISSION_WAITING = Gauge(
+    "db_admission_waiting",
+    "Checkouts waiting in line for a database connection right now.",
+    ["service"],
+    multiprocess_mode="livesum",
+)
+DB_POOL_CONNECTIONS_IN_USE = Gauge(
+    "db_pool_connections_in_use",
+    "Database connections checked out of the pool right now.",
+    ["service"],
+    multiprocess_mode="livesum",
+)
+DB_POOL_CONNECTIONS_MAX = Gauge(
+    "db_pool_connections_max",
+    "The most database connections the pool hands out at once (size plus overflow).",
+    ["service"],
+    multiprocess_mode="livesum",
+)
+
 # --- Cache ---
 CACHE_REQUESTS = Counter(
     "cache_requests_total",
@@ -52,8 +92,18 @@ CACHE_REQUESTS = Counter(
 # --- Kafka: outbox relay (producer side) ---
 OUTBOX_PENDING = Gauge(
     "outbox_pending_messages",
-    "Outbox rows not yet published to Kafka.",
+    "Outbox rows waiting to be published to Kafka (parked rows are not counted).",
     ["service"],
+)
+OUTBOX_PARKED = Gauge(
+    "outbox_parked_messages",
+    "Outbox rows parked because the broker would not take them; they wait for an operator.",
+    ["service", "topic"],
+)
+OUTBOX_PARKED_TOTAL = Counter(
+    "outbox_parked_total",
+    "Outbox rows parked, by reason: rejected (cannot succeed) or max_attempts.",
+    ["service", "topic", "reason"],
 )
 OUTBOX_PUBLISHED = Counter(
     "outbox_published_total",

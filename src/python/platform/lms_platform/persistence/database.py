@@ -17,20 +17,52 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from lms_platform.metrics import DB_QUERY_DURATION
+from lms_platform.persistence.admission import AdmissionGate, AdmittedQueuePool
 
 
 def create_engine(
-    url: str, *, service: str, pool_size: int = 10, echo: bool = False
+    url: str,
+    *,
+    service: str,
+    pool_size: int = 10,
+    max_overflow: int | None = None,
+    pool_timeout_seconds: float = 30.0,
+    retry_after_seconds: int = 2,
+    echo: bool = False,
 ) -> AsyncEngine:
+    """An engine whose pool (``pool_size`` plus ``max_overflow``, by default as many again)
+    hands connections out in arrival order through an ``AdmissionGate``. Background work waits
+    up to ``pool_timeout_seconds``; code under ``bounded_wait`` (each HTTP request) less, and
+    then gets ``DatabaseBusy`` carrying ``retry_after_seconds``."""
+    overflow = pool_size if max_overflow is None else max_overflow
     engine = create_async_engine(
         url,
+        poolclass=AdmittedQueuePool,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=overflow,
+        # The gate admits no more than the pool holds, so this bound is only a safety net.
+        pool_timeout=pool_timeout_seconds,
         pool_pre_ping=True,
         echo=echo,
     )
+    pool = engine.sync_engine.pool
+    assert isinstance(pool, AdmittedQueuePool)
+    pool.admission = AdmissionGate(
+        pool_size + overflow,
+        service=service,
+        background_timeout=pool_timeout_seconds,
+        retry_after_seconds=retry_after_seconds,
+    )
     _instrument(engine, service)
     return engine
+
+
+def admission_of(engine: AsyncEngine) -> AdmissionGate:
+    """The gate in front of ``engine``'s pool (made by ``create_engine``)."""
+    pool = engine.sync_engine.pool
+    if not isinstance(pool, AdmittedQueuePool) or pool.admission is None:
+        raise TypeError("this engine was not made by lms_platform.persistence.create_engine")
+    return pool.admission
 
 
 def _instrument(engine: AsyncEngine, service: str) -> None:

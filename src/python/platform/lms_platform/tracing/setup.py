@@ -16,9 +16,16 @@ from opentelemetry.sdk.trace.export import (
     SimpleSpanProcessor,
     SpanExporter,
 )
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 
 _provider: TracerProvider | None = None
+
+
+def sampler(ratio: float) -> Sampler:
+    """The platform's sampler: a request that carries a trace context follows its sampled flag
+    (so a trace is recorded in every service or in none); a new trace is recorded with
+    probability ``ratio``, decided from its trace id so that every service agrees."""
+    return ParentBased(TraceIdRatioBased(ratio))
 
 
 def configure_tracing(
@@ -28,12 +35,13 @@ def configure_tracing(
     sample_ratio: float = 1.0,
     exporter: SpanExporter | None = None,
 ) -> TracerProvider:
-    """Install the process-wide tracer provider (idempotent: later calls add exporters)."""
+    """Install the process-wide tracer provider (idempotent: later calls add exporters).
+    Services pass their ``trace_sample_ratio`` setting (0.1 unless set); tests keep 1.0."""
     global _provider
     if _provider is None:
         _provider = TracerProvider(
             resource=Resource.create({"service.name": service}),
-            sampler=ParentBased(TraceIdRatioBased(sample_ratio)),
+            sampler=sampler(sample_ratio),
         )
         trace.set_tracer_provider(_provider)
         if otlp_endpoint:

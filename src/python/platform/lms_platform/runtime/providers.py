@@ -4,8 +4,6 @@ for its adapters and use cases next to this one."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 from dishka import Provider, Scope, provide
 from redis.asyncio import Redis
 
@@ -18,7 +16,7 @@ from lms_platform.persistence.unit_of_work import EventStager, OutboxEventStager
 
 class ServiceBasicsProvider(Provider):
     """``settings`` is provided under its concrete class (``UserSettings``, ``AuthSettings``...).
-    The Redis client, when given, is closed with the container."""
+    The Redis client, when given, belongs to the runtime, which closes it."""
 
     scope = Scope.APP
 
@@ -30,12 +28,7 @@ class ServiceBasicsProvider(Provider):
         self._clock = clock or SystemClock()
         self.provide(lambda: settings, provides=type(settings))
         if redis is not None:
-
-            async def redis_client() -> AsyncIterator[Redis]:
-                yield redis
-                await redis.aclose()
-
-            self.provide(redis_client, provides=Redis)
+            self.provide(lambda: redis, provides=Redis)
 
     @provide
     def clock(self) -> Clock:
