@@ -1,19 +1,23 @@
 """The permissions the auth service's default role mapping puts in tokens, for the ones this
 service checks. Tests mint tokens as auth would (services never import each other, so the
-table is restated here; auth's own tests cover the mapping itself)."""
+mapping is restated here, by the catalogue's constants; auth's own tests cover the mapping)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from lms_platform.kernel.permissions import Permission
 from lms_platform.kernel.roles import Role
 
+_OWN = frozenset({Permission.PROFILE_EDIT_OWN})
+_STAFF = _OWN | {Permission.USER_READ}
+_ADMIN = _STAFF | {Permission.USER_MANAGE}
 _DEFAULTS: dict[str, frozenset[str]] = {
-    Role.STUDENT: frozenset({"profile:edit_own"}),
-    Role.TEACHING_ASSISTANT: frozenset({"profile:edit_own", "user:read"}),
-    Role.INSTRUCTOR: frozenset({"profile:edit_own", "user:read"}),
-    Role.COLLEGE_ADMIN: frozenset({"profile:edit_own", "user:read", "user:manage"}),
-    Role.SUPER_ADMIN: frozenset({"profile:edit_own", "user:read", "user:manage"}),
+    Role.STUDENT: frozenset(str(p) for p in _OWN),
+    Role.TEACHING_ASSISTANT: frozenset(str(p) for p in _STAFF),
+    Role.INSTRUCTOR: frozenset(str(p) for p in _STAFF),
+    Role.COLLEGE_ADMIN: frozenset(str(p) for p in _ADMIN),
+    Role.SUPER_ADMIN: frozenset(str(p) for p in _ADMIN),
 }
 
 

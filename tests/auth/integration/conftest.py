@@ -11,11 +11,13 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from dishka import Provider
 
-from lms.auth.application.use_cases import BootstrapSuperAdmin
+from lms.auth.application.accounts import BootstrapSuperAdmin
 from lms.auth.config import AuthSettings
-from lms.auth.main import MIGRATIONS_DIR, AuthService
+from lms.auth.main import MIGRATIONS_DIR, SERVICE
 from lms_platform.persistence import upgrade_to_head
+from lms_platform.runtime import ServiceRuntime
 from lms_platform.security import JWKSKeySource, TokenVerifier
 from lms_platform.testing.dsn import to_asyncpg_dsn, to_asyncpg_sqlalchemy_url
 from lms_platform.testing.http import serve_app
@@ -69,7 +71,7 @@ def auth_settings(
 
 @dataclass
 class RunningAuthService:
-    service: AuthService
+    service: ServiceRuntime[AuthSettings]
     client: httpx.AsyncClient
     settings: AuthSettings
     dsn: str
@@ -130,16 +132,31 @@ class RunningAuthService:
 
 
 @pytest.fixture
+def auth_extra_providers() -> list[Provider]:
+    """Providers added after the service's own: a test overrides this to swap an adapter."""
+    return []
+
+
+def _extra_providers(request: pytest.FixtureRequest) -> list[Provider]:
+    # Looked up by name, so that modules importing ``auth_service`` alone (tests of other
+    # services) need not import ``auth_extra_providers`` too.
+    try:
+        return list(request.getfixturevalue("auth_extra_providers"))
+    except pytest.FixtureLookupError:
+        return []
+
+
+@pytest.fixture
 async def auth_service(
-    auth_settings: AuthSettings, auth_dsn: str
+    auth_settings: AuthSettings, auth_dsn: str, request: pytest.FixtureRequest
 ) -> AsyncIterator[RunningAuthService]:
-    service = AuthService(auth_settings)
+    service = ServiceRuntime(SERVICE, auth_settings, providers=_extra_providers(request))
     async with contextlib.AsyncExitStack() as stack:
         base_url = await stack.enter_async_context(
             serve_app(service.http_app(), auth_settings.http_port)
         )
-        async with service.container() as request:
-            await (await request.get(BootstrapSuperAdmin))(ROOT_EMAIL, PASSWORD)
+        async with service.container() as scope:
+            await (await scope.get(BootstrapSuperAdmin))(ROOT_EMAIL, PASSWORD)
         client = await stack.enter_async_context(httpx.AsyncClient(base_url=base_url, timeout=10.0))
         login = await client.post(
             "/auth/login", json={"college": "platform", "email": ROOT_EMAIL, "password": PASSWORD}

@@ -59,6 +59,7 @@ async def test_the_account_row_locks_even_when_redis_forgets(
     await auth_service.create_account(college["id"], "ada@uni-a.edu")
     for _ in range(LOCKOUT_THRESHOLD):
         await auth_service.login("uni-a", "ada@uni-a.edu", "wrong password!")
+    assert auth_service.service.redis is not None
     await auth_service.service.redis.flushdb()
     response = await auth_service.login("uni-a", "ada@uni-a.edu", PASSWORD)
     assert response.status_code == 429

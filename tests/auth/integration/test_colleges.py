@@ -88,3 +88,27 @@ async def test_super_admins_list_colleges_in_pages(auth_service: RunningAuthServ
     # "platform" (the bootstrap college) sorts first.
     assert [c["slug"] for c in body["items"]] == ["uni-a", "uni-b"]
     assert (body["total"], body["has_more"]) == (4, True)
+
+
+async def test_every_list_refuses_an_unbounded_offset_with_a_400(
+    auth_service: RunningAuthService,
+) -> None:
+    college = (await auth_service.create_college("uni-a"))["id"]
+    lists = [
+        "/colleges",
+        f"/colleges/{college}/accounts",
+        f"/colleges/{college}/api-keys",
+        "/audit-events",
+        f"/colleges/{college}/email-templates/password_reset/versions",
+    ]
+    for path in lists:
+        fine = await auth_service.client.get(
+            path, params={"offset": 10_000}, headers=auth_service.root
+        )
+        assert fine.status_code == 200, (path, fine.text)
+        for offset in ("10001", "3922646421714803361613256740306944"):
+            response = await auth_service.client.get(
+                path, params={"limit": 41, "offset": offset}, headers=auth_service.root
+            )
+            assert response.status_code == 400, (path, offset, response.text)
+            assert response.headers["content-type"].startswith("application/problem+json")

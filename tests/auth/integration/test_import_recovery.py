@@ -10,8 +10,10 @@ from collections.abc import AsyncIterator
 import msgspec
 import pytest
 
+from lms.auth.adapters.imports.worker import ImportWorker
 from lms.auth.config import AuthSettings
-from lms.auth.main import AuthService
+from lms.auth.main import SERVICE
+from lms_platform.runtime import ServiceRuntime
 from tests.auth.integration.conftest import RunningAuthService
 
 ROWS = 9
@@ -28,14 +30,13 @@ def auth_settings(auth_settings: AuthSettings) -> AuthSettings:
 
 
 @contextlib.asynccontextmanager
-async def another_process(settings: AuthSettings) -> AsyncIterator[AuthService]:
+async def another_process(settings: AuthSettings) -> AsyncIterator[ImportWorker]:
     """A second auth service on the same database, as another process would be."""
-    service = AuthService(settings)
+    service = ServiceRuntime(SERVICE, settings)
     try:
-        yield service
+        yield ImportWorker(service.container, settings.import_poll_seconds)
     finally:
-        await service.container.close()
-        await service.dispose()
+        await service.close()
 
 
 async def _queue_job(service: RunningAuthService) -> tuple[str, str]:
@@ -55,9 +56,9 @@ async def _job(service: RunningAuthService, job_id: str) -> dict[str, object]:
     return dict(response.json())
 
 
-async def _drain(service: AuthService) -> int:
+async def _drain(worker: ImportWorker) -> int:
     batches = 0
-    while await service.import_worker.run_once():
+    while await worker.run_once():
         batches += 1
     return batches
 
@@ -66,7 +67,8 @@ async def test_a_job_left_running_by_a_crash_is_finished_by_another_process(
     auth_service: RunningAuthService,
 ) -> None:
     college_id, job_id = await _queue_job(auth_service)
-    assert await auth_service.service.import_worker.run_once()  # one batch, then "the crash"
+    worker = ImportWorker(auth_service.service.container, auth_service.settings.import_poll_seconds)
+    assert await worker.run_once()  # one batch, then "the crash"
     halfway = await _job(auth_service, job_id)
     assert (halfway["status"], halfway["processed"], halfway["created"]) == ("running", 2, 2)
 
@@ -99,7 +101,10 @@ async def test_two_workers_racing_for_one_job_import_each_row_once(
 ) -> None:
     college_id, job_id = await _queue_job(auth_service)
     async with another_process(auth_service.settings) as rival:
-        batches = await asyncio.gather(_drain(auth_service.service), _drain(rival))
+        mine = ImportWorker(
+            auth_service.service.container, auth_service.settings.import_poll_seconds
+        )
+        batches = await asyncio.gather(_drain(mine), _drain(rival))
     assert sum(batches) == 5  # 9 rows in batches of 2, whoever ran them
 
     done = await _job(auth_service, job_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
+import pytest
 from alembic import command
 
 from lms.auth.main import MIGRATIONS_DIR
@@ -44,3 +45,52 @@ async def test_upgrade_downgrade_upgrade(postgres_dsn: str) -> None:
 
     await asyncio.to_thread(command.upgrade, config, "heads")
     assert await _tables(postgres_dsn) == migrated
+
+
+async def _version(dsn: str) -> str:
+    connection = await asyncpg.connect(to_asyncpg_dsn(dsn))
+    try:
+        return str(await connection.fetchval("SELECT version_num FROM alembic_version"))
+    finally:
+        await connection.close()
+
+
+async def test_migrations_run_one_transaction_each_with_a_lock_timeout(postgres_dsn: str) -> None:
+    """Issue 8: migrations ran in one transaction without ``lock_timeout``. A migration that
+    needs a lock someone holds (here: a long read of ``accounts``) must give up after the lock
+    timeout instead of queueing every query of the table behind it, and the migrations before
+    it stay applied (each is its own transaction)."""
+    config = alembic_config(MIGRATIONS_DIR, to_asyncpg_sqlalchemy_url(postgres_dsn))
+    await asyncio.to_thread(command.upgrade, config, "0007")
+    config.attributes["lock_timeout_ms"] = 300
+    reader = await asyncpg.connect(to_asyncpg_dsn(postgres_dsn))
+    transaction = reader.transaction()
+    await transaction.start()
+    await reader.fetchval("SELECT count(*) FROM accounts")  # holds ACCESS SHARE until the end
+    migrating = asyncio.ensure_future(asyncio.to_thread(command.upgrade, config, "heads"))
+    try:
+        done, _ = await asyncio.wait({migrating}, timeout=20)
+    finally:
+        await transaction.rollback()
+        await reader.close()
+    if not done:
+        await migrating
+        pytest.fail("the migration waited for the lock instead of timing out")
+    with pytest.raises(Exception, match="lock timeout"):
+        migrating.result()
+    # 0008 (signing keys) committed on its own and stays. The run stopped at the first migration
+    # that needed the reader to finish: 0009 (its CREATE INDEX CONCURRENTLY waits for every
+    # older transaction) or 0010_signup (ALTER TABLE accounts); 0010_signup, which also alters
+    # colleges before accounts, left nothing behind.
+    assert await _version(postgres_dsn) in {"0008", "0009"}
+    connection = await asyncpg.connect(to_asyncpg_dsn(postgres_dsn))
+    try:
+        added = await connection.fetchval(
+            "SELECT count(*) FROM information_schema.columns "
+            "WHERE table_name = 'colleges' AND column_name = 'signup_requires_verification'"
+        )
+    finally:
+        await connection.close()
+    assert added == 0
+    await asyncio.to_thread(command.upgrade, config, "heads")  # the lock gone, it goes through
+    assert await _version(postgres_dsn) not in {"0007", "0008", "0009"}

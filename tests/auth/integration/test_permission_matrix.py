@@ -22,7 +22,8 @@ import httpx
 import pytest
 
 from lms.auth.config import AuthSettings
-from lms.auth.main import AuthService
+from lms.auth.main import SERVICE
+from lms_platform.runtime import ServiceRuntime
 from lms_platform.testing.dsn import to_asyncpg_dsn
 from tests.auth.integration.conftest import PASSWORD, ROOT_EMAIL, RunningAuthService
 
@@ -171,7 +172,7 @@ PUBLIC: set[tuple[str, str]] = {
 
 
 def _served_routes(settings: AuthSettings) -> set[tuple[str, str]]:
-    app = AuthService(settings).http_app()
+    app = ServiceRuntime(SERVICE, settings).http_app()
     served: set[tuple[str, str]] = set()
     for route in app.routes:
         if route.path.startswith(PLATFORM_PATHS):

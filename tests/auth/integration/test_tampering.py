@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from lms.auth.adapters.security.jwt_tokens import JwtAccessTokenSigner
+from lms.auth.application.ports import SigningKeyStore
 from tests.auth.integration.conftest import RunningAuthService
 
 
@@ -109,7 +110,7 @@ async def test_forged_tokens_are_refused(auth_service: RunningAuthService, forge
         )
         service = auth_service.service
         past_signer = JwtAccessTokenSigner(
-            service.key_store,
+            await service.container.get(SigningKeyStore),
             _PastClock(),
             passphrase=service.settings.key_encryption_key,
             issuer="lms-auth",

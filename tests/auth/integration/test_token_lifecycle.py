@@ -7,6 +7,8 @@ import jwt
 import pytest
 
 from lms.auth.adapters.http.controllers import JwksCache
+from lms.auth.adapters.security.jwt_tokens import JwtAccessTokenSigner
+from lms.auth.application.ports import AccessTokenSigner
 from lms_platform.security.verifier import InvalidToken
 from tests.auth.integration.conftest import RunningAuthService
 
@@ -96,7 +98,9 @@ async def test_after_rotation_old_tokens_verify_and_new_ones_use_the_new_key(
     rotated = await auth_service.client.post("/signing-keys/rotate", headers=auth_service.root)
     assert rotated.status_code == 201, rotated.text
     new_kid = rotated.json()["kid"]
-    auth_service.service.signer.forget_key()  # other processes pick it up within seconds
+    signer = await auth_service.service.container.get(AccessTokenSigner)
+    assert isinstance(signer, JwtAccessTokenSigner)
+    signer.forget_key()  # other processes pick it up within seconds
 
     jwks = (await auth_service.client.get("/.well-known/jwks.json")).json()
     assert [k["kid"] for k in jwks["keys"]] == [new_kid, old_kid]

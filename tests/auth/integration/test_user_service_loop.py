@@ -14,8 +14,9 @@ import uvicorn
 
 from lms.user.config import UserSettings
 from lms.user.main import MIGRATIONS_DIR as USER_MIGRATIONS
-from lms.user.main import UserService
+from lms.user.main import SERVICE as USER_SERVICE
 from lms_platform.persistence import upgrade_to_head
+from lms_platform.runtime import ServiceRuntime
 from lms_platform.testing.dsn import to_asyncpg_sqlalchemy_url
 from tests.auth.integration.conftest import RunningAuthService
 
@@ -48,7 +49,7 @@ async def test_registered_account_becomes_a_profile_readable_with_its_own_token(
         consumer_group=f"user-{prefix}",
         jwks_url=auth_service.base_url + "/.well-known/jwks.json",
     )
-    user_service = UserService(settings)
+    user_service = ServiceRuntime(USER_SERVICE, settings)
     server = uvicorn.Server(
         uvicorn.Config(
             user_service.http_app(),

@@ -7,21 +7,15 @@ from uuid import UUID
 
 import pytest
 
-from lms.auth.application.audit import AuditRecorder
-from lms.auth.application.use_cases import (
-    CreateCollege,
+from lms.auth.application.accounts import (
     DeactivateAccount,
-    Login,
-    LoginAttempt,
-    Logout,
     NewAccount,
-    NewCollege,
     ReactivateAccount,
-    Refresh,
     RegisterAccount,
-    TokenPair,
-    TokenPolicy,
 )
+from lms.auth.application.audit import AuditRecorder
+from lms.auth.application.colleges import CreateCollege, NewCollege
+from lms.auth.application.tokens import Login, LoginAttempt, Logout, Refresh, TokenPair, TokenPolicy
 from lms.auth.domain.model import Account, College
 from lms.auth.domain.permissions import ROLE_PERMISSIONS
 from lms_platform.kernel.principal import Principal

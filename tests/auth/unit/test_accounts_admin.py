@@ -10,10 +10,10 @@ from lms.auth.application.accounts import (
     ExportAccounts,
     GetAccount,
     ListAccounts,
+    NewAccount,
     UpdateAccount,
 )
 from lms.auth.application.ports import AccountQuery, AccountSort
-from lms.auth.application.use_cases import NewAccount
 from lms.auth.domain.audit import AuditAction
 from lms.auth.domain.model import AccountStatus
 from lms_platform.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied

@@ -7,8 +7,9 @@ import uuid
 
 import pytest
 
+from lms.auth.application.accounts import NewAccount
+from lms.auth.application.colleges import NewCollege
 from lms.auth.application.errors import AccountDisabled, InvalidCredentials
-from lms.auth.application.use_cases import NewAccount, NewCollege
 from lms.auth.domain.events import AccountRegistered
 from lms.auth.domain.model import AccountStatus, CharacterClass
 from lms_platform.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied

@@ -11,8 +11,8 @@ from lms.auth.application.bulk import (
     BulkDeleteAccounts,
     BulkLimits,
     BulkUpdateAccounts,
-    TooManyItems,
 )
+from lms.auth.application.errors import TooManyItems
 from lms.auth.domain.audit import AuditAction
 from lms.auth.domain.model import AccountStatus
 from lms_platform.kernel.errors import InvalidInput, NotFound, PermissionDenied

@@ -20,6 +20,7 @@ from lms.auth.application.credentials import (
     InviteAccount,
     PasswordChange,
     PasswordResetRequest,
+    ProcessPasswordReset,
     RequestEmailVerification,
     RequestPasswordReset,
     SelfSignup,
@@ -30,7 +31,7 @@ from lms.auth.application.credentials import (
 )
 from lms.auth.application.errors import InvalidCredentials
 from lms.auth.domain.audit import AuditAction, AuditOutcome
-from lms.auth.domain.credentials import PasswordExpired, SignupClosed
+from lms.auth.domain.credentials import EmailNotVerified, PasswordExpired, SignupClosed
 from lms.auth.domain.events import (
     AccountEmailVerificationRequested,
     AccountInvited,
@@ -42,7 +43,7 @@ from lms_platform.kernel.errors import Conflict, InvalidInput, NotFound, Permiss
 from lms_platform.kernel.principal import Principal
 from lms_platform.kernel.roles import Role
 from tests.auth.unit.conftest import GOOD_PASSWORD, SUPER_ADMIN, Auth
-from tests.auth.unit.fakes import FakeHasher, FakeRateLimiter
+from tests.auth.unit.fakes import FakeHasher, FakeRateLimiter, FakeResetSignal
 
 NEW_PASSWORD = "a much better passphrase"
 
@@ -76,9 +77,18 @@ class Credentials:
         a = self.auth
         return ChangePassword(a.uow, a.clock, a.hasher, a.audit, a.policy)
 
-    @property
-    def request_reset(self) -> RequestPasswordReset:
-        return RequestPasswordReset(*self._common())  # type: ignore[arg-type]
+    async def request_reset(self, request: PasswordResetRequest) -> None:
+        """The public request, then the worker's turns until the queue is empty (the request
+        only queues: issue 8, equal work for known and unknown emails)."""
+        a = self.auth
+        signal = FakeResetSignal()
+        await RequestPasswordReset(a.uow, a.clock, a.ids, self.policy, self.limiter, signal)(
+            request
+        )
+        assert signal.signals == 1
+        process = ProcessPasswordReset(a.uow, a.clock, a.ids, a.audit, self.policy)
+        while await process():
+            pass
 
     @property
     def complete_reset(self) -> CompletePasswordReset:
@@ -524,10 +534,16 @@ async def test_signup_creates_an_unverified_student(auth: Auth, creds: Credentia
     account = await auth.uow.accounts.get_by_email(college.id, "new@uni-a.edu")
     assert account is not None
     assert account.roles == (Role.STUDENT,) and account.email_verified_at is None
-    kinds = [type(e) for e in auth.uow.account_events]
-    assert kinds[-2:] == [AccountRegistered, AccountEmailVerificationRequested]
+    # Not usable yet (issue 8, defect 5): no account.registered, no login, until verified.
+    events = auth.uow.account_events
+    assert isinstance(events[-1], AccountEmailVerificationRequested)
+    assert not [e for e in events if isinstance(e, AccountRegistered) and e.email == account.email]
     (entry,) = auth.uow.audit_log.of(AuditAction.ACCOUNT_REGISTERED)
     assert (entry.actor_id, entry.details["via"]) == (account.id, "self_signup")
+    with pytest.raises(EmailNotVerified):
+        await auth.login(email="new@uni-a.edu", password=NEW_PASSWORD)
+    await creds.verify_email(events[-1].verification_token, None)
+    assert isinstance(auth.uow.account_events[-1], AccountRegistered)
     await auth.login(email="new@uni-a.edu", password=NEW_PASSWORD)
 
 

@@ -22,7 +22,7 @@ from lms.auth.application.keys import (
     RevokeSigningKey,
     RotateSigningKey,
 )
-from lms.auth.application.use_cases import TokenPolicy
+from lms.auth.application.tokens import TokenPolicy
 from lms.auth.domain.audit import AuditAction
 from lms.auth.domain.keys import SigningKey
 from lms.auth.domain.permissions import permissions_for

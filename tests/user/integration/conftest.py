@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import socket
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import httpx
+import msgspec
 import pytest
+from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 
+from lms.user.adapters.http.schemas import UserResponse
+from lms.user.application.account_sync import AccountRegistered, CreateProfileFromAccount
 from lms.user.config import UserSettings
-from lms.user.main import MIGRATIONS_DIR, UserService
+from lms.user.main import MIGRATIONS_DIR, SERVICE
 from lms_platform.kernel.roles import Role
 from lms_platform.persistence import upgrade_to_head
+from lms_platform.runtime import ServiceRuntime
 from lms_platform.security.testing import TokenFactory
 from lms_platform.testing.dsn import to_asyncpg_dsn, to_asyncpg_sqlalchemy_url
 from lms_platform.testing.http import serve_app
@@ -24,6 +32,9 @@ from tests.user.permissions import default_permissions
 
 COLLEGE = "college-a"
 OTHER_COLLEGE = "college-b"
+ACCOUNT_FIELDS = frozenset({"email", "display_name", "roles", "college_id", "id"})
+
+_tracer = trace.get_tracer("tests.user")
 
 
 def _migrate(dsn: str) -> None:
@@ -89,7 +100,7 @@ def _free_port() -> int:
 
 @dataclass
 class RunningUserService:
-    service: UserService
+    service: ServiceRuntime[UserSettings]
     client: httpx.AsyncClient
     settings: UserSettings
     tokens: TokenFactory
@@ -107,11 +118,25 @@ class RunningUserService:
         return self.token("admin-" + college, college=college, roles=(Role.COLLEGE_ADMIN,))
 
     async def create_user(self, **fields: Any) -> dict[str, Any]:
-        body = {"email": "ada@example.edu", "display_name": "Ada Lovelace", **fields}
-        college = body.get("college_id") or COLLEGE
-        response = await self.client.post("/users", json=body, headers=self.admin(college))
-        assert response.status_code == 201, response.text
-        return dict(response.json())
+        """A profile made as production makes one, from auth's ``account.registered``, by the
+        consumer's use case run here (test_account_consumer covers the trip through Kafka).
+        Returns it as ``GET /users/{id}`` shows it. Only account fields can be given."""
+        unknown = set(fields) - ACCOUNT_FIELDS
+        assert not unknown, f"profiles come from accounts; set {sorted(unknown)} afterwards"
+        account = AccountRegistered(
+            account_id=uuid.UUID(str(fields["id"])) if "id" in fields else uuid.uuid4(),
+            tenant_id=fields.get("college_id") or COLLEGE,
+            email=fields.get("email", "ada@example.edu"),
+            display_name=fields.get("display_name", "Ada Lovelace"),
+            roles=tuple(fields.get("roles", ["student"])),
+            occurred_at=datetime.now(UTC),
+        )
+        # As in the consumer, the write happens inside a span its event's traceparent names.
+        with _tracer.start_as_current_span("account process", kind=SpanKind.CONSUMER):
+            async with self.service.container() as request:
+                profile = await (await request.get(CreateProfileFromAccount))(account)
+        assert profile is not None, f"a profile with id {account.account_id} exists already"
+        return dict(msgspec.to_builtins(UserResponse.from_domain(profile)))
 
     async def scalar(self, sql: str, *args: Any) -> Any:
         connection = await asyncpg.connect(to_asyncpg_dsn(self.dsn))
@@ -132,7 +157,7 @@ class RunningUserService:
 async def user_service(
     user_settings: UserSettings, tokens: TokenFactory, user_dsn: str
 ) -> AsyncIterator[RunningUserService]:
-    service = UserService(user_settings, key_source=tokens.key_source())
+    service = ServiceRuntime(SERVICE, user_settings, key_source=tokens.key_source())
     async with (
         serve_app(service.http_app(), user_settings.http_port) as base_url,
         httpx.AsyncClient(base_url=base_url, timeout=10.0) as client,

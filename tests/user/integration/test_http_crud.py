@@ -1,4 +1,5 @@
-"""Profile CRUD over real HTTP, with real tokens, against PostgreSQL and Redis."""
+"""Profiles over real HTTP, with real tokens, against PostgreSQL and Redis. Profiles are made
+from ``account.registered`` (there is no POST /users); everything after that is HTTP."""
 
 from __future__ import annotations
 
@@ -7,13 +8,11 @@ import uuid
 from tests.user.integration.conftest import COLLEGE, RunningUserService
 
 
-async def test_create_then_get_returns_the_profile(user_service: RunningUserService) -> None:
+async def test_a_profile_made_from_an_account_is_served_by_get(
+    user_service: RunningUserService,
+) -> None:
     created = await user_service.create_user(
-        email="Grace@Example.edu",
-        display_name="Grace Hopper",
-        timezone="America/New_York",
-        locale="en-US",
-        roles=["instructor"],
+        email="Grace@Example.edu", display_name="Grace Hopper", roles=["instructor"]
     )
     assert created["email"] == "grace@example.edu"
     assert created["college_id"] == COLLEGE
@@ -70,19 +69,6 @@ async def test_stale_if_match_is_refused_and_changes_nothing(
         )
         is None
     )
-
-
-async def test_duplicate_email_in_the_same_college_conflicts(
-    user_service: RunningUserService,
-) -> None:
-    await user_service.create_user(email="dup@example.edu")
-    response = await user_service.client.post(
-        "/users",
-        json={"email": "DUP@example.edu", "display_name": "Again"},
-        headers=user_service.admin(),
-    )
-    assert response.status_code == 409
-    assert response.json()["code"] == "conflict"
 
 
 async def test_delete_is_soft_and_hides_the_profile(user_service: RunningUserService) -> None:

@@ -25,7 +25,6 @@ def _assert_unauthorized(response: object) -> None:
     ("method", "path"),
     [
         ("GET", "/users"),
-        ("POST", "/users"),
         ("GET", "/users/{id}"),
         ("PUT", "/users/{id}"),
         ("PATCH", "/users/{id}"),
@@ -57,8 +56,10 @@ async def test_bad_signature_expired_and_forged_tokens_are_refused(
 
     impostor = TokenFactory(kid=genuine.kid)  # same kid, different private key
     bad_signature = impostor.mint(created["id"], "college-a")
+    # Expired beyond the verifier's 30 s clock-skew leeway, with a valid lifetime.
+    now = int(time.time())
     expired = genuine.sign(
-        {**genuine.claims(created["id"], "college-a"), "exp": int(time.time()) - 5}
+        {**genuine.claims(created["id"], "college-a"), "iat": now - 600, "exp": now - 60}
     )
     unsigned_header = jwt.utils.base64url_encode(
         b'{"alg":"none","kid":"%s"}' % genuine.kid.encode()
@@ -124,10 +125,6 @@ async def test_a_student_cannot_edit_or_delete_someone_else(
     assert (await client.get(path, headers=as_student)).status_code == 403
     assert (await client.get(f"{path}/preferences", headers=as_student)).status_code == 403
     assert (await client.get("/users", headers=as_student)).status_code == 403
-    created = await client.post(
-        "/users", json={"email": "n@example.edu", "display_name": "N"}, headers=as_student
-    )
-    assert created.status_code == 403
     assert await user_service.scalar("SELECT count(*) FROM profiles WHERE version > 1") == 0
     assert (await user_service.row_counts())[0] == 2
 

@@ -21,8 +21,12 @@ def _counter(metrics_text: str, route: str, method: str, status: str) -> float:
 
 async def test_metrics_count_requests_by_route_and_status(user_service: RunningUserService) -> None:
     client = user_service.client
-    before = (await client.get("/metrics")).text
     created = await user_service.create_user()
+    before = (await client.get("/metrics")).text
+    patched = await client.patch(
+        f"/users/{created['id']}", json={"bio": "hi"}, headers=user_service.admin()
+    )
+    assert patched.status_code == 200
     for _ in range(3):
         await client.get(f"/users/{created['id']}", headers=user_service.admin())
     await client.get(f"/users/{created['id']}")  # 401
@@ -31,7 +35,7 @@ async def test_metrics_count_requests_by_route_and_status(user_service: RunningU
     route = "/users/{user_id}"
     assert _counter(after, route, "GET", "200") - _counter(before, route, "GET", "200") == 3
     assert _counter(after, route, "GET", "401") - _counter(before, route, "GET", "401") == 1
-    assert _counter(after, "/users", "POST", "201") - _counter(before, "/users", "POST", "201") == 1
+    assert _counter(after, route, "PATCH", "200") - _counter(before, route, "PATCH", "200") == 1
     assert "http_request_duration_seconds_bucket{" in after
     assert re.search(
         r'cache_requests_total\{cache="profile",result="hit",service="user"\} [1-9]', after
@@ -41,11 +45,17 @@ async def test_metrics_count_requests_by_route_and_status(user_service: RunningU
 async def test_one_trace_holds_the_http_span_and_the_kafka_publish_span(
     user_service: RunningUserService, span_exporter: InMemorySpanExporter
 ) -> None:
-    await user_service.create_user()
+    created = await user_service.create_user()
+    await user_service.service.relay.wait_until_empty(timeout=20)  # user.created, traced apart
+    span_exporter.clear()
+    patched = await user_service.client.patch(
+        f"/users/{created['id']}", json={"bio": "hi"}, headers=user_service.admin()
+    )
+    assert patched.status_code == 200
     await user_service.service.relay.wait_until_empty(timeout=20)
 
     spans = span_exporter.get_finished_spans()
-    http = [s for s in spans if s.kind is SpanKind.SERVER and s.name == "POST /users"]
+    http = [s for s in spans if s.kind is SpanKind.SERVER and s.name.startswith("PATCH /users/")]
     publish = [s for s in spans if s.kind is SpanKind.PRODUCER and s.name.endswith("user publish")]
     assert len(http) == 1 and len(publish) == 1, [s.name for s in spans]
     server_span, publish_span = http[0], publish[0]
@@ -55,4 +65,4 @@ async def test_one_trace_holds_the_http_span_and_the_kafka_publish_span(
         linked_or_parented.add(publish_span.parent.span_id)
     assert server_span.context.span_id in linked_or_parented
     assert server_span.attributes is not None
-    assert server_span.attributes["http.response.status_code"] == 201
+    assert server_span.attributes["http.response.status_code"] == 200

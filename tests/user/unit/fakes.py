@@ -2,7 +2,7 @@
 
 They behave like the real adapters where a use case could tell the difference: the repository
 hands out copies (so a change that is never saved is lost, as with a database), writes become
-visible to other readers only on commit, and a deleted profile frees its email address.
+visible to other readers only on commit, and the cache refuses fills older than what it knows.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from uuid import UUID
 from lms.user.application.ports import ProfileFilter, ProfileRepository
 from lms.user.domain.model import Profile, ProfileStatus
 from lms_platform.kernel.events import DomainEvent
-from lms_platform.kernel.pagination import Page, PageRequest
+from lms_platform.kernel.pagination import CursorPage, CursorPageRequest, page_in_memory
 from lms_platform.kernel.principal import Principal
 from lms_platform.kernel.roles import Role
 from tests.user.permissions import default_permissions
@@ -39,21 +39,13 @@ class FakeProfileRepository:
         self._pending: dict[UUID, Profile] = {}
         self.reads = 0
         self.writes = 0
-        self.searches: list[tuple[ProfileFilter, PageRequest]] = []
+        self.searches: list[tuple[ProfileFilter, CursorPageRequest]] = []
 
     # -- the ProfileRepository port
     async def get(self, profile_id: UUID) -> Profile | None:
         self.reads += 1
         found = self._visible().get(profile_id)
         return _copy(found) if found is not None else None
-
-    async def get_by_email(self, tenant_id: str, email: str) -> Profile | None:
-        self.reads += 1
-        for profile in self._visible().values():
-            # Mirrors the partial unique index: only live profiles hold an address.
-            if profile.tenant_id == tenant_id and profile.email == email and not profile.is_deleted:
-                return _copy(profile)
-        return None
 
     async def add(self, profile: Profile) -> None:
         self.writes += 1
@@ -67,18 +59,24 @@ class FakeProfileRepository:
             raise FakeIntegrityError(f"no row {profile.id}")
         self._pending[profile.id] = _copy(profile)
 
-    async def search(self, criteria: ProfileFilter, page: PageRequest) -> Page[Profile]:
+    async def search(self, criteria: ProfileFilter, page: CursorPageRequest) -> CursorPage[Profile]:
+        """The ``ProfileReader`` side: a keyset page in (sort field, id) order."""
         self.reads += 1
         self.searches.append((criteria, page))
-        rows = [p for p in self._visible().values() if _matches(p, criteria)]
         field = criteria.sort.lstrip("-")
         field = field if field in _SORTABLE else "display_name"
-        rows.sort(key=lambda p: str(p.id))
-        rows.sort(key=lambda p: getattr(p, field), reverse=criteria.sort.startswith("-"))
-        window = rows[page.offset : page.offset + page.limit]
-        return Page(
-            items=[_copy(p) for p in window], total=len(rows), limit=page.limit, offset=page.offset
+        descending = criteria.sort.startswith("-")
+
+        def key(profile: Profile) -> tuple[object, ...]:
+            return (getattr(profile, field), profile.id)
+
+        rows = sorted(
+            (p for p in self._visible().values() if _matches(p, criteria)),
+            key=key,
+            reverse=descending,
         )
+        found = page_in_memory(rows, key, page, descending=descending)
+        return dataclasses.replace(found, items=[_copy(p) for p in found.items])
 
     # -- driven by the unit of work
     def _visible(self) -> dict[UUID, Profile]:
@@ -146,8 +144,12 @@ class FakeUnitOfWork:
 
 
 class FakeCache:
+    """Versioned as the Redis adapter is: an invalidation leaves the committed version behind,
+    and a fill older than the known version (or a second fill of it) is refused."""
+
     def __init__(self) -> None:
         self._entries: dict[UUID, Profile] = {}
+        self._versions: dict[UUID, int] = {}
         self.hits = 0
         self.misses = 0
         self.puts: list[UUID] = []
@@ -163,11 +165,18 @@ class FakeCache:
 
     async def put(self, profile: Profile) -> None:
         self.puts.append(profile.id)
+        known = self._versions.get(profile.id)
+        if known is not None and (
+            profile.version < known or (profile.version == known and profile.id in self._entries)
+        ):
+            return
+        self._versions[profile.id] = profile.version
         self._entries[profile.id] = _copy(profile)
 
-    async def invalidate(self, profile_id: UUID) -> None:
+    async def invalidate(self, profile_id: UUID, version: int) -> None:
         self.invalidations.append(profile_id)
         self._entries.pop(profile_id, None)
+        self._versions[profile_id] = max(version, self._versions.get(profile_id, version))
 
     def __contains__(self, profile_id: object) -> bool:
         return profile_id in self._entries

@@ -7,12 +7,8 @@ from uuid import UUID
 
 import pytest
 
-from lms.user.application.use_cases import (
-    CreateProfile,
-    DeleteProfile,
-    GetProfile,
-    NewProfile,
-)
+from lms.user.application.account_sync import AccountRegistered, CreateProfileFromAccount
+from lms.user.application.use_cases import DeleteProfile, GetProfile
 from lms.user.domain.events import UserDeleted
 from lms.user.domain.model import ProfileStatus
 from lms_platform.kernel.errors import NotFound, PermissionDenied
@@ -23,7 +19,6 @@ from tests.user.unit.fakes import (
     FakeCache,
     FakeUnitOfWork,
     FixedClock,
-    SequentialIds,
     admin_of,
     assert_nothing_written,
     make_profile,
@@ -146,11 +141,13 @@ async def test_deleting_an_unknown_id_is_not_found(
 
 
 async def test_the_email_can_be_used_again_after_delete(
-    delete: DeleteProfile, uow: FakeUnitOfWork, clock: FixedClock, cache: FakeCache
+    delete: DeleteProfile, uow: FakeUnitOfWork, clock: FixedClock
 ) -> None:
     await delete(admin_of(), ADA.id)
-    again = await CreateProfile(uow, clock, SequentialIds(), cache)(
-        admin_of(), NewProfile(email=ADA.email, display_name="Ada again")
+    again = await CreateProfileFromAccount(uow, clock)(
+        AccountRegistered(
+            account_id=UUID(int=2), tenant_id="college-a", email=ADA.email, roles=("student",)
+        )
     )
-    assert again.id != ADA.id
+    assert again is not None and again.id != ADA.id
     assert [e.event_type for e in uow.committed_events] == ["user.deleted", "user.created"]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import timedelta
 from uuid import UUID
 
 import pytest
 
-from lms.user.application.use_cases import AccountRegistered, CreateProfileFromAccount
+from lms.user.application.account_sync import AccountRegistered, CreateProfileFromAccount
 from lms.user.domain.events import UserCreated, profile_snapshot
-from lms_platform.kernel.errors import Conflict, InvalidInput
+from lms_platform.kernel.errors import InvalidInput
 from tests.user.unit.fakes import (
     T0,
     FakeUnitOfWork,
@@ -111,15 +113,28 @@ async def test_a_replay_after_delete_does_not_resurrect_the_profile(clock: Fixed
     assert_nothing_written(uow, before)
 
 
-async def test_an_email_already_live_under_another_id_is_refused_loudly(clock: FixedClock) -> None:
-    # An admin created this person by hand first. Neither duplicating them nor silently dropping
-    # the event is right: the conflict sends the event to the dead-letter topic for a human.
-    by_hand = make_profile(id=UUID(int=77), email="katherine.johnson@nasa.gov")
-    uow = FakeUnitOfWork([by_hand])
-    before = uow.repository.committed_rows()
-    with pytest.raises(Conflict):
-        await CreateProfileFromAccount(uow, clock)(REGISTERED)
-    assert_nothing_written(uow, before)
+async def test_an_email_still_live_under_another_account_does_not_block_the_profile(
+    clock: FixedClock,
+) -> None:
+    # Auth keeps emails unique. A live profile with this address belongs to an account whose
+    # account.deleted (or email change) travels on another partition and is not consumed yet;
+    # refusing would dead-letter the new user's profile.
+    previous = make_profile(id=UUID(int=77), email="katherine.johnson@nasa.gov")
+    uow = FakeUnitOfWork([previous])
+    profile = await CreateProfileFromAccount(uow, clock)(REGISTERED)
+    assert profile is not None and profile.id == ACCOUNT_ID
+    assert uow.repository.committed(UUID(int=77)) == previous
+
+
+async def test_the_registration_time_orders_later_account_events(
+    consume: CreateProfileFromAccount,
+) -> None:
+    at = T0 - timedelta(seconds=3)
+    profile = await consume(dataclasses.replace(REGISTERED, occurred_at=at))
+    assert profile is not None
+    assert profile.account_field_times == dict.fromkeys(
+        ("email", "display_name", "roles", "status"), at
+    )
 
 
 async def test_the_same_email_in_another_college_gets_its_own_profile(clock: FixedClock) -> None:

@@ -208,20 +208,63 @@ def test_unknown_roles_are_refused_and_named() -> None:
     assert "dean, wizard" in excinfo.value.detail
 
 
-def test_set_roles_reports_whether_anything_changed() -> None:
+def test_account_roles_report_whether_anything_changed() -> None:
     profile = make_profile(roles=("student",))
-    assert profile.set_roles(("student", "student"), LATER) is False
+    assert profile.apply_account({"roles": ("student", "student")}, LATER, LATER) == []
     assert profile.version == 1
-    assert profile.set_roles(("teaching_assistant", "student"), LATER) is True
+    assert profile.apply_account({"roles": ("teaching_assistant", "student")}, LATER, LATER) == [
+        "roles"
+    ]
     assert profile.roles == ("student", "teaching_assistant")
     assert (profile.version, profile.updated_at) == (2, LATER)
 
 
-def test_set_roles_refuses_unknown_roles_without_changing_anything() -> None:
+def test_account_roles_refuse_unknown_roles_without_changing_anything() -> None:
     profile = make_profile(roles=("student",))
     with pytest.raises(InvalidInput):
-        profile.set_roles(("root",), LATER)
-    assert (profile.roles, profile.version) == (("student",), 1)
+        profile.apply_account({"roles": ("root",), "email": "new@example.edu"}, LATER, LATER)
+    assert (profile.roles, profile.email, profile.version) == (("student",), "ada@example.edu", 1)
+    assert profile.account_field_times == {}
+
+
+def test_account_fields_are_ordered_one_by_one_by_event_time() -> None:
+    profile = make_profile(email="a@example.edu")
+    t1, t2 = LATER, LATER + timedelta(seconds=1)
+    assert profile.apply_account({"email": "newer@example.edu"}, t2, LATER) == ["email"]
+    changed = profile.apply_account(
+        {"email": "older@example.edu", "display_name": "Older"}, t1, LATER
+    )
+    assert changed == ["display_name"]  # the email was set by a newer event; the name was not
+    assert (profile.email, profile.display_name) == ("newer@example.edu", "Older")
+    assert profile.account_field_times == {"email": t2, "display_name": t1}
+
+
+def test_an_account_event_of_the_same_time_applies_in_arrival_order() -> None:
+    profile = make_profile()
+    profile.apply_account({"status": ProfileStatus.DEACTIVATED}, LATER, LATER)
+    assert profile.apply_account({"status": ProfileStatus.ACTIVE}, LATER, LATER) == ["status"]
+    assert profile.status is ProfileStatus.ACTIVE
+
+
+def test_a_cleared_account_name_becomes_the_email_local_part() -> None:
+    profile = make_profile(email="ada@example.edu")
+    changed = profile.apply_account({"display_name": None, "email": "k@x.edu"}, LATER, LATER)
+    assert sorted(changed) == ["display_name", "email"]
+    assert profile.display_name == "k"
+
+
+def test_a_deleted_profile_takes_no_account_changes() -> None:
+    profile = make_profile()
+    profile.delete(LATER)
+    assert profile.apply_account({"email": "x@example.edu"}, LATER, LATER) == []
+    assert profile.email == "ada@example.edu"
+
+
+def test_only_account_fields_come_from_account_events() -> None:
+    with pytest.raises(InvalidInput):
+        make_profile().apply_account({"bio": "hi"}, LATER, LATER)
+    with pytest.raises(InvalidInput):
+        make_profile().apply_account({"status": ProfileStatus.DELETED}, LATER, LATER)
 
 
 # -- creation defaults

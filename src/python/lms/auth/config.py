@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lms_platform.config import ServiceSettings, load_settings
+from lms_platform.config import ServiceSettings, SettingsError, load_settings
 
 ENV_PREFIX = "LMS_AUTH_"
+# Where secrets may be left empty (never in staging or production).
+INSECURE_ENVIRONMENTS = frozenset({"development", "test"})
 
 
 class AuthSettings(ServiceSettings, kw_only=True, frozen=True):
     service_name: str = "auth"
     http_port: int = 8000
-    run_relay: bool = True
     # Encrypts signing keys at rest (from Vault or the orchestrator's secrets). Empty is only
     # accepted when ``environment`` is "development" or "test".
     key_encryption_key: str = ""
@@ -49,7 +50,8 @@ class AuthSettings(ServiceSettings, kw_only=True, frozen=True):
     password_reset_email_limit: int = 3
     password_reset_window_seconds: int = 3600
     # Keys the HMAC of API-key secrets (from the secret store): a copy of the api_keys table
-    # is useless without it. Changing it invalidates every API key.
+    # is useless without it. Changing it invalidates every API key. Empty is only accepted
+    # when ``environment`` is "development" or "test".
     api_key_pepper: str = ""
     # Behind Kong, the client address is the last X-Forwarded-For entry (the one Kong added);
     # without a proxy in front, that header is the client's own word and must be ignored.
@@ -63,6 +65,37 @@ class AuthSettings(ServiceSettings, kw_only=True, frozen=True):
     import_max_errors: int = 1_000  # errors kept on a job; the counts stay exact
     run_import_worker: bool = True
     import_poll_seconds: float = 2.0  # how soon another process's upload is picked up
+    # Password-reset requests are queued and handled by this worker (equal work per request).
+    run_reset_worker: bool = True
+    reset_poll_seconds: float = 1.0  # how soon another process's request is picked up
+    # Email templates are written by college admins and filled with values end users chose: each
+    # check and render runs in one of ``template_workers`` processes under these limits, and a
+    # template that goes over one is refused (docs/services/auth.md, "Limits on templates").
+    template_workers: int = 2
+    template_render_timeout_seconds: float = 2.0  # wall clock per render; CPU limit follows it
+    template_worker_memory_mib: int = 256  # address space a worker may add once started
+    template_max_output_chars: int = 200_000  # per part, counted while rendering
+    template_max_value_chars: int = 100_000  # any string or list a template builds
+
+    def __post_init__(self) -> None:
+        if self.access_token_ttl_seconds > self.jwt_max_token_lifetime_seconds:
+            # Every verifier (this one and every other service's) refuses longer tokens.
+            raise SettingsError(
+                "LMS_AUTH_ACCESS_TOKEN_TTL_SECONDS exceeds the tokens' maximum lifetime; raise "
+                "<PREFIX>JWT_MAX_TOKEN_LIFETIME_SECONDS on every service first"
+            )
+        if self.environment in INSECURE_ENVIRONMENTS:
+            return
+        if not self.key_encryption_key.strip():
+            raise SettingsError(
+                "LMS_AUTH_KEY_ENCRYPTION_KEY is required outside development: signing keys "
+                "are stored encrypted with it"
+            )
+        if not self.api_key_pepper.strip():
+            raise SettingsError(
+                "LMS_AUTH_API_KEY_PEPPER is required outside development: without it a copy "
+                "of the api_keys table is enough to check guessed API-key secrets"
+            )
 
 
 def load_auth_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> AuthSettings:

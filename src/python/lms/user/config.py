@@ -13,11 +13,6 @@ ENV_PREFIX = "LMS_USER_"
 class UserSettings(ServiceSettings, kw_only=True, frozen=True):
     service_name: str = "user"
     http_port: int = 8001
-    consumer_group: str = "user-service"
-    # Against Tansu a group join takes about half of this; tests use ~2 s.
-    consumer_session_timeout_ms: int = 10_000
-    run_relay: bool = True
-    run_consumers: bool = True
 
 
 def load_user_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> UserSettings:

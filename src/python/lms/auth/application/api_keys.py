@@ -17,7 +17,7 @@ from uuid import UUID
 from lms.auth.application.audit import AuditRecorder
 from lms.auth.application.authorization import ensure_admin_of
 from lms.auth.application.errors import InvalidCredentials
-from lms.auth.application.ports import AccessTokenSigner, AuthUnitOfWork
+from lms.auth.application.ports import AccessTokenSigner, ApiKeyUnitOfWork
 from lms.auth.domain.api_keys import (
     API_KEY_SUBJECT_PREFIX,
     DEFAULT_OVERLAP,
@@ -32,10 +32,11 @@ from lms.auth.domain.api_keys import (
 from lms.auth.domain.audit import AuditAction
 from lms_platform.kernel.errors import NotFound, PermissionDenied
 from lms_platform.kernel.pagination import Page, PageRequest
+from lms_platform.kernel.permissions import Permission
 from lms_platform.kernel.ports import Clock, IdGenerator
 from lms_platform.kernel.principal import Principal
 
-MANAGE_PERMISSION = "api_key:manage"
+MANAGE_PERMISSION = Permission.API_KEY_MANAGE
 TOKEN_KIND = "api_key"  # the ``kind`` claim of tokens issued for a key
 
 
@@ -104,7 +105,7 @@ def _creator_id(principal: Principal) -> UUID | None:
 class _ApiKeyUseCase:
     def __init__(
         self,
-        uow: AuthUnitOfWork,
+        uow: ApiKeyUnitOfWork,
         clock: Clock,
         ids: IdGenerator,
         hasher: ApiKeyHasher,
@@ -236,7 +237,7 @@ class ExchangeApiKey:
 
     def __init__(
         self,
-        uow: AuthUnitOfWork,
+        uow: ApiKeyUnitOfWork,
         clock: Clock,
         hasher: ApiKeyHasher,
         signer: AccessTokenSigner,

@@ -7,10 +7,11 @@ from typing import Any
 from uuid import UUID
 
 from lms.auth.application.authorization import ensure_permission
-from lms.auth.application.ports import AuditQuery, AuthUnitOfWork
+from lms.auth.application.ports import AuditQuery, AuditUnitOfWork
 from lms.auth.domain.audit import AuditAction, AuditEntry, AuditOutcome, audit_recorded
 from lms_platform.kernel.errors import PermissionDenied
 from lms_platform.kernel.pagination import Page, PageRequest
+from lms_platform.kernel.permissions import Permission
 from lms_platform.kernel.ports import Clock, IdGenerator
 from lms_platform.kernel.principal import Principal
 
@@ -34,7 +35,7 @@ def college_of(principal: Principal) -> UUID | None:
 class AuditRecorder:
     """Stages an entry and its ``audit.*`` event on the unit of work; the caller commits."""
 
-    def __init__(self, uow: AuthUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(self, uow: AuditUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
         self._uow, self._clock, self._ids = uow, clock, ids
 
     def record(
@@ -70,13 +71,13 @@ class AuditRecorder:
 class SearchAuditLog:
     """College admins read their own college's log; super admins read any, or all."""
 
-    def __init__(self, uow: AuthUnitOfWork) -> None:
+    def __init__(self, uow: AuditUnitOfWork) -> None:
         self._uow = uow
 
     async def __call__(
         self, principal: Principal, query: AuditQuery, page: PageRequest
     ) -> Page[AuditEntry]:
-        ensure_permission(principal, "audit:read")
+        ensure_permission(principal, Permission.AUDIT_READ)
         if not principal.is_super_admin:
             own = college_of(principal)
             if own is None or query.college_id not in (None, own):

@@ -7,12 +7,13 @@ from uuid import UUID
 
 from lms.auth.domain.model import Account
 from lms_platform.kernel.errors import NotFound, PermissionDenied
+from lms_platform.kernel.permissions import Permission
 from lms_platform.kernel.principal import Principal
 from lms_platform.kernel.roles import Role
 
-ACCOUNT_MANAGE = "account:manage"
-ROLE_ASSIGN = "role:assign"
-COLLEGE_CONFIGURE = "college:configure"
+ACCOUNT_MANAGE = Permission.ACCOUNT_MANAGE
+ROLE_ASSIGN = Permission.ROLE_ASSIGN
+COLLEGE_CONFIGURE = Permission.COLLEGE_CONFIGURE
 
 
 def ensure_super_admin(principal: Principal) -> None:
@@ -47,3 +48,20 @@ def ensure_permission(principal: Principal, permission: str) -> None:
     """Permissions come from the token, which carries the college's own role mapping."""
     if not (principal.is_super_admin or principal.has_permission(permission)):
         raise PermissionDenied(f"this needs the {permission} permission")
+
+
+def refusal_to_manage(principal: Principal, account: Account) -> str | None:
+    """Why ``principal`` (already an admin of the account's college) may not change, deactivate,
+    reactivate, re-invite or delete ``account``; None when it may. Every use case that acts on
+    another account asks this (bulk ones report it per item)."""
+    if principal.user_id == str(account.id):
+        return "you cannot do this to your own account"
+    if Role.SUPER_ADMIN in account.roles and not principal.is_super_admin:
+        return "only a super admin may change a super admin's account"
+    return None
+
+
+def ensure_may_manage(principal: Principal, account: Account) -> None:
+    refusal = refusal_to_manage(principal, account)
+    if refusal is not None:
+        raise PermissionDenied(refusal)

@@ -17,16 +17,22 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from lms.auth.application.accounts import delete_account, ensure_college, refusal_to_manage
+from lms.auth.application.accounts import (
+    apply_deactivation,
+    apply_reactivation,
+    delete_account,
+    ensure_college,
+)
 from lms.auth.application.audit import AuditRecorder
 from lms.auth.application.authorization import (
     ROLE_ASSIGN,
     ensure_admin_of,
     ensure_may_grant,
     ensure_permission,
+    refusal_to_manage,
 )
-from lms.auth.application.ports import AuthUnitOfWork
-from lms.auth.application.use_cases import apply_deactivation, apply_reactivation
+from lms.auth.application.errors import TooManyItems
+from lms.auth.application.ports import AccountUnitOfWork
 from lms.auth.domain.audit import AuditAction
 from lms.auth.domain.events import account_updated
 from lms.auth.domain.model import Account, check_roles
@@ -70,10 +76,6 @@ class BulkLimits:
     max_items: int = 500
 
 
-class TooManyItems(InvalidInput):
-    code = "too_many_items"
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BulkChange:
     """What to set on every account; None leaves it as it is."""
@@ -97,7 +99,7 @@ def _unique(account_ids: Sequence[UUID], limits: BulkLimits) -> list[UUID]:
 
 class _BulkOperation:
     def __init__(
-        self, uow: AuthUnitOfWork, clock: Clock, audit: AuditRecorder, limits: BulkLimits
+        self, uow: AccountUnitOfWork, clock: Clock, audit: AuditRecorder, limits: BulkLimits
     ) -> None:
         self._uow, self._clock, self._audit, self._limits = uow, clock, audit, limits
 

@@ -1,8 +1,9 @@
-"""Failures of authentication itself. The HTTP adapter maps them to 401, 403 and 429."""
+"""Failures the use cases raise beyond the kernel's (``NotFound``, ``Conflict``, ...). The HTTP
+adapter maps them to 400, 401, 403 and 429."""
 
 from __future__ import annotations
 
-from lms_platform.kernel.errors import DomainError
+from lms_platform.kernel.errors import DomainError, InvalidInput
 
 # One message for every credential failure, so the answer never tells which part was wrong.
 BAD_CREDENTIALS = "invalid credentials"
@@ -33,3 +34,26 @@ class LoginThrottled(DomainError):
             extra={"retry_after": retry_after_seconds},
         )
         self.retry_after_seconds = retry_after_seconds
+
+
+class InvalidToken(DomainError):
+    """One answer for unknown, spent, expired and mismatched emailed tokens."""
+
+    code = "invalid_token"
+
+    def __init__(self) -> None:
+        super().__init__("the link is invalid or has expired; request a new one")
+
+
+class TooManyRequests(DomainError):
+    code = "too_many_requests"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(
+            "too many requests; try again later", extra={"retry_after": retry_after_seconds}
+        )
+        self.retry_after_seconds = retry_after_seconds
+
+
+class TooManyItems(InvalidInput):
+    code = "too_many_items"

@@ -18,15 +18,14 @@ Imported accounts have no password: they set one through a reset or an invitatio
 from __future__ import annotations
 
 import codecs
-from collections.abc import AsyncIterable, Sequence
+from collections.abc import AsyncIterable
 from dataclasses import dataclass
-from typing import Protocol
 from uuid import UUID
 
 from lms.auth.application.accounts import ensure_college
 from lms.auth.application.audit import AuditRecorder
 from lms.auth.application.authorization import ensure_admin_of
-from lms.auth.application.ports import AuthUnitOfWork
+from lms.auth.application.ports import ImportQueueSignal, ImportUnitOfWork
 from lms.auth.domain.audit import AuditAction, AuditOutcome
 from lms.auth.domain.csv_rows import AccountCsvParser, AccountRow, ImportTooLarge, RowError
 from lms.auth.domain.events import account_registered
@@ -45,37 +44,6 @@ class ImportLimits:
     default_batch_size: int = 200
     max_batch_size: int = 1_000
     max_errors: int = 1_000  # stored on the job; the counts stay exact beyond it
-
-
-class ImportJobRepository(Protocol):
-    async def add(self, job: ImportJob, rows: Sequence[AccountRow]) -> None: ...
-
-    async def get(self, job_id: UUID) -> ImportJob | None: ...
-
-    async def claim_next(self) -> ImportJob | None:
-        """The oldest queued or running job no other transaction holds, locked until commit."""
-        ...
-
-    async def lock(self, job_id: UUID) -> ImportJob | None: ...
-
-    async def rows(self, job_id: UUID, start: int, limit: int) -> list[AccountRow]:
-        """Stored rows at positions [start, start + limit), in file order."""
-        ...
-
-    async def save(self, job: ImportJob) -> None: ...
-
-    async def delete_rows(self, job_id: UUID) -> None: ...
-
-
-class ImportUnitOfWork(AuthUnitOfWork, Protocol):
-    @property
-    def imports(self) -> ImportJobRepository: ...
-
-
-class ImportQueueSignal(Protocol):
-    """Wakes this process's worker at once; workers elsewhere find the job when they poll."""
-
-    def job_queued(self) -> None: ...
 
 
 class StartAccountImport:

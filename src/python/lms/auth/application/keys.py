@@ -7,8 +7,8 @@ from typing import Any
 
 from lms.auth.application.audit import AuditRecorder, college_of
 from lms.auth.application.authorization import ensure_super_admin
-from lms.auth.application.ports import AuthUnitOfWork, KeyPairGenerator, SigningKeyStore
-from lms.auth.application.use_cases import TokenPolicy
+from lms.auth.application.ports import AuditUnitOfWork, KeyPairGenerator, SigningKeyStore
+from lms.auth.application.tokens import TokenPolicy
 from lms.auth.domain.audit import AuditAction
 from lms.auth.domain.keys import SigningKey, signing_key
 from lms_platform.kernel.errors import NotFound
@@ -58,7 +58,7 @@ class _AuditedKeyUseCase(_KeyUseCase):
         clock: Clock,
         ids: IdGenerator,
         policy: TokenPolicy,
-        uow: AuthUnitOfWork,
+        uow: AuditUnitOfWork,
         audit: AuditRecorder,
     ) -> None:
         super().__init__(store, generator, clock, ids, policy)

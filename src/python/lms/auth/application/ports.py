@@ -11,9 +11,11 @@ from uuid import UUID
 
 from lms.auth.domain.api_keys import ApiKey, ApiKeyStatus
 from lms.auth.domain.audit import AuditAction, AuditEntry, AuditOutcome
-from lms.auth.domain.credentials import CredentialToken, TokenPurpose
+from lms.auth.domain.credentials import CredentialToken, QueuedPasswordReset, TokenPurpose
+from lms.auth.domain.csv_rows import AccountRow
+from lms.auth.domain.imports import ImportJob
 from lms.auth.domain.keys import SigningKey
-from lms.auth.domain.model import Account, AccountStatus, College, RefreshToken
+from lms.auth.domain.model import Account, AccountStatus, College, LockoutPolicy, RefreshToken
 from lms.auth.domain.templates import EmailTemplate, TemplateKind
 from lms_platform.kernel.events import DomainEvent
 from lms_platform.kernel.pagination import Page, PageRequest
@@ -41,6 +43,20 @@ class AccountRepository(Protocol):
     async def add(self, account: Account) -> None: ...
 
     async def save(self, account: Account) -> None: ...
+
+    async def count_login_attempt(
+        self, account_id: UUID, now: datetime, policy: LockoutPolicy
+    ) -> tuple[Account, bool] | None:
+        """Counts one attempt in the row, in SQL (``failed_logins + 1``), unless the account is
+        locked; the attempt that reaches the threshold starts the cool-down. Returns the
+        account as it now stands and whether the attempt was admitted (False: locked, not
+        counted); None when the account is gone. The caller commits at once, before the slow
+        password check, so concurrent attempts see the count."""
+        ...
+
+    async def clear_login_failures(self, account_id: UUID, now: datetime) -> Account | None:
+        """The password was proven: count and lock reset, in SQL; the refreshed account."""
+        ...
 
     # Administration and bulk operations (application/accounts.py, bulk.py, imports.py).
     async def search(self, query: AccountQuery, page: PageRequest) -> Page[Account]: ...
@@ -84,7 +100,10 @@ class RefreshTokenRepository(Protocol):
     async def add(self, token: RefreshToken) -> None: ...
 
     async def claim(self, token_id: UUID, now: datetime) -> bool:
-        """Marks an unused token used, atomically; False when it already was (a reuse)."""
+        """Marks an unused, unrevoked, unexpired token used, atomically; False otherwise (a
+        reuse, or a revocation that committed first). Claims and revocations of one account
+        run one after the other (the adapter locks the account row), so a revocation that
+        waited for a refresh also revokes the token that refresh issued."""
         ...
 
     async def revoke_family(self, family_id: UUID, now: datetime) -> int: ...
@@ -169,6 +188,51 @@ class CredentialTokenRepository(Protocol):
         ...
 
 
+class PasswordResetQueue(Protocol):
+    """Reset requests waiting for the worker (application/credentials/reset.py)."""
+
+    async def add(self, request: QueuedPasswordReset) -> None: ...
+
+    async def claim_next(self) -> QueuedPasswordReset | None:
+        """The oldest request no other transaction holds, locked until commit."""
+        ...
+
+    async def remove(self, request_id: UUID) -> None: ...
+
+
+class ResetQueueSignal(Protocol):
+    """Wakes this process's reset worker at once; workers elsewhere find the request when they
+    poll."""
+
+    def request_queued(self) -> None: ...
+
+
+class ImportJobRepository(Protocol):
+    async def add(self, job: ImportJob, rows: Sequence[AccountRow]) -> None: ...
+
+    async def get(self, job_id: UUID) -> ImportJob | None: ...
+
+    async def claim_next(self) -> ImportJob | None:
+        """The oldest queued or running job no other transaction holds, locked until commit."""
+        ...
+
+    async def lock(self, job_id: UUID) -> ImportJob | None: ...
+
+    async def rows(self, job_id: UUID, start: int, limit: int) -> list[AccountRow]:
+        """Stored rows at positions [start, start + limit), in file order."""
+        ...
+
+    async def save(self, job: ImportJob) -> None: ...
+
+    async def delete_rows(self, job_id: UUID) -> None: ...
+
+
+class ImportQueueSignal(Protocol):
+    """Wakes this process's worker at once; workers elsewhere find the job when they poll."""
+
+    def job_queued(self) -> None: ...
+
+
 class EmailTemplateRepository(Protocol):
     async def latest(self, college_id: UUID, kind: TemplateKind) -> EmailTemplate | None: ...
 
@@ -188,11 +252,31 @@ class EmailTemplateRepository(Protocol):
         ...
 
 
-class AuthUnitOfWork(Protocol):
+class Transaction(Protocol):
     """One transaction: the repositories' writes and the recorded events commit together."""
 
+    def record(self, event: DomainEvent) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+# Each flow names only the repositories it touches (one adapter implements them all).
+
+
+class AuditUnitOfWork(Transaction, Protocol):
+    @property
+    def audit_log(self) -> AuditLogRepository: ...
+
+
+class CollegeUnitOfWork(AuditUnitOfWork, Protocol):
     @property
     def colleges(self) -> CollegeRepository: ...
+
+
+class AccountUnitOfWork(CollegeUnitOfWork, Protocol):
+    """Accounts and what dies with them (their refresh tokens)."""
 
     @property
     def accounts(self) -> AccountRepository: ...
@@ -200,26 +284,56 @@ class AuthUnitOfWork(Protocol):
     @property
     def refresh_tokens(self) -> RefreshTokenRepository: ...
 
-    @property
-    def audit_log(self) -> AuditLogRepository: ...
+
+class TokenUnitOfWork(AccountUnitOfWork, Protocol):
+    """Login and refresh also read the college's role mapping for the token's permissions."""
 
     @property
+    def role_permissions(self) -> RolePermissionRepository: ...
+
+
+class CredentialUnitOfWork(AccountUnitOfWork, Protocol):
+    @property
     def credential_tokens(self) -> CredentialTokenRepository: ...
+
+
+class ResetUnitOfWork(CredentialUnitOfWork, Protocol):
+    @property
+    def reset_requests(self) -> PasswordResetQueue: ...
+
+
+class RoleUnitOfWork(CollegeUnitOfWork, Protocol):
+    @property
+    def accounts(self) -> AccountRepository: ...
+
+    @property
+    def role_permissions(self) -> RolePermissionRepository: ...
+
+
+class ApiKeyUnitOfWork(CollegeUnitOfWork, Protocol):
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+
+
+class ImportUnitOfWork(CollegeUnitOfWork, Protocol):
+    @property
+    def accounts(self) -> AccountRepository: ...
+
+    @property
+    def imports(self) -> ImportJobRepository: ...
+
+
+class AuthUnitOfWork(TokenUnitOfWork, ResetUnitOfWork, Protocol):
+    """Every repository (what the adapter implements; the templates flow still takes it)."""
 
     @property
     def email_templates(self) -> EmailTemplateRepository: ...
 
     @property
-    def role_permissions(self) -> RolePermissionRepository: ...
-
-    @property
     def api_keys(self) -> ApiKeyRepository: ...
 
-    def record(self, event: DomainEvent) -> None: ...
-
-    async def commit(self) -> None: ...
-
-    async def rollback(self) -> None: ...
+    @property
+    def imports(self) -> ImportJobRepository: ...
 
 
 class PasswordHasher(Protocol):
@@ -259,14 +373,32 @@ class Throttled:
 
 
 class LoginThrottle(Protocol):
-    """Counts failed logins per client address and per (college, email), whether or not the
+    """Counts login attempts per client address and per (college, email), whether or not the
     account exists, so that a throttled answer reveals nothing about existence."""
 
-    async def check(self, client_ip: str, college_slug: str, email: str) -> Throttled | None: ...
+    async def attempt(self, client_ip: str, college_slug: str, email: str) -> Throttled | None:
+        """Counts this attempt, atomically and before its password is checked; ``Throttled``
+        (the attempt is refused, its password never checked) during a lock-out or once the
+        address is over its limit. The attempt that reaches the threshold starts the lock."""
+        ...
 
-    async def failed(self, client_ip: str, college_slug: str, email: str) -> None: ...
+    async def failed(self, client_ip: str, college_slug: str, email: str) -> None:
+        """The password was wrong: a lock-out this attempt started runs its full cool-down from
+        now (the count was taken by ``attempt``)."""
+        ...
 
-    async def succeeded(self, client_ip: str, college_slug: str, email: str) -> None: ...
+    async def succeeded(self, client_ip: str, college_slug: str, email: str) -> None:
+        """The password was right: the identity's count and lock are cleared."""
+        ...
+
+
+class RateLimiter(Protocol):
+    """Fixed-window counters shared by every process (Redis in production)."""
+
+    async def hit(self, key: str, limit: int, window_seconds: int) -> Throttled | None:
+        """Counts one attempt under ``key``; ``Throttled`` once there were more than
+        ``limit`` in the current window."""
+        ...
 
 
 class SigningKeyStore(Protocol):

@@ -13,7 +13,7 @@ from lms.auth.application.authorization import (
     ensure_may_grant,
     ensure_visible,
 )
-from lms.auth.application.ports import AuthUnitOfWork
+from lms.auth.application.ports import RoleUnitOfWork
 from lms.auth.domain.audit import AuditAction
 from lms.auth.domain.events import account_updated
 from lms.auth.domain.model import Account, check_roles
@@ -37,7 +37,7 @@ def permission_catalogue() -> dict[str, str]:
 
 
 class _CollegeRoles:
-    def __init__(self, uow: AuthUnitOfWork, clock: Clock, audit: AuditRecorder) -> None:
+    def __init__(self, uow: RoleUnitOfWork, clock: Clock, audit: AuditRecorder) -> None:
         self._uow, self._clock, self._audit = uow, clock, audit
 
     async def _ensure_college(self, principal: Principal, college_id: UUID) -> None:
@@ -115,7 +115,7 @@ class AssignRoles:
     """Replaces an account's roles. Nobody changes their own roles (no self-promotion, and no
     admin locking themselves out); only a super admin grants or removes ``super_admin``."""
 
-    def __init__(self, uow: AuthUnitOfWork, clock: Clock, audit: AuditRecorder) -> None:
+    def __init__(self, uow: RoleUnitOfWork, clock: Clock, audit: AuditRecorder) -> None:
         self._uow, self._clock, self._audit = uow, clock, audit
 
     async def __call__(

@@ -27,16 +27,20 @@ from lms_platform.kernel.principal import Principal
 
 
 class TemplateRenderer(Protocol):
-    """A sandboxed engine: templates cannot reach Python objects beyond the variables given."""
+    """A sandboxed engine: templates cannot reach Python objects beyond the variables given,
+    cannot change those values for the next render, and are held to limits on time, memory and
+    size while they run. Both methods do their work off the event loop. Every render is held to
+    the limits, whatever the caller: values at send time can take a branch the sample data did
+    not."""
 
-    def check(self, content: TemplateContent, allowed: frozenset[str]) -> None:
-        """Raises ``InvalidTemplate`` (with the part and line) for a syntax error or a variable
-        outside ``allowed``."""
+    async def check(self, content: TemplateContent, allowed: frozenset[str]) -> None:
+        """Raises ``InvalidTemplate`` (with the part and line) for a syntax error, a refused
+        construct or a variable outside ``allowed``."""
         ...
 
-    def render(self, content: TemplateContent, variables: Mapping[str, Any]) -> RenderedEmail:
+    async def render(self, content: TemplateContent, variables: Mapping[str, Any]) -> RenderedEmail:
         """Raises ``InvalidTemplate`` when rendering fails (an undefined value, a refused
-        operation)."""
+        operation, a limit reached)."""
         ...
 
 
@@ -94,9 +98,9 @@ class PublishTemplate:
         content: TemplateContent,
     ) -> EmailTemplate:
         await _ensure_college(self._uow, principal, college_id)
-        self._renderer.check(content, TEMPLATE_VARIABLES[kind])
+        await self._renderer.check(content, TEMPLATE_VARIABLES[kind])
         # Also render with sample data: a template that parses can still fail at run time.
-        self._renderer.render(content, SAMPLE_VARIABLES[kind])
+        await self._renderer.render(content, SAMPLE_VARIABLES[kind])
         latest = await self._uow.email_templates.latest(college_id, kind)
         template = EmailTemplate(
             id=self._ids.new_id(),
@@ -145,8 +149,8 @@ class PreviewTemplate:
         await _ensure_college(self._uow, principal, college_id)
         if content is None:
             content = (await self._stored(college_id, kind, version)).content
-        self._renderer.check(content, TEMPLATE_VARIABLES[kind])
-        return self._renderer.render(content, SAMPLE_VARIABLES[kind])
+        await self._renderer.check(content, TEMPLATE_VARIABLES[kind])
+        return await self._renderer.render(content, SAMPLE_VARIABLES[kind])
 
     async def _stored(
         self, college_id: UUID, kind: TemplateKind, version: int | None

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from lms.auth.domain.permissions import ALL_PERMISSIONS
 from lms_platform.kernel.errors import Conflict, InvalidInput
+from lms_platform.kernel.permissions import PLATFORM_ONLY_PERMISSIONS, Permission
 
 KEY_PREFIX = "lmsk_"
 MAX_NAME = 100
@@ -25,11 +26,9 @@ DEFAULT_OVERLAP = timedelta(hours=24)
 API_KEY_SUBJECT_PREFIX = "apikey:"
 # A key acts inside one college, so platform permissions mean nothing on it; and a key that
 # could manage keys could mint successors that outlive its own revocation.
-GRANTABLE_SCOPES: frozenset[str] = ALL_PERMISSIONS - {
-    "api_key:manage",
-    "college:create",
-    "signing_key:rotate",
-}
+GRANTABLE_SCOPES: frozenset[str] = (
+    ALL_PERMISSIONS - PLATFORM_ONLY_PERMISSIONS - {str(Permission.API_KEY_MANAGE)}
+)
 
 
 class ApiKeyStatus(StrEnum):

@@ -44,6 +44,19 @@ class PasswordExpired(PermissionDenied):
         super().__init__("the password has expired; request a password reset to choose a new one")
 
 
+class EmailNotVerified(PermissionDenied):
+    """The password was right, but a self-signed-up account logs in only once the emailed link
+    has proven the address."""
+
+    code = "email_not_verified"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "verify your email address first: follow the link we sent (or request a password "
+            "reset, which proves it too)"
+        )
+
+
 class SignupClosed(PermissionDenied):
     """Also the answer for an unknown college: the two are not told apart."""
 
@@ -51,3 +64,15 @@ class SignupClosed(PermissionDenied):
 
     def __init__(self) -> None:
         super().__init__("self-signup is not open for this college")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueuedPasswordReset:
+    """A reset asked for by someone who may or may not have an account: queued as it came, so
+    that answering it costs the same for every email; the worker looks it up later."""
+
+    id: UUID
+    college_slug: str
+    email: str
+    client_ip: str | None
+    requested_at: datetime

@@ -11,9 +11,12 @@ from uuid import UUID
 
 from lms_platform.kernel.errors import InvalidInput
 from lms_platform.kernel.roles import ALL_ROLES
+from lms_platform.kernel.text import EMAIL_PATTERN
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@(?!.*\.\.)[^@\s.][^@\s]*\.[^@\s.]{2,}$")
-_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+# Public so that the HTTP schema tells clients the same rule; checked with fullmatch.
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+_EMAIL = re.compile(EMAIL_PATTERN)
+_SLUG = re.compile(SLUG_PATTERN)
 MAX_NAME = 200
 MAX_DISPLAY_NAME = 100
 MAX_PASSWORD = 256  # a hash of a megabyte "password" would be a cheap denial of service
@@ -45,13 +48,13 @@ DEFAULT_REJECTED_PASSWORDS = frozenset(
 
 def normalize_email(email: str) -> str:
     value = email.strip().lower()
-    if len(value) > 254 or not _EMAIL.match(value):
+    if len(value) > 254 or not _EMAIL.fullmatch(value):
         raise InvalidInput("email is not a valid address", field="email")
     return value
 
 
 def check_slug(slug: str) -> str:
-    if not _SLUG.match(slug):
+    if not _SLUG.fullmatch(slug):
         raise InvalidInput(
             "slug must be 1 to 64 lowercase letters, digits or inner hyphens", field="slug"
         )
@@ -130,6 +133,9 @@ class College:
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
     created_at: datetime
     allow_self_signup: bool = False
+    # Self-signed-up accounts cannot log in before their email is verified (a setting, on by
+    # default: anyone could otherwise sign up as prof@college.edu and be them at once).
+    signup_requires_verification: bool = True
 
     @classmethod
     def create(
@@ -145,9 +151,17 @@ class College:
         """The id other services see as the tenant (token ``college`` claim, event ``tenant``)."""
         return str(self.id)
 
-    def change_settings(self, policy: PasswordPolicy, allow_self_signup: bool) -> list[str]:
+    def change_settings(
+        self,
+        policy: PasswordPolicy,
+        allow_self_signup: bool,
+        signup_requires_verification: bool | None = None,
+    ) -> list[str]:
         """Applies the settings; returns which parts changed (``password_policy`` fields by
-        name, ``allow_self_signup``), empty when nothing did."""
+        name, ``allow_self_signup``, ``signup_requires_verification``), empty when nothing
+        did. ``None`` keeps the verification rule."""
+        if signup_requires_verification is None:
+            signup_requires_verification = self.signup_requires_verification
         old = self.password_policy
         changed = {
             "min_length": policy.min_length != old.min_length,
@@ -155,9 +169,13 @@ class College:
             "rejected_passwords": policy.rejected_passwords != old.rejected_passwords,
             "max_age_days": policy.max_age_days != old.max_age_days,
             "allow_self_signup": allow_self_signup != self.allow_self_signup,
+            "signup_requires_verification": (
+                signup_requires_verification != self.signup_requires_verification
+            ),
         }
         self.password_policy = policy
         self.allow_self_signup = allow_self_signup
+        self.signup_requires_verification = signup_requires_verification
         return [name for name, differs in changed.items() if differs]
 
 
@@ -182,6 +200,9 @@ class Account:
     version: int = 1
     password_changed_at: datetime | None = None  # None: no password yet (or set before 0003)
     email_verified_at: datetime | None = None
+    # Signed up where the college requires verification, and not verified yet: not usable (no
+    # login, and no ``account.registered``) until ``become_usable``.
+    awaits_verification: bool = False
 
     @classmethod
     def register(
@@ -305,6 +326,20 @@ class Account:
         return self.password_hash is not None and policy.is_expired(
             self.password_changed_at or self.created_at, now
         )
+
+    def waits_for_verification(self, college: College) -> bool:
+        """True while login must wait for the email: only for an account still waiting, and
+        only while its college requires it."""
+        return self.awaits_verification and college.signup_requires_verification
+
+    def become_usable(self, now: datetime) -> bool:
+        """The waiting ends (email verified, or the college dropped the rule); True only the
+        first time: that is when ``account.registered`` goes out."""
+        if not self.awaits_verification:
+            return False
+        self.awaits_verification = False
+        self._touch(now)
+        return True
 
     def verify_email(self, now: datetime) -> bool:
         if self.email_verified_at is not None:

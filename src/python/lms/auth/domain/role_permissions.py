@@ -13,40 +13,16 @@ from dataclasses import dataclass
 
 from lms.auth.domain.permissions import ALL_PERMISSIONS, ROLE_PERMISSIONS
 from lms_platform.kernel.errors import InvalidInput
+from lms_platform.kernel.permissions import DESCRIPTIONS, Permission
+from lms_platform.kernel.permissions import PLATFORM_ONLY_PERMISSIONS as CATALOGUE_PLATFORM_ONLY
 from lms_platform.kernel.roles import Role
 
-PERMISSION_DESCRIPTIONS: dict[str, str] = {
-    "course:read": "See the courses one is enrolled in or teaches",
-    "course:create": "Create courses",
-    "course:update": "Edit courses one teaches",
-    "course:delete": "Delete courses of the college",
-    "assignment:read": "See assignments of one's courses",
-    "assignment:create": "Create assignments",
-    "assignment:update": "Edit assignments",
-    "submission:create": "Submit work",
-    "submission:read_own": "See one's own submissions and grades",
-    "submission:read": "See every submission of one's courses",
-    "submission:grade": "Grade submissions",
-    "enrollment:manage": "Enrol and remove students and staff in courses",
-    "note:write": "Write notes",
-    "chat:participate": "Join course chats",
-    "profile:edit_own": "Edit one's own profile",
-    "user:read": "See other users' profiles in the college",
-    "user:manage": "Manage user profiles in the college",
-    "account:manage": "Create, change, deactivate and delete accounts; bulk import and export",
-    "role:assign": "Assign roles and change the college's role → permission mapping",
-    "college:configure": "Change the college's settings, password policy and email templates",
-    "audit:read": "Read the college's audit log",
-    "api_key:manage": "Create, rotate and revoke the college's API keys",
-    "college:create": "Create colleges (platform operators only)",
-    "signing_key:rotate": "Rotate the token-signing keys (platform operators only)",
-}
-
+PERMISSION_DESCRIPTIONS: dict[str, str] = DESCRIPTIONS
 # Granted only through super_admin, whose mapping is fixed.
-PLATFORM_ONLY_PERMISSIONS = frozenset({"college:create", "signing_key:rotate"})
+PLATFORM_ONLY_PERMISSIONS = CATALOGUE_PLATFORM_ONLY
 CUSTOMIZABLE_ROLES: tuple[str, ...] = tuple(role.value for role in Role if role != Role.SUPER_ADMIN)
 # Without these a college admin could not undo a bad mapping: the college would need a super admin.
-COLLEGE_ADMIN_LOCKED = frozenset({"role:assign", "college:configure"})
+COLLEGE_ADMIN_LOCKED = frozenset({str(Permission.ROLE_ASSIGN), str(Permission.COLLEGE_CONFIGURE)})
 
 
 @dataclass(frozen=True, slots=True)

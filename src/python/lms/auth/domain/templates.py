@@ -3,9 +3,11 @@ variables per kind. The notification service sends them; this service stores and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
@@ -37,20 +39,30 @@ _SAMPLE_COMMON: dict[str, Any] = {
     "email": "ada@example.edu",
 }
 
-SAMPLE_VARIABLES: dict[TemplateKind, dict[str, Any]] = {
-    TemplateKind.PASSWORD_RESET: _SAMPLE_COMMON
-    | {
-        "reset_url": "https://lms.example/reset-password?token=sample-token",
-        "expires_at": "2030-01-01T12:00:00+00:00",
-    },
-    TemplateKind.INVITATION: _SAMPLE_COMMON
-    | {
-        "invitation_url": "https://lms.example/accept-invitation?token=sample-token",
-        "expires_at": "2030-01-07T12:00:00+00:00",
-        "roles": ["student"],
-    },
-    TemplateKind.WELCOME: _SAMPLE_COMMON | {"login_url": "https://lms.example/login"},
-}
+# Shared by every college's previews: the mappings are read-only, and a renderer works on a
+# deep copy of the values.
+SAMPLE_VARIABLES: Mapping[TemplateKind, Mapping[str, Any]] = MappingProxyType(
+    {
+        TemplateKind.PASSWORD_RESET: MappingProxyType(
+            _SAMPLE_COMMON
+            | {
+                "reset_url": "https://lms.example/reset-password?token=sample-token",
+                "expires_at": "2030-01-01T12:00:00+00:00",
+            }
+        ),
+        TemplateKind.INVITATION: MappingProxyType(
+            _SAMPLE_COMMON
+            | {
+                "invitation_url": "https://lms.example/accept-invitation?token=sample-token",
+                "expires_at": "2030-01-07T12:00:00+00:00",
+                "roles": ["student"],
+            }
+        ),
+        TemplateKind.WELCOME: MappingProxyType(
+            _SAMPLE_COMMON | {"login_url": "https://lms.example/login"}
+        ),
+    }
+)
 
 
 class InvalidTemplate(DomainError):

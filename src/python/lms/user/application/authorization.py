@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from lms.user.domain.model import Profile
 from lms_platform.kernel.errors import NotFound, PermissionDenied
+from lms_platform.kernel.permissions import Permission
 from lms_platform.kernel.principal import Principal
 
-USER_READ = "user:read"
-USER_MANAGE = "user:manage"
+USER_READ = Permission.USER_READ
+USER_MANAGE = Permission.USER_MANAGE
 
 
 def _may(principal: Principal, tenant_id: str, permission: str) -> bool:

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from lms.user.domain.model import Profile, ProfileStatus
 from lms_platform.kernel.events import DomainEvent
-from lms_platform.kernel.pagination import Page, PageRequest
+from lms_platform.kernel.pagination import CursorPage, CursorPageRequest
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -21,16 +21,15 @@ class ProfileFilter:
     sort: str = "display_name"  # display_name | created_at | email, "-" prefix for descending
 
 
+SORTS = ("display_name", "-display_name", "email", "-email", "created_at", "-created_at")
+
+
 class ProfileRepository(Protocol):
     async def get(self, profile_id: UUID) -> Profile | None: ...
-
-    async def get_by_email(self, tenant_id: str, email: str) -> Profile | None: ...
 
     async def add(self, profile: Profile) -> None: ...
 
     async def save(self, profile: Profile) -> None: ...
-
-    async def search(self, criteria: ProfileFilter, page: PageRequest) -> Page[Profile]: ...
 
 
 class ProfileReader(Protocol):
@@ -38,6 +37,10 @@ class ProfileReader(Protocol):
     should cost nothing at all."""
 
     async def get(self, profile_id: UUID) -> Profile | None: ...
+
+    async def search(
+        self, criteria: ProfileFilter, page: CursorPageRequest
+    ) -> CursorPage[Profile]: ...
 
 
 class UserUnitOfWork(Protocol):
@@ -54,8 +57,15 @@ class UserUnitOfWork(Protocol):
 
 
 class ProfileCache(Protocol):
+    """Versioned: entries never go back to an older version of a profile."""
+
     async def get(self, profile_id: UUID) -> Profile | None: ...
 
-    async def put(self, profile: Profile) -> None: ...
+    async def put(self, profile: Profile) -> None:
+        """Store ``profile`` unless the cache already knows its version or a newer one."""
+        ...
 
-    async def invalidate(self, profile_id: UUID) -> None: ...
+    async def invalidate(self, profile_id: UUID, version: int) -> None:
+        """After a commit of ``version``: drop the entry but remember the version, so that a
+        fill of anything older (loaded before the commit) is refused."""
+        ...

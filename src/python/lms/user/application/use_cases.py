@@ -1,8 +1,8 @@
-"""One class per command or query. Each takes the caller's ``Principal`` and checks it first."""
+"""The HTTP flows: one class per command or query, each taking the caller's ``Principal`` and
+checking it first. Profiles are created, and follow their accounts, in ``account_sync``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -14,81 +14,24 @@ from lms.user.application.authorization import (
     ensure_visible,
 )
 from lms.user.application.ports import (
+    SORTS,
     ProfileCache,
     ProfileFilter,
     ProfileReader,
     UserUnitOfWork,
 )
-from lms.user.domain.events import user_created, user_deleted, user_updated
-from lms.user.domain.model import (
-    Preferences,
-    Profile,
-    ProfileStatus,
-    normalize_email,
-)
-from lms_platform.kernel.errors import Conflict, InvalidInput, PreconditionFailed
-from lms_platform.kernel.pagination import Page, PageRequest
-from lms_platform.kernel.ports import Clock, IdGenerator
+from lms.user.domain.events import user_deleted, user_updated
+from lms.user.domain.model import Preferences, Profile, ProfileStatus
+from lms_platform.kernel.errors import InvalidInput, PreconditionFailed
+from lms_platform.kernel.pagination import CursorPage, CursorPageRequest
+from lms_platform.kernel.ports import Clock
 from lms_platform.kernel.principal import Principal
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NewProfile:
-    email: str
-    display_name: str
-    tenant_id: str | None = None  # super admins may create in any college; others in their own
-    id: UUID | None = None  # the account id, when the account already exists
-    avatar_url: str | None = None
-    bio: str | None = None
-    timezone: str = "UTC"
-    locale: str = "en"
-    roles: tuple[str, ...] = ("student",)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AccountRegistered:
-    account_id: UUID
-    tenant_id: str
-    email: str
-    roles: tuple[str, ...]
-    display_name: str | None = None
-
-
-class CreateProfile:
-    def __init__(
-        self, uow: UserUnitOfWork, clock: Clock, ids: IdGenerator, cache: ProfileCache
-    ) -> None:
-        self._uow, self._clock, self._ids, self._cache = uow, clock, ids, cache
-
-    async def __call__(self, principal: Principal, data: NewProfile) -> Profile:
-        tenant_id = data.tenant_id or principal.tenant_id
-        ensure_admin(principal, tenant_id)
-        email = normalize_email(data.email)
-        if await self._uow.profiles.get_by_email(tenant_id, email) is not None:
-            raise Conflict("a user with this email already exists in this college")
-        profile_id = data.id or self._ids.new_id()
-        if data.id is not None and await self._uow.profiles.get(data.id) is not None:
-            raise Conflict("a user with this id already exists")
-        profile = Profile.create(
-            id=profile_id,
-            tenant_id=tenant_id,
-            email=email,
-            display_name=data.display_name,
-            avatar_url=data.avatar_url,
-            bio=data.bio,
-            timezone=data.timezone,
-            locale=data.locale,
-            roles=data.roles,
-            now=self._clock.now(),
-        )
-        await self._uow.profiles.add(profile)
-        self._uow.record(user_created(profile))
-        await self._uow.commit()
-        return profile
-
-
 class GetProfile:
-    """Cache-aside read: Redis first, then PostgreSQL, then fill the cache."""
+    """Cache-aside read: Redis first, then PostgreSQL, then fill the cache. The fill carries the
+    version it loaded, and the cache refuses it once a write of a newer version has
+    invalidated the key, so a fill that loses a race to a writer does not bring old data back."""
 
     def __init__(self, profiles: ProfileReader, cache: ProfileCache) -> None:
         self._profiles, self._cache = profiles, cache
@@ -136,7 +79,7 @@ class _ProfileWriter:
     async def _commit(self, profile: Profile) -> None:
         await self._uow.profiles.save(profile)
         await self._uow.commit()
-        await self._cache.invalidate(profile.id)
+        await self._cache.invalidate(profile.id, profile.version)
 
 
 class UpdateProfile(_ProfileWriter):
@@ -188,20 +131,24 @@ class DeleteProfile(_ProfileWriter):
 
 
 class ListProfiles:
-    def __init__(self, uow: UserUnitOfWork) -> None:
-        self._uow = uow
+    """A page of the caller's college, in a stable order, read outside any transaction."""
+
+    def __init__(self, profiles: ProfileReader) -> None:
+        self._profiles = profiles
 
     async def __call__(
         self,
         principal: Principal,
-        page: PageRequest,
+        page: CursorPageRequest,
         *,
         search: str | None = None,
         role: str | None = None,
         status: ProfileStatus | None = None,
         sort: str = "display_name",
-    ) -> Page[Profile]:
+    ) -> CursorPage[Profile]:
         ensure_can_list(principal)
+        if sort not in SORTS:
+            raise InvalidInput(f"sort must be one of {', '.join(SORTS)}", field="sort")
         criteria = ProfileFilter(
             tenant_id=principal.tenant_id,
             search=search.strip() if search and search.strip() else None,
@@ -210,7 +157,7 @@ class ListProfiles:
             include_deleted=status is ProfileStatus.DELETED,
             sort=sort,
         )
-        return await self._uow.profiles.search(criteria, page)
+        return await self._profiles.search(criteria, page)
 
 
 class GetPreferences:
@@ -232,37 +179,3 @@ class UpdatePreferences(_ProfileWriter):
             self._uow.record(user_updated(profile, ["preferences"]))
             await self._commit(profile)
         return profile.preferences
-
-
-class CreateProfileFromAccount:
-    """Consumes ``account.registered``: the account's id becomes the profile's id.
-
-    Replays are harmless: the consumer is idempotent by message id, and an existing profile
-    with the same id is left as it is.
-    """
-
-    def __init__(self, uow: UserUnitOfWork, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
-
-    async def __call__(self, account: AccountRegistered) -> Profile | None:
-        if await self._uow.profiles.get(account.account_id) is not None:
-            return None
-        email = normalize_email(account.email)
-        if await self._uow.profiles.get_by_email(account.tenant_id, email) is not None:
-            # A profile an admin created before the account existed carries another id; linking
-            # them is a human decision, so the event goes to the dead-letter topic to be seen.
-            raise Conflict(
-                f"college {account.tenant_id} already has a profile for {email} under another id"
-            )
-        profile = Profile.create(
-            id=account.account_id,
-            tenant_id=account.tenant_id,
-            email=email,
-            display_name=account.display_name or email.split("@", 1)[0],
-            roles=account.roles,
-            now=self._clock.now(),
-        )
-        await self._uow.profiles.add(profile)
-        self._uow.record(user_created(profile))
-        await self._uow.commit()
-        return profile

@@ -1,4 +1,6 @@
-"""The profile aggregate. A profile belongs to one college and mirrors one account."""
+"""The profile aggregate. A profile belongs to one college and mirrors one account: the account's
+id, email, display name, roles and status come from the auth service's events; the rest is the
+user's own."""
 
 from __future__ import annotations
 
@@ -12,16 +14,28 @@ from zoneinfo import available_timezones
 
 from lms_platform.kernel.errors import InvalidInput
 from lms_platform.kernel.roles import ALL_ROLES
+from lms_platform.kernel.text import EMAIL_PATTERN
 
 MAX_DISPLAY_NAME = 100
 MAX_BIO = 2000
 MAX_URL = 2048
-_EMAIL = re.compile(r"^[^@\s]{1,64}@(?!.*\.\.)[^@\s.][^@\s]*\.[^@\s.]{2,}$")
+# Public so that the HTTP schema can tell clients the same rules (lms.user.adapters.http.schemas).
 # BCP 47 subset that LMS clients send: language, optional script and region ("en", "pt-BR", "zh-Hant-TW").
-_LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
-_TIMEZONES = frozenset(available_timezones())
+LOCALE_PATTERN = r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$"
+# http(s), a host name (no IP literal, no user info), an optional port, then printable ASCII
+# (RFC 3986: anything else is percent-encoded).
+AVATAR_URL_PATTERN = (
+    r"^https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
+)
+TIMEZONES = frozenset(available_timezones())
+# fullmatch: "$" alone would also accept a trailing newline ("en\n").
+_EMAIL = re.compile(EMAIL_PATTERN)
+_LOCALE = re.compile(LOCALE_PATTERN)
+_AVATAR_URL = re.compile(AVATAR_URL_PATTERN)
 
 EDITABLE_FIELDS = ("display_name", "avatar_url", "bio", "timezone", "locale")
+# What an account event may set; each keeps the time of the account event that last set it.
+ACCOUNT_FIELDS = ("email", "display_name", "roles", "status")
 
 
 class ProfileStatus(StrEnum):
@@ -57,7 +71,7 @@ class Preferences:
 
 def normalize_email(email: str) -> str:
     value = email.strip().lower()
-    if len(value) > 254 or not _EMAIL.match(value):
+    if len(value) > 254 or not _EMAIL.fullmatch(value):
         raise InvalidInput("email is not a valid address", field="email")
     return value
 
@@ -81,8 +95,7 @@ def _check_avatar_url(value: str | None) -> str | None:
     if value is None or value == "":
         return None
     value = _require_text(value, "avatar_url")
-    scheme, _, rest = value.partition("://")
-    if len(value) > MAX_URL or scheme not in ("https", "http") or not rest.split("/", 1)[0]:
+    if len(value) > MAX_URL or not _AVATAR_URL.fullmatch(value):
         raise InvalidInput("avatar_url must be an http(s) URL", field="avatar_url")
     return value
 
@@ -96,13 +109,13 @@ def _check_bio(value: str | None) -> str | None:
 
 
 def _check_timezone(value: str) -> str:
-    if not isinstance(value, str) or value not in _TIMEZONES:
+    if not isinstance(value, str) or value not in TIMEZONES:
         raise InvalidInput(f"unknown IANA timezone {value!r}", field="timezone")
     return value
 
 
 def _check_locale(value: str) -> str:
-    if not _LOCALE.match(_require_text(value, "locale")):
+    if not _LOCALE.fullmatch(_require_text(value, "locale")):
         raise InvalidInput(
             f"locale {value!r} is not a BCP 47 tag like 'en' or 'pt-BR'", field="locale"
         )
@@ -142,6 +155,8 @@ class Profile:
     updated_at: datetime
     deleted_at: datetime | None = None
     version: int = 1
+    # Field of ACCOUNT_FIELDS -> time of the account event that last set it (see apply_account).
+    account_field_times: dict[str, datetime] = field(default_factory=dict)
 
     @classmethod
     def create(
@@ -157,7 +172,11 @@ class Profile:
         timezone: str = "UTC",
         locale: str = "en",
         roles: tuple[str, ...] = (),
+        account_event_time: datetime | None = None,
     ) -> Profile:
+        """``account_event_time``: when the account event that creates it happened; it orders
+        the account fields against later account events."""
+        times = dict.fromkeys(ACCOUNT_FIELDS, account_event_time) if account_event_time else {}
         return cls(
             id=id,
             tenant_id=tenant_id,
@@ -170,6 +189,7 @@ class Profile:
             roles=check_roles(roles),
             created_at=now,
             updated_at=now,
+            account_field_times=times,
         )
 
     @property
@@ -198,13 +218,54 @@ class Profile:
         self._touch(now)
         return True
 
-    def set_roles(self, roles: tuple[str, ...], now: datetime) -> bool:
-        roles = check_roles(roles)
-        if roles == self.roles:
-            return False
-        self.roles = roles
-        self._touch(now)
-        return True
+    def apply_account(
+        self, values: dict[str, Any], event_time: datetime, now: datetime
+    ) -> list[str]:
+        """Apply the account fields an account event carries (``email``, ``display_name``,
+        ``roles``, ``status``: active or deactivated) and return those whose value changed.
+
+        Last writer wins, field by field, by the event's time: a field an account event newer
+        than ``event_time`` already set is left alone, so an old event delivered late (a replay
+        from the dead-letter topic) cannot undo a newer one, while its other fields still apply.
+        A deleted profile takes no more account changes. A ``display_name`` of None stands for
+        the email's local part, as at registration.
+        """
+        unknown = sorted(set(values) - set(ACCOUNT_FIELDS))
+        if unknown:
+            raise InvalidInput(f"not account fields: {', '.join(unknown)}")
+        if self.is_deleted:
+            return []
+        fresh = {
+            name: value
+            for name, value in values.items()
+            if (last := self.account_field_times.get(name)) is None or last <= event_time
+        }
+        validated = self._validate_account_fields(fresh)
+        changed = [name for name, value in validated.items() if getattr(self, name) != value]
+        for name, value in validated.items():
+            setattr(self, name, value)
+        self.account_field_times = {**self.account_field_times, **dict.fromkeys(fresh, event_time)}
+        if changed:
+            self._touch(now)
+        return changed
+
+    def _validate_account_fields(self, values: dict[str, Any]) -> dict[str, Any]:
+        validated: dict[str, Any] = {}
+        if "email" in values:
+            validated["email"] = normalize_email(_require_text(values["email"], "email"))
+        if "display_name" in values:
+            name = values["display_name"]
+            if name is None:
+                name = validated.get("email", self.email).split("@", 1)[0]
+            validated["display_name"] = _check_display_name(name)
+        if "roles" in values:
+            validated["roles"] = check_roles(tuple(values["roles"]))
+        if "status" in values:
+            status = ProfileStatus(values["status"])
+            if status is ProfileStatus.DELETED:
+                raise InvalidInput("an account event deletes a profile with delete()")
+            validated["status"] = status
+        return validated
 
     def delete(self, now: datetime) -> None:
         if self.is_deleted:

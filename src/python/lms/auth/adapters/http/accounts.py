@@ -15,7 +15,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
-from lms.auth.adapters.http.schemas import AccountResponse, Email, RoleName
+from lms.auth.adapters.http.schemas import AccountResponse, NewEmail, RoleName
 from lms.auth.application.accounts import (
     UNCHANGED,
     AccountChanges,
@@ -34,19 +34,32 @@ from lms.auth.application.bulk import (
 from lms.auth.application.ports import AccountQuery, AccountSort
 from lms.auth.domain.csv_rows import ROLE_SEPARATOR, neutralize_cell
 from lms.auth.domain.model import Account, AccountStatus
-from lms_platform.http.pagination import PageResponse, page_request, to_page_response
+from lms_platform.http.openapi import documented, problems
+from lms_platform.http.pagination import (
+    OffsetQuery,
+    PageResponse,
+    page_request,
+    to_page_response,
+)
 from lms_platform.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from lms_platform.kernel.principal import Principal
 
-# A hard cap in the schema; the configured limit (bulk_max_items) is checked by the use case.
+# A hard cap while decoding; the configured limit (bulk_max_items) is checked by the use case,
+# and the schema tells its default.
 _BULK_SCHEMA_CAP = 10_000
+_BULK_DEFAULT_LIMIT = 500  # AuthSettings.bulk_max_items' default
+AccountIds = Annotated[
+    list[UUID],
+    msgspec.Meta(max_length=_BULK_SCHEMA_CAP),
+    documented(min_items=1, max_items=_BULK_DEFAULT_LIMIT),
+]
 EXPORT_COLUMNS = ("id", "email", "display_name", "roles", "status", "created_at")
 
 
 class UpdateAccountRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Only the fields sent change; ``display_name: null`` clears it."""
 
-    email: Email | msgspec.UnsetType = msgspec.UNSET
+    email: NewEmail | msgspec.UnsetType = msgspec.UNSET
     display_name: Annotated[str, msgspec.Meta(max_length=100)] | None | msgspec.UnsetType = (
         msgspec.UNSET
     )
@@ -58,12 +71,12 @@ class BulkSet(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class BulkUpdateRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    account_ids: Annotated[list[UUID], msgspec.Meta(max_length=_BULK_SCHEMA_CAP)]
+    account_ids: AccountIds
     set_: BulkSet = msgspec.field(name="set")
 
 
 class BulkDeleteRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    account_ids: Annotated[list[UUID], msgspec.Meta(max_length=_BULK_SCHEMA_CAP)]
+    account_ids: AccountIds
 
 
 class BulkItemResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -116,7 +129,11 @@ async def _csv_document(batches: AsyncIterator[list[Account]]) -> AsyncIterator[
 class AccountsController(Controller):
     tags = ["accounts"]
 
-    @get("/colleges/{college_id:uuid}/accounts", summary="List a college's accounts (admin)")
+    @get(
+        "/colleges/{college_id:uuid}/accounts",
+        summary="List a college's accounts (admin)",
+        responses=problems(403),
+    )
     @inject
     async def list_accounts(
         self,
@@ -128,13 +145,17 @@ class AccountsController(Controller):
         status: FromQuery[AccountStatus | None] = None,
         sort: FromQuery[AccountSort] = AccountSort.EMAIL,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: OffsetQuery = 0,
     ) -> PageResponse[AccountResponse]:
         query = AccountQuery(college_id=college_id, q=q, role=role, status=status, sort=sort)
         page = await use_case(principal, query, page_request(limit, offset))
         return to_page_response(page, AccountResponse.from_domain)
 
-    @get("/accounts/{account_id:uuid}", summary="Read an account (admin, or the account itself)")
+    @get(
+        "/accounts/{account_id:uuid}",
+        summary="Read an account (admin, or the account itself)",
+        responses=problems(403),
+    )
     @inject
     async def get_account(
         self,
@@ -144,7 +165,11 @@ class AccountsController(Controller):
     ) -> AccountResponse:
         return AccountResponse.from_domain(await use_case(principal, account_id))
 
-    @patch("/accounts/{account_id:uuid}", summary="Change an account's email or display name")
+    @patch(
+        "/accounts/{account_id:uuid}",
+        summary="Change an account's email or display name",
+        responses=problems(403, 409),
+    )
     @inject
     async def update_account(
         self,
@@ -163,6 +188,7 @@ class AccountsController(Controller):
         "/accounts/{account_id:uuid}",
         status_code=204,
         summary="Delete an account for good, with its refresh tokens (admin)",
+        responses=problems(403, 409),
     )
     @inject
     async def delete_account(
@@ -177,6 +203,7 @@ class AccountsController(Controller):
         "/colleges/{college_id:uuid}/accounts/bulk-update",
         status_code=200,
         summary="Set roles and/or activation on many accounts; a per-item report",
+        responses=problems(403),
     )
     @inject
     async def bulk_update(
@@ -197,6 +224,7 @@ class AccountsController(Controller):
         "/colleges/{college_id:uuid}/accounts/bulk-delete",
         status_code=200,
         summary="Delete many accounts; a per-item report",
+        responses=problems(403),
     )
     @inject
     async def bulk_delete(
@@ -213,6 +241,7 @@ class AccountsController(Controller):
         "/colleges/{college_id:uuid}/accounts.csv",
         summary="Export a college's accounts as CSV (formula-safe cells)",
         media_type="text/csv",
+        responses=problems(403),
     )
     @inject
     async def export_csv(

@@ -4,14 +4,14 @@ a short-lived access token."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from lms.auth.application.api_keys import (
     ApiKeyView,
@@ -27,23 +27,35 @@ from lms.auth.application.api_keys import (
 from lms.auth.application.errors import BAD_CREDENTIALS, InvalidCredentials
 from lms.auth.domain.api_keys import (
     DEFAULT_OVERLAP,
+    GRANTABLE_SCOPES,
     MAX_NAME,
     MAX_OVERLAP,
     MAX_PRESENTED_KEY,
     ApiKeyStatus,
 )
-from lms_platform.http.pagination import PageResponse, page_request, to_page_response
+from lms_platform.http.openapi import documented, problems
+from lms_platform.http.pagination import (
+    OffsetQuery,
+    PageResponse,
+    page_request,
+    to_page_response,
+)
 from lms_platform.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from lms_platform.kernel.principal import Principal
+from lms_platform.kernel.text import NOT_BLANK_PATTERN
 
 API_KEY_HEADER = "X-API-Key"
 EXCHANGE_PATH = "/auth/api-key/token"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-Scope = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Scope = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=64), documented(enum=sorted(GRANTABLE_SCOPES))
+]
 
 
 class CreateApiKeyRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME)]
+    name: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=MAX_NAME), documented(pattern=NOT_BLANK_PATTERN)
+    ]
     scopes: Annotated[list[Scope], msgspec.Meta(min_length=1, max_length=64)]
     expires_at: datetime | None = None
 
@@ -118,13 +130,16 @@ class ApiKeyExchangeController(Controller):
         EXCHANGE_PATH,
         status_code=200,
         summary="Exchange an API key (X-API-Key header) for a short-lived access token",
-        security=[],
+        responses=problems(401),
     )
     @inject
     async def exchange(
-        self, request: Request[Any, Any, Any], use_case: FromDishka[ExchangeApiKey]
+        self,
+        use_case: FromDishka[ExchangeApiKey],
+        presented: Annotated[
+            str, HeaderParameter(name=API_KEY_HEADER, description="The API key, lmsk_...")
+        ] = "",
     ) -> Response[ApiKeyTokenResponse]:
-        presented = request.headers.get(API_KEY_HEADER, "")
         if not presented or len(presented) > MAX_PRESENTED_KEY:
             raise NotAuthorizedException(BAD_CREDENTIALS)
         try:
@@ -146,6 +161,7 @@ class ApiKeyController(Controller):
     @post(
         "/colleges/{college_id:uuid}/api-keys",
         summary="Create an API key; the key is shown only in this response (college admin)",
+        responses=problems(403),
     )
     @inject
     async def create(
@@ -168,7 +184,11 @@ class ApiKeyController(Controller):
             IssuedApiKeyResponse.from_issued(issued), status_code=201, headers=_NO_STORE
         )
 
-    @get("/colleges/{college_id:uuid}/api-keys", summary="List a college's API keys, newest first")
+    @get(
+        "/colleges/{college_id:uuid}/api-keys",
+        summary="List a college's API keys, newest first",
+        responses=problems(403),
+    )
     @inject
     async def list_keys(
         self,
@@ -177,12 +197,14 @@ class ApiKeyController(Controller):
         use_case: FromDishka[ListApiKeys],
         status: Annotated[ApiKeyStatus | None, QueryParameter()] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: OffsetQuery = 0,
     ) -> PageResponse[ApiKeyResponse]:
         page = await use_case(principal, college_id, status, page_request(limit, offset))
         return to_page_response(page, ApiKeyResponse.from_view)
 
-    @get("/api-keys/{key_id:uuid}", summary="One API key (never its secret)")
+    @get(
+        "/api-keys/{key_id:uuid}", summary="One API key (never its secret)", responses=problems(403)
+    )
     @inject
     async def get_key(
         self,
@@ -196,6 +218,7 @@ class ApiKeyController(Controller):
         "/api-keys/{key_id:uuid}/rotate",
         status_code=200,
         summary="New secret, shown once; the previous one works until the overlap ends",
+        responses=problems(403, 409),
     )
     @inject
     async def rotate(
@@ -213,6 +236,7 @@ class ApiKeyController(Controller):
         "/api-keys/{key_id:uuid}/revoke",
         status_code=200,
         summary="Revoke an API key: every secret of it stops working at once",
+        responses=problems(403, 409),
     )
     @inject
     async def revoke(

@@ -14,7 +14,13 @@ from litestar.params import FromQuery, QueryParameter
 from lms.auth.application.audit import SearchAuditLog
 from lms.auth.application.ports import AuditQuery
 from lms.auth.domain.audit import AuditAction, AuditEntry, AuditOutcome
-from lms_platform.http.pagination import PageResponse, page_request, to_page_response
+from lms_platform.http.openapi import problems
+from lms_platform.http.pagination import (
+    OffsetQuery,
+    PageResponse,
+    page_request,
+    to_page_response,
+)
 from lms_platform.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from lms_platform.kernel.principal import Principal
 
@@ -51,7 +57,10 @@ class AuditController(Controller):
     path = "/audit-events"
     tags = ["audit"]
 
-    @get(summary="Search the audit log (college admin: own college; super admin: any)")
+    @get(
+        summary="Search the audit log (college admin: own college; super admin: any)",
+        responses=problems(403),
+    )
     @inject
     async def search(
         self,
@@ -65,7 +74,7 @@ class AuditController(Controller):
         since: FromQuery[datetime | None] = None,
         until: FromQuery[datetime | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: OffsetQuery = 0,
     ) -> PageResponse[AuditEntryResponse]:
         query = AuditQuery(
             college_id=college_id,

@@ -20,7 +20,13 @@ from lms.auth.application.colleges import (
     UpdateCollegeSettings,
 )
 from lms.auth.domain.model import MAX_PASSWORD_AGE_DAYS, CharacterClass, College
-from lms_platform.http.pagination import PageResponse, page_request, to_page_response
+from lms_platform.http.openapi import problems
+from lms_platform.http.pagination import (
+    OffsetQuery,
+    PageResponse,
+    page_request,
+    to_page_response,
+)
 from lms_platform.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from lms_platform.kernel.principal import Principal
 
@@ -40,6 +46,8 @@ class CollegeSettingsResponse(msgspec.Struct, kw_only=True):
     name: str
     created_at: datetime
     allow_self_signup: bool
+    # Self-signed-up accounts log in only after verifying their email.
+    signup_requires_verification: bool
     password_policy: PasswordPolicyResponse
 
     @classmethod
@@ -51,6 +59,7 @@ class CollegeSettingsResponse(msgspec.Struct, kw_only=True):
             name=college.name,
             created_at=college.created_at,
             allow_self_signup=college.allow_self_signup,
+            signup_requires_verification=college.signup_requires_verification,
             password_policy=PasswordPolicyResponse(
                 min_length=policy.min_length,
                 required_character_classes=sorted(c.value for c in policy.required_classes),
@@ -94,6 +103,7 @@ class CollegeSettingsPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=T
         Annotated[int, msgspec.Meta(ge=1, le=MAX_PASSWORD_AGE_DAYS)] | None | msgspec.UnsetType
     ) = msgspec.UNSET
     allow_self_signup: bool | msgspec.UnsetType = msgspec.UNSET
+    signup_requires_verification: bool | msgspec.UnsetType = msgspec.UNSET
 
     def to_change(self) -> CollegeSettingsChange:
         classes = self.required_character_classes
@@ -120,6 +130,11 @@ class CollegeSettingsPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=T
                 if isinstance(self.allow_self_signup, msgspec.UnsetType)
                 else self.allow_self_signup
             ),
+            signup_requires_verification=(
+                KEEP
+                if isinstance(self.signup_requires_verification, msgspec.UnsetType)
+                else self.signup_requires_verification
+            ),
         )
 
 
@@ -129,6 +144,7 @@ class CollegeController(Controller):
     @get(
         "/colleges/{college_id:uuid}",
         summary="A college and its settings (its college admin, or a super admin)",
+        responses=problems(403),
     )
     @inject
     async def get_college(
@@ -142,6 +158,7 @@ class CollegeController(Controller):
     @patch(
         "/colleges/{college_id:uuid}/settings",
         summary="Change the password policy or self-signup (its college admin, or a super admin)",
+        responses=problems(403),
     )
     @inject
     async def update_settings(
@@ -154,14 +171,14 @@ class CollegeController(Controller):
         college = await use_case(principal, college_id, data.to_change())
         return CollegeSettingsResponse.from_domain(college)
 
-    @get("/colleges", summary="List colleges by slug (super admin)")
+    @get("/colleges", summary="List colleges by slug (super admin)", responses=problems(403))
     @inject
     async def list_colleges(
         self,
         principal: FromDishka[Principal],
         use_case: FromDishka[ListColleges],
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: OffsetQuery = 0,
     ) -> PageResponse[CollegeSummaryResponse]:
         page = await use_case(principal, page_request(limit, offset))
         return to_page_response(page, CollegeSummaryResponse.from_domain)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka, inject
@@ -15,7 +15,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     TooManyRequestsException,
 )
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 
 from lms.auth.adapters.http.schemas import (
     AccountResponse,
@@ -29,6 +29,13 @@ from lms.auth.adapters.http.schemas import (
     SigningKeyResponse,
     TokenResponse,
 )
+from lms.auth.application.accounts import (
+    DeactivateAccount,
+    NewAccount,
+    ReactivateAccount,
+    RegisterAccount,
+)
+from lms.auth.application.colleges import CreateCollege, NewCollege
 from lms.auth.application.errors import (
     BAD_CREDENTIALS,
     AccountDisabled,
@@ -37,24 +44,15 @@ from lms.auth.application.errors import (
 )
 from lms.auth.application.keys import PublishedKeys, RevokeSigningKey, RotateSigningKey
 from lms.auth.application.ports import AccessTokenSigner
-from lms.auth.application.use_cases import (
-    CreateCollege,
-    DeactivateAccount,
-    Login,
-    LoginAttempt,
-    Logout,
-    NewAccount,
-    NewCollege,
-    ReactivateAccount,
-    Refresh,
-    RegisterAccount,
-)
+from lms.auth.application.tokens import Login, LoginAttempt, Logout, Refresh
 from lms.auth.config import AuthSettings
 from lms.auth.domain.model import CharacterClass
+from lms_platform.http.openapi import problems
 from lms_platform.kernel.principal import Principal
 
 JWKS_PATH = "/.well-known/jwks.json"
-# Regexes for create_app's public_paths: everything else needs a bearer token.
+# Regexes for create_app's public_paths: everything else needs a bearer token. The OpenAPI
+# document derives these routes' empty ``security`` from the same list.
 PUBLIC_PATHS = (
     "^/\\.well-known/jwks\\.json$",
     "^/auth/login$",
@@ -68,6 +66,8 @@ PUBLIC_PATHS = (
     "^/auth/api-key/token$",  # the X-API-Key header is the proof
 )
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# A signing key's id is a UUID's hex; any other is simply not found.
+Kid = Annotated[str, Parameter(schema_extra={"pattern": "^[0-9a-f]{32}$"})]
 
 
 @contextmanager
@@ -117,7 +117,7 @@ class TokenController(Controller):
 
     tags = ["tokens"]
 
-    @get(JWKS_PATH, summary="The public keys that verify access tokens (JWKS)", security=[])
+    @get(JWKS_PATH, summary="The public keys that verify access tokens (JWKS)")
     @inject
     async def jwks(
         self, cache: FromDishka[JwksCache], use_case: FromDishka[PublishedKeys]
@@ -125,7 +125,12 @@ class TokenController(Controller):
         # Short caching: a rotated-in key must reach verifiers quickly.
         return Response(await cache.get(use_case), headers={"Cache-Control": "public, max-age=60"})
 
-    @post("/auth/login", summary="Exchange a password for tokens", security=[])
+    @post(
+        "/auth/login",
+        status_code=200,
+        summary="Exchange a password for tokens",
+        responses=problems(401, 403, 429),
+    )
     @inject
     async def login(
         self,
@@ -144,7 +149,12 @@ class TokenController(Controller):
             pair = await use_case(attempt)
         return Response(TokenResponse.from_pair(pair), status_code=200, headers=_NO_STORE)
 
-    @post("/auth/refresh", summary="Rotate a refresh token for new tokens", security=[])
+    @post(
+        "/auth/refresh",
+        status_code=200,
+        summary="Rotate a refresh token for new tokens",
+        responses=problems(401, 403, 429),
+    )
     @inject
     async def refresh(
         self, data: JSONBody[RefreshRequest], use_case: FromDishka[Refresh]
@@ -153,7 +163,7 @@ class TokenController(Controller):
             pair = await use_case(data.refresh_token)
         return Response(TokenResponse.from_pair(pair), status_code=200, headers=_NO_STORE)
 
-    @post("/auth/logout", status_code=204, summary="Revoke a refresh token's family", security=[])
+    @post("/auth/logout", status_code=204, summary="Revoke a refresh token's family")
     @inject
     async def logout(self, data: JSONBody[RefreshRequest], use_case: FromDishka[Logout]) -> None:
         await use_case(data.refresh_token)
@@ -162,7 +172,7 @@ class TokenController(Controller):
 class AdminController(Controller):
     tags = ["administration"]
 
-    @post("/colleges", summary="Create a college (super admin)")
+    @post("/colleges", summary="Create a college (super admin)", responses=problems(403, 409))
     @inject
     async def create_college(
         self,
@@ -186,7 +196,11 @@ class AdminController(Controller):
         )
         return Response(CollegeResponse.from_domain(college), status_code=201)
 
-    @post("/colleges/{college_id:uuid}/accounts", summary="Create an account (college admin)")
+    @post(
+        "/colleges/{college_id:uuid}/accounts",
+        summary="Create an account (college admin)",
+        responses=problems(403, 409),
+    )
     @inject
     async def create_account(
         self,
@@ -211,6 +225,7 @@ class AdminController(Controller):
         "/accounts/{account_id:uuid}/deactivate",
         status_code=200,
         summary="Deactivate an account: no login, refresh tokens revoked (college admin)",
+        responses=problems(403, 409),
     )
     @inject
     async def deactivate(
@@ -225,6 +240,7 @@ class AdminController(Controller):
         "/accounts/{account_id:uuid}/reactivate",
         status_code=200,
         summary="Reactivate an account (college admin)",
+        responses=problems(403),
     )
     @inject
     async def reactivate(
@@ -239,6 +255,7 @@ class AdminController(Controller):
         "/signing-keys/rotate",
         status_code=201,
         summary="Publish a new key; it signs after the publish-ahead delay (old keys: until expiry)",
+        responses=problems(403),
     )
     @inject
     async def rotate_signing_key(
@@ -255,11 +272,12 @@ class AdminController(Controller):
         "/signing-keys/{kid:str}/revoke",
         status_code=200,
         summary="Unpublish a key that may have leaked, at once (a new key signs if it did)",
+        responses=problems(403),
     )
     @inject
     async def revoke_signing_key(
         self,
-        kid: FromPath[str],
+        kid: Kid,
         principal: FromDishka[Principal],
         use_case: FromDishka[RevokeSigningKey],
         jwks: FromDishka[JwksCache],

@@ -21,13 +21,13 @@ from lms.auth.adapters.http.controllers import client_address
 from lms.auth.adapters.http.schemas import (
     AccountResponse,
     Email,
+    NewEmail,
     Password,
     RefreshTokenText,
     RoleName,
     Slug,
 )
 from lms.auth.application.credentials import (
-    MAX_TOKEN,
     AcceptInvitation,
     ChangePassword,
     CompletePasswordReset,
@@ -43,8 +43,10 @@ from lms.auth.application.credentials import (
     TooManyRequests,
     VerifyEmail,
 )
+from lms.auth.application.credentials.common import MAX_TOKEN
 from lms.auth.application.errors import LoginThrottled
 from lms.auth.config import AuthSettings
+from lms_platform.http.openapi import problems
 from lms_platform.kernel.principal import Principal
 
 EmailedToken = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TOKEN)]
@@ -89,7 +91,7 @@ class AcceptInvitationBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=T
 
 
 class InvitationBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    email: Email
+    email: NewEmail
     display_name: DisplayName | None = None
     roles: Annotated[list[RoleName], msgspec.Meta(min_length=1, max_length=5)] = msgspec.field(
         default_factory=lambda: ["student"]
@@ -98,7 +100,7 @@ class InvitationBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class SignupBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     college: Slug
-    email: Email
+    email: NewEmail
     password: Password
     display_name: DisplayName | None = None
 
@@ -130,7 +132,12 @@ class CredentialsController(Controller):
 
     tags = ["credentials"]
 
-    @post("/auth/password", status_code=204, summary="Change your own password")
+    @post(
+        "/auth/password",
+        status_code=204,
+        summary="Change your own password",
+        responses=problems(429),
+    )
     @inject
     async def change_password(
         self,
@@ -153,6 +160,7 @@ class CredentialsController(Controller):
         "/accounts/me/verify-email/request",
         status_code=202,
         summary="Email yourself a link that verifies your address",
+        responses=problems(409, 429),
     )
     @inject
     async def request_verification(
@@ -168,6 +176,7 @@ class CredentialsController(Controller):
         "/colleges/{college_id:uuid}/invitations",
         status_code=201,
         summary="Invite someone: an account without a password and an emailed link (admin)",
+        responses=problems(403, 409),
     )
     @inject
     async def invite(
@@ -195,6 +204,7 @@ class CredentialsController(Controller):
         "/accounts/{account_id:uuid}/invitation",
         status_code=201,
         summary="Send a new invitation link; the previous one stops working (admin)",
+        responses=problems(403, 409),
     )
     @inject
     async def resend_invitation(
@@ -217,7 +227,7 @@ class PublicCredentialsController(Controller):
         "/auth/password-reset/request",
         status_code=202,
         summary="Email a password-reset link (same answer whether the account exists or not)",
-        security=[],
+        responses=problems(429),
     )
     @inject
     async def request_reset(
@@ -241,7 +251,6 @@ class PublicCredentialsController(Controller):
         "/auth/password-reset/complete",
         status_code=204,
         summary="Set a new password with the emailed token; every session ends",
-        security=[],
     )
     @inject
     async def complete_reset(
@@ -256,7 +265,7 @@ class PublicCredentialsController(Controller):
         )
         return Response(None, status_code=204, headers=_NO_STORE)
 
-    @post("/auth/verify-email", status_code=204, summary="Verify an email address", security=[])
+    @post("/auth/verify-email", status_code=204, summary="Verify an email address")
     @inject
     async def verify_email(
         self,
@@ -271,7 +280,6 @@ class PublicCredentialsController(Controller):
         "/auth/invitations/accept",
         status_code=204,
         summary="Accept an invitation by choosing the first password",
-        security=[],
     )
     @inject
     async def accept_invitation(
@@ -289,7 +297,7 @@ class PublicCredentialsController(Controller):
         "/auth/signup",
         status_code=202,
         summary="Sign up as a student where the college allows it",
-        security=[],
+        responses=problems(403, 429),
     )
     @inject
     async def signup(

@@ -10,13 +10,14 @@ from uuid import UUID
 import msgspec
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import FromPath, QueryParameter
 
 from lms.auth.application.imports import GetImportJob, StartAccountImport
 from lms.auth.config import AuthSettings
 from lms.auth.domain.csv_rows import ImportTooLarge
 from lms.auth.domain.imports import ImportJob
+from lms_platform.http.openapi import problems, raw_body
 from lms_platform.kernel.principal import Principal
 
 CSV_MEDIA_TYPES = frozenset({"text/csv", "application/csv"})
@@ -77,6 +78,8 @@ async def _limited(body: AsyncIterator[bytes], declared: int | None, limit: int)
     if declared is not None and declared > limit:
         raise ImportTooLarge(f"the file is larger than {limit} bytes; split it")
     async for chunk in body:
+        if b"\x00" in chunk:  # no text holds NUL (PostgreSQL cannot store it); nothing is queued
+            raise ValidationException("the file may not contain NUL (U+0000)")
         if chunk:
             yield chunk
 
@@ -90,6 +93,10 @@ class ImportsController(Controller):
         summary="Import accounts from a CSV file (email, display_name, roles); answers a job",
         # The use case counts bytes against ``import_max_bytes`` while it parses.
         request_max_body_size=None,
+        operation_class=raw_body(
+            *sorted(CSV_MEDIA_TYPES), description="The CSV file: email,display_name,roles"
+        ),
+        responses=problems(403),
     )
     @inject
     async def upload(
@@ -115,7 +122,11 @@ class ImportsController(Controller):
             headers={"Location": f"/account-imports/{job.id}"},
         )
 
-    @get("/account-imports/{job_id:uuid}", summary="An import job: status, progress, errors")
+    @get(
+        "/account-imports/{job_id:uuid}",
+        summary="An import job: status, progress, errors",
+        responses=problems(403),
+    )
     @inject
     async def get_job(
         self,

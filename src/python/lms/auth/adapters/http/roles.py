@@ -8,7 +8,7 @@ from uuid import UUID
 import msgspec
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, delete, get, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 
 from lms.auth.adapters.http.schemas import AccountResponse, RoleName
 from lms.auth.application.roles import (
@@ -18,10 +18,22 @@ from lms.auth.application.roles import (
     SetRolePermissions,
     permission_catalogue,
 )
-from lms.auth.domain.role_permissions import RolePermissions
+from lms.auth.domain.role_permissions import (
+    CUSTOMIZABLE_ROLES,
+    PLATFORM_ONLY_PERMISSIONS,
+    RolePermissions,
+)
+from lms_platform.http.openapi import documented, problems
 from lms_platform.kernel.principal import Principal
 
-PermissionName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+# What a college role may be given (the use case also keeps a college admin able to repair).
+PermissionName = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=64),
+    documented(enum=sorted(set(permission_catalogue()) - PLATFORM_ONLY_PERMISSIONS)),
+]
+# Any other role is refused by the use case (422).
+CustomizableRole = Annotated[str, Parameter(schema_extra={"enum": list(CUSTOMIZABLE_ROLES)})]
 
 
 class PermissionResponse(msgspec.Struct, kw_only=True):
@@ -61,7 +73,11 @@ class RolesController(Controller):
             for name, description in permission_catalogue().items()
         ]
 
-    @get("/colleges/{college_id:uuid}/roles", summary="The college's role → permission mapping")
+    @get(
+        "/colleges/{college_id:uuid}/roles",
+        summary="The college's role → permission mapping",
+        responses=problems(403),
+    )
     @inject
     async def mapping(
         self,
@@ -76,12 +92,13 @@ class RolesController(Controller):
     @put(
         "/colleges/{college_id:uuid}/roles/{role:str}/permissions",
         summary="Replace a role's permissions in this college (college admin, audited)",
+        responses=problems(403),
     )
     @inject
     async def set_permissions(
         self,
         college_id: FromPath[UUID],
-        role: FromPath[str],
+        role: CustomizableRole,
         data: JSONBody[SetPermissionsRequest],
         principal: FromDishka[Principal],
         use_case: FromDishka[SetRolePermissions],
@@ -93,12 +110,13 @@ class RolesController(Controller):
         "/colleges/{college_id:uuid}/roles/{role:str}/permissions",
         status_code=200,
         summary="Reset a role to the default permissions (college admin, audited)",
+        responses=problems(403, 422),
     )
     @inject
     async def reset_permissions(
         self,
         college_id: FromPath[UUID],
-        role: FromPath[str],
+        role: CustomizableRole,
         principal: FromDishka[Principal],
         use_case: FromDishka[ResetRolePermissions],
     ) -> RolePermissionsResponse:
@@ -107,6 +125,7 @@ class RolesController(Controller):
     @put(
         "/accounts/{account_id:uuid}/roles",
         summary="Replace an account's roles (college admin, audited)",
+        responses=problems(403, 409),
     )
     @inject
     async def assign_roles(

@@ -8,11 +8,16 @@ from uuid import UUID
 
 import msgspec
 
-from lms.auth.application.use_cases import TokenPair
+from lms.auth.application.tokens import TokenPair
 from lms.auth.domain.keys import SigningKey
-from lms.auth.domain.model import Account, College
+from lms.auth.domain.model import SLUG_PATTERN, Account, College
+from lms_platform.http.openapi import documented
+from lms_platform.kernel.text import EMAIL_PATTERN, NOT_BLANK_PATTERN
 
+# Lengths are checked while decoding (400); the documented rules by the domain (422). Routes
+# that answer the same whatever the address (login, reset) take any text.
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+NewEmail = Annotated[Email, documented(pattern=EMAIL_PATTERN)]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 RefreshTokenText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -53,8 +58,10 @@ class JwksResponse(msgspec.Struct, kw_only=True):
 
 
 class CreateCollegeRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    slug: Slug
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    slug: Annotated[Slug, documented(pattern=SLUG_PATTERN)]
+    name: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=200), documented(pattern=NOT_BLANK_PATTERN)
+    ]
     min_password_length: Annotated[int, msgspec.Meta(ge=8, le=256)] = 12
     required_character_classes: Annotated[list[CharacterClassName], msgspec.Meta(max_length=4)] = (
         msgspec.field(default_factory=list)
@@ -89,7 +96,7 @@ class CollegeResponse(msgspec.Struct, kw_only=True):
 
 
 class CreateAccountRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    email: Email
+    email: NewEmail
     password: Password
     display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
     roles: Annotated[list[RoleName], msgspec.Meta(min_length=1, max_length=5)] = msgspec.field(

@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get, post, put
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 
 from lms.auth.application.templates import (
     GetCurrentTemplate,
@@ -25,7 +25,13 @@ from lms.auth.domain.templates import (
     TemplateContent,
     TemplateKind,
 )
-from lms_platform.http.pagination import PageResponse, page_request, to_page_response
+from lms_platform.http.openapi import problems
+from lms_platform.http.pagination import (
+    OffsetQuery,
+    PageResponse,
+    page_request,
+    to_page_response,
+)
 from lms_platform.kernel.errors import InvalidInput, NotFound
 from lms_platform.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from lms_platform.kernel.principal import Principal
@@ -33,6 +39,8 @@ from lms_platform.kernel.principal import Principal
 Subject = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_SUBJECT)]
 Body = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_BODY)]
 _PATH = "/colleges/{college_id:uuid}/email-templates/{kind:str}"
+# Another kind is a 404: no such template.
+Kind = Annotated[str, Parameter(schema_extra={"enum": [kind.value for kind in TemplateKind]})]
 
 
 def _kind(value: str) -> TemplateKind:
@@ -122,37 +130,50 @@ class RenderedResponse(msgspec.Struct, kw_only=True):
 class EmailTemplateController(Controller):
     tags = ["email templates"]
 
-    @get(_PATH, summary="The current template of a kind, or the built-in default (admin)")
+    @get(
+        _PATH,
+        summary="The current template of a kind, or the built-in default (admin)",
+        responses=problems(403),
+    )
     @inject
     async def current(
         self,
         college_id: FromPath[UUID],
-        kind: FromPath[str],
+        kind: Kind,
         principal: FromDishka[Principal],
         use_case: FromDishka[GetCurrentTemplate],
     ) -> TemplateResponse:
         return TemplateResponse.from_domain(await use_case(principal, college_id, _kind(kind)))
 
-    @get(_PATH + "/versions", summary="Every written version, newest first (admin)")
+    @get(
+        _PATH + "/versions",
+        summary="Every written version, newest first (admin)",
+        responses=problems(403),
+    )
     @inject
     async def versions(
         self,
         college_id: FromPath[UUID],
-        kind: FromPath[str],
+        kind: Kind,
         principal: FromDishka[Principal],
         use_case: FromDishka[ListTemplateVersions],
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: OffsetQuery = 0,
     ) -> PageResponse[TemplateResponse]:
         page = await use_case(principal, college_id, _kind(kind), page_request(limit, offset))
         return to_page_response(page, TemplateResponse.from_domain)
 
-    @put(_PATH, status_code=201, summary="Write a new version; older ones stay (admin)")
+    @put(
+        _PATH,
+        status_code=201,
+        summary="Write a new version; older ones stay (admin)",
+        responses=problems(403),
+    )
     @inject
     async def publish(
         self,
         college_id: FromPath[UUID],
-        kind: FromPath[str],
+        kind: Kind,
         data: JSONBody[TemplateBody],
         principal: FromDishka[Principal],
         use_case: FromDishka[PublishTemplate],
@@ -160,12 +181,17 @@ class EmailTemplateController(Controller):
         template = await use_case(principal, college_id, _kind(kind), data.to_content())
         return TemplateResponse.from_domain(template)
 
-    @post(_PATH + "/preview", status_code=200, summary="Render with sample data (admin)")
+    @post(
+        _PATH + "/preview",
+        status_code=200,
+        summary="Render with sample data (admin)",
+        responses=problems(403),
+    )
     @inject
     async def preview(
         self,
         college_id: FromPath[UUID],
-        kind: FromPath[str],
+        kind: Kind,
         data: JSONBody[PreviewBody],
         principal: FromDishka[Principal],
         use_case: FromDishka[PreviewTemplate],

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from dishka import Provider, Scope, provide
 
 from lms.auth.adapters.imports.worker import ImportWakeup
@@ -18,12 +16,10 @@ from lms.auth.application.bulk import BulkDeleteAccounts, BulkLimits, BulkUpdate
 from lms.auth.application.imports import (
     GetImportJob,
     ImportLimits,
-    ImportQueueSignal,
-    ImportUnitOfWork,
     RunImportBatch,
     StartAccountImport,
 )
-from lms.auth.application.ports import AuthUnitOfWork
+from lms.auth.application.ports import ImportQueueSignal
 from lms.auth.config import AuthSettings
 
 
@@ -49,9 +45,11 @@ class AccountAdminProvider(Provider):
     bulk_use_cases = provide(BulkUpdateAccounts) + provide(BulkDeleteAccounts)
     import_use_cases = provide(StartAccountImport) + provide(GetImportJob) + provide(RunImportBatch)
 
-    def __init__(self, settings: AuthSettings, wakeup: ImportWakeup) -> None:
+    def __init__(self, settings: AuthSettings) -> None:
         super().__init__()
-        self._settings, self._wakeup = settings, wakeup
+        self._settings = settings
+
+    wakeup = provide(ImportWakeup, scope=Scope.APP)
 
     @provide(scope=Scope.APP)
     def bulk_limits(self) -> BulkLimits:
@@ -62,11 +60,5 @@ class AccountAdminProvider(Provider):
         return import_limits(self._settings)
 
     @provide(scope=Scope.APP)
-    def import_signal(self) -> ImportQueueSignal:
-        return self._wakeup
-
-    @provide
-    def import_unit_of_work(self, uow: AuthUnitOfWork) -> ImportUnitOfWork:
-        # The same unit of work (its ``imports`` repository included), so that the audit
-        # recorder and the use case stage events on one transaction.
-        return cast(ImportUnitOfWork, uow)
+    def import_signal(self, wakeup: ImportWakeup) -> ImportQueueSignal:
+        return wakeup

@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.auth.adapters.persistence.mappers import account_to_domain
 from lms.auth.adapters.persistence.models import AccountRecord
 from lms.auth.application.ports import AccountQuery, AccountSort
 from lms.auth.domain.model import Account
@@ -47,13 +48,6 @@ def _conditions(query: AccountQuery) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _to_domain(record: AccountRecord) -> Account:
-    # Imported here: repository.py imports this module to build its class.
-    from lms.auth.adapters.persistence.repository import account_to_domain
-
-    return account_to_domain(record)
-
-
 class AccountAdminQueries:
     _session: AsyncSession
 
@@ -70,7 +64,7 @@ class AccountAdminQueries:
             .offset(page.offset)
         )
         return Page(
-            items=[_to_domain(r) for r in records],
+            items=[account_to_domain(r) for r in records],
             total=total or 0,
             limit=page.limit,
             offset=page.offset,
@@ -82,7 +76,7 @@ class AccountAdminQueries:
         records = await self._session.scalars(
             select(AccountRecord).where(AccountRecord.id.in_(account_ids))
         )
-        return [_to_domain(r) for r in records]
+        return [account_to_domain(r) for r in records]
 
     async def existing_emails(self, college_id: UUID, emails: Sequence[str]) -> set[str]:
         if not emails:
@@ -123,7 +117,7 @@ class AccountAdminQueries:
             # Read-only: keep the identity map from growing with the whole college.
             for record in records:
                 self._session.expunge(record)
-            yield [_to_domain(r) for r in records]
+            yield [account_to_domain(r) for r in records]
             if len(records) < batch_size:
                 return
             last = (records[-1].email, records[-1].id)

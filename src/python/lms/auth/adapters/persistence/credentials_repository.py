@@ -1,15 +1,19 @@
-"""Credential tokens and email-template versions in PostgreSQL."""
+"""Credential tokens, queued reset requests and email-template versions in PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.auth.adapters.persistence.models import CredentialTokenRecord, EmailTemplateRecord
-from lms.auth.domain.credentials import CredentialToken, TokenPurpose
+from lms.auth.adapters.persistence.models import (
+    CredentialTokenRecord,
+    EmailTemplateRecord,
+    PasswordResetRequestRecord,
+)
+from lms.auth.domain.credentials import CredentialToken, QueuedPasswordReset, TokenPurpose
 from lms.auth.domain.templates import EmailTemplate, TemplateContent, TemplateKind
 from lms_platform.kernel.pagination import Page, PageRequest
 
@@ -91,6 +95,45 @@ def _template_to_domain(record: EmailTemplateRecord) -> EmailTemplate:
         created_at=record.created_at,
         created_by=record.created_by,
     )
+
+
+class SqlAlchemyPasswordResetQueue:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, request: QueuedPasswordReset) -> None:
+        self._session.add(
+            PasswordResetRequestRecord(
+                id=request.id,
+                college_slug=request.college_slug,
+                email=request.email,
+                client_ip=request.client_ip,
+                requested_at=request.requested_at,
+            )
+        )
+
+    async def claim_next(self) -> QueuedPasswordReset | None:
+        # SKIP LOCKED: workers in several processes share the queue without waiting.
+        record = await self._session.scalar(
+            select(PasswordResetRequestRecord)
+            .order_by(PasswordResetRequestRecord.requested_at, PasswordResetRequestRecord.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if record is None:
+            return None
+        return QueuedPasswordReset(
+            id=record.id,
+            college_slug=record.college_slug,
+            email=record.email,
+            client_ip=record.client_ip,
+            requested_at=record.requested_at,
+        )
+
+    async def remove(self, request_id: UUID) -> None:
+        await self._session.execute(
+            delete(PasswordResetRequestRecord).where(PasswordResetRequestRecord.id == request_id)
+        )
 
 
 class SqlAlchemyEmailTemplateRepository:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     false,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,6 +38,9 @@ class CollegeRecord(UUIDBase):
     password_max_age_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     allow_self_signup: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=false()
+    )
+    signup_requires_verification: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=true()
     )
 
 
@@ -59,6 +63,9 @@ class AccountRecord(UUIDBase):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     password_changed_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
+    )
+    awaits_verification: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
     )
     email_verified_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
@@ -156,6 +163,19 @@ class ApiKeyRecord(DefaultBase):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     usage_count: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class PasswordResetRequestRecord(DefaultBase):
+    """Reset requests queued for the worker; deleted once handled (they hold an email)."""
+
+    __tablename__ = "password_reset_requests"
+    __table_args__ = (Index("ix_password_reset_requests_requested_at", "requested_at"),)
+
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    college_slug: Mapped[str] = mapped_column(String(64), nullable=False)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    client_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 class CredentialTokenRecord(DefaultBase):

@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Float, Integer, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lms.auth.adapters.persistence.account_queries import AccountAdminQueries
+from lms.auth.adapters.persistence.mappers import (
+    account_to_domain,
+    college_to_domain,
+    copy_account,
+    copy_college,
+    key_to_domain,
+    token_to_domain,
+)
 from lms.auth.adapters.persistence.models import (
     AccountRecord,
     CollegeRecord,
@@ -16,45 +24,8 @@ from lms.auth.adapters.persistence.models import (
     SigningKeyRecord,
 )
 from lms.auth.domain.keys import SigningKey
-from lms.auth.domain.model import (
-    Account,
-    AccountStatus,
-    CharacterClass,
-    College,
-    PasswordPolicy,
-    RefreshToken,
-)
+from lms.auth.domain.model import Account, College, LockoutPolicy, RefreshToken
 from lms_platform.kernel.pagination import Page, PageRequest
-
-
-def college_to_domain(record: CollegeRecord) -> College:
-    return College(
-        id=record.id,
-        slug=record.slug,
-        name=record.name,
-        password_policy=PasswordPolicy(
-            min_length=record.min_password_length,
-            required_classes=frozenset(
-                CharacterClass(c) for c in record.required_character_classes
-            ),
-            rejected_passwords=frozenset(record.rejected_passwords),
-            max_age_days=record.password_max_age_days,
-        ),
-        created_at=record.created_at,
-        allow_self_signup=record.allow_self_signup,
-    )
-
-
-def _copy_college(record: CollegeRecord, college: College) -> None:
-    policy = college.password_policy
-    record.slug = college.slug
-    record.name = college.name
-    record.min_password_length = policy.min_length
-    record.required_character_classes = sorted(c.value for c in policy.required_classes)
-    record.rejected_passwords = sorted(policy.rejected_passwords)
-    record.password_max_age_days = policy.max_age_days
-    record.allow_self_signup = college.allow_self_signup
-    record.created_at = college.created_at
 
 
 class SqlAlchemyCollegeRepository:
@@ -71,14 +42,14 @@ class SqlAlchemyCollegeRepository:
 
     async def add(self, college: College) -> None:
         record = CollegeRecord(id=college.id)
-        _copy_college(record, college)
+        copy_college(record, college)
         self._session.add(record)
 
     async def save(self, college: College) -> None:
         record = await self._session.get(CollegeRecord, college.id)
         if record is None:
             raise LookupError(f"college {college.id} was not loaded in this unit of work")
-        _copy_college(record, college)
+        copy_college(record, college)
 
     async def list_page(self, page: PageRequest) -> Page[College]:
         total = await self._session.scalar(select(func.count()).select_from(CollegeRecord))
@@ -91,41 +62,6 @@ class SqlAlchemyCollegeRepository:
             limit=page.limit,
             offset=page.offset,
         )
-
-
-def account_to_domain(record: AccountRecord) -> Account:
-    return Account(
-        id=record.id,
-        college_id=record.college_id,
-        email=record.email,
-        display_name=record.display_name,
-        password_hash=record.password_hash,
-        roles=tuple(record.roles),
-        status=AccountStatus(record.status),
-        failed_logins=record.failed_logins,
-        locked_until=record.locked_until,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-        version=record.version,
-        password_changed_at=record.password_changed_at,
-        email_verified_at=record.email_verified_at,
-    )
-
-
-def _copy_account(record: AccountRecord, account: Account) -> None:
-    record.college_id = account.college_id
-    record.email = account.email
-    record.display_name = account.display_name
-    record.password_hash = account.password_hash
-    record.roles = list(account.roles)
-    record.status = account.status.value
-    record.failed_logins = account.failed_logins
-    record.locked_until = account.locked_until
-    record.created_at = account.created_at
-    record.updated_at = account.updated_at
-    record.version = account.version
-    record.password_changed_at = account.password_changed_at
-    record.email_verified_at = account.email_verified_at
 
 
 class SqlAlchemyAccountRepository(AccountAdminQueries):
@@ -146,7 +82,7 @@ class SqlAlchemyAccountRepository(AccountAdminQueries):
 
     async def add(self, account: Account) -> None:
         record = AccountRecord(id=account.id)
-        _copy_account(record, account)
+        copy_account(record, account)
         self._session.add(record)
 
     async def save(self, account: Account) -> None:
@@ -154,21 +90,63 @@ class SqlAlchemyAccountRepository(AccountAdminQueries):
         record = await self._session.get(AccountRecord, account.id)
         if record is None:
             raise LookupError(f"account {account.id} was not loaded in this unit of work")
-        _copy_account(record, account)
+        copy_account(record, account)
+
+    async def count_login_attempt(
+        self, account_id: UUID, now: datetime, policy: LockoutPolicy
+    ) -> tuple[Account, bool] | None:
+        # One statement: concurrent attempts queue on the row lock and each sees the count of
+        # the one before (a version check would let all but one collide and vanish).
+        counted = await self._session.scalar(
+            _COUNT_ATTEMPT,
+            {
+                "id": account_id,
+                "now": now,
+                "threshold": policy.threshold,
+                "base": policy.base_cooldown.total_seconds(),
+                "max": policy.max_cooldown.total_seconds(),
+            },
+        )
+        account = await self._reload(account_id)
+        return (account, counted is not None) if account is not None else None
+
+    async def clear_login_failures(self, account_id: UUID, now: datetime) -> Account | None:
+        await self._session.execute(
+            update(AccountRecord)
+            .where(AccountRecord.id == account_id)
+            .values(
+                failed_logins=0,
+                locked_until=None,
+                updated_at=now,
+                version=AccountRecord.version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return await self._reload(account_id)
+
+    async def _reload(self, account_id: UUID) -> Account | None:
+        record = await self._session.get(AccountRecord, account_id, populate_existing=True)
+        return account_to_domain(record) if record is not None else None
 
 
-def token_to_domain(record: RefreshTokenRecord) -> RefreshToken:
-    return RefreshToken(
-        id=record.id,
-        family_id=record.family_id,
-        account_id=record.account_id,
-        college_id=record.college_id,
-        secret_hash=record.secret_hash,
-        issued_at=record.issued_at,
-        expires_at=record.expires_at,
-        used_at=record.used_at,
-        revoked_at=record.revoked_at,
-    )
+_COUNT_ATTEMPT = text(
+    """
+    UPDATE accounts SET
+        failed_logins = failed_logins + 1,
+        locked_until = CASE WHEN failed_logins + 1 >= :threshold
+            THEN CAST(:now AS timestamptz) + interval '1 second' * LEAST(
+                :base * power(2, LEAST(failed_logins + 1 - :threshold, 20)), :max)
+            ELSE locked_until END,
+        updated_at = :now,
+        version = version + 1
+    WHERE id = :id AND (locked_until IS NULL OR locked_until <= :now)
+    RETURNING failed_logins
+    """
+).bindparams(
+    bindparam("base", type_=Float()),
+    bindparam("max", type_=Float()),
+    bindparam("threshold", type_=Integer()),
+)
 
 
 class SqlAlchemyRefreshTokenRepository:
@@ -194,11 +172,25 @@ class SqlAlchemyRefreshTokenRepository:
             )
         )
 
+    # Every claim and every revocation first locks the account row (SELECT ... FOR UPDATE), so
+    # they run one after the other per account: a revocation that waited for a refresh sees
+    # the token that refresh inserted, and a refresh that waited for a revocation sees it.
+
     async def claim(self, token_id: UUID, now: datetime) -> bool:
+        account_id = await self._session.scalar(
+            select(RefreshTokenRecord.account_id).where(RefreshTokenRecord.id == token_id)
+        )
+        if account_id is None or not await self._lock_account(account_id):
+            return False
         # One conditional UPDATE: of two concurrent refreshes, exactly one sees a row.
         claimed = await self._session.scalar(
             update(RefreshTokenRecord)
-            .where(RefreshTokenRecord.id == token_id, RefreshTokenRecord.used_at.is_(None))
+            .where(
+                RefreshTokenRecord.id == token_id,
+                RefreshTokenRecord.used_at.is_(None),
+                RefreshTokenRecord.revoked_at.is_(None),
+                RefreshTokenRecord.expires_at > now,
+            )
             .values(used_at=now)
             .returning(RefreshTokenRecord.id)
             .execution_options(synchronize_session=False)
@@ -206,19 +198,35 @@ class SqlAlchemyRefreshTokenRepository:
         return claimed is not None
 
     async def revoke_family(self, family_id: UUID, now: datetime) -> int:
+        account_id = await self._session.scalar(
+            select(RefreshTokenRecord.account_id)
+            .where(RefreshTokenRecord.family_id == family_id)
+            .limit(1)
+        )
+        if account_id is not None:
+            await self._lock_account(account_id)
         return await self._revoke(RefreshTokenRecord.family_id == family_id, now)
 
     async def revoke_for_account(self, account_id: UUID, now: datetime) -> int:
+        await self._lock_account(account_id)
         return await self._revoke(RefreshTokenRecord.account_id == account_id, now)
 
     async def revoke_for_account_except(
         self, account_id: UUID, keep_family_id: UUID, now: datetime
     ) -> int:
+        await self._lock_account(account_id)
         return await self._revoke(
             (RefreshTokenRecord.account_id == account_id)
             & (RefreshTokenRecord.family_id != keep_family_id),
             now,
         )
+
+    async def _lock_account(self, account_id: UUID) -> bool:
+        """Held until the transaction ends; False when the account is gone."""
+        locked = await self._session.scalar(
+            select(AccountRecord.id).where(AccountRecord.id == account_id).with_for_update()
+        )
+        return locked is not None
 
     async def _revoke(self, condition: object, now: datetime) -> int:
         result = await self._session.execute(
@@ -228,19 +236,6 @@ class SqlAlchemyRefreshTokenRepository:
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-def key_to_domain(record: SigningKeyRecord) -> SigningKey:
-    return SigningKey(
-        kid=record.kid,
-        algorithm=record.algorithm,
-        public_jwk=dict(record.public_jwk),
-        private_key_pem=record.private_key_pem,
-        created_at=record.created_at,
-        activates_at=record.activates_at,
-        retired_at=record.retired_at,
-        revoked_at=record.revoked_at,
-    )
 
 
 class SqlAlchemySigningKeyStore:

@@ -9,6 +9,7 @@ from lms.auth.adapters.persistence.audit_repository import SqlAlchemyAuditLogRep
 from lms.auth.adapters.persistence.credentials_repository import (
     SqlAlchemyCredentialTokenRepository,
     SqlAlchemyEmailTemplateRepository,
+    SqlAlchemyPasswordResetQueue,
 )
 from lms.auth.adapters.persistence.import_repository import SqlAlchemyImportJobRepository
 from lms.auth.adapters.persistence.repository import (
@@ -31,6 +32,7 @@ class AuthSqlAlchemyUnitOfWork(SqlAlchemyUnitOfWork):
         self.audit_log = SqlAlchemyAuditLogRepository(session)
         self.imports = SqlAlchemyImportJobRepository(session)  # application/imports.py
         self.credential_tokens = SqlAlchemyCredentialTokenRepository(session)
+        self.reset_requests = SqlAlchemyPasswordResetQueue(session)
         self.email_templates = SqlAlchemyEmailTemplateRepository(session)
         self.api_keys = SqlAlchemyApiKeyRepository(session)
         self.role_permissions = SqlAlchemyRolePermissionRepository(session)

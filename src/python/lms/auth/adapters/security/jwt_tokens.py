@@ -116,6 +116,11 @@ class StoreKeySource:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._loaded_at = float("-inf")
 
+    def trusted_until(self) -> float:
+        # The verifier serves a cached token until then at most, so a key revoked by any
+        # process stops its tokens here within ``cache_seconds``.
+        return time.time() + (self._loaded_at + self._cache_seconds - time.monotonic())
+
     async def get_key(self, kid: str) -> jwt.PyJWK | None:
         age = time.monotonic() - self._loaded_at
         # An unknown kid may be a key rotated in by another process; a burst of forged kids

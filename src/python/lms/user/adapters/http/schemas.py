@@ -9,29 +9,29 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from lms.user.domain.model import Preferences, Profile
+from lms.user.domain.model import (
+    AVATAR_URL_PATTERN,
+    LOCALE_PATTERN,
+    TIMEZONES,
+    Preferences,
+    Profile,
+)
+from lms_platform.http.openapi import documented
+from lms_platform.kernel.text import NOT_BLANK_PATTERN
 
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
-DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-Url = Annotated[str, msgspec.Meta(max_length=2048)]
+# Lengths are checked while decoding (400); the documented rules by the domain (422).
+DisplayName = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=100), documented(pattern=NOT_BLANK_PATTERN)
+]
+# "" clears the avatar, like null.
+Url = Annotated[str, msgspec.Meta(max_length=2048), documented(pattern=f"^$|{AVATAR_URL_PATTERN}")]
 Bio = Annotated[str, msgspec.Meta(max_length=2000)]
-Timezone = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-Locale = Annotated[str, msgspec.Meta(min_length=2, max_length=35)]
-RoleName = Literal["super_admin", "college_admin", "instructor", "teaching_assistant", "student"]
-
-
-class CreateUserRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    email: Email
-    display_name: DisplayName
-    id: UUID | None = None
-    college_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
-    avatar_url: Url | None = None
-    bio: Bio | None = None
-    timezone: Timezone = "UTC"
-    locale: Locale = "en"
-    roles: Annotated[list[RoleName], msgspec.Meta(max_length=5)] = msgspec.field(
-        default_factory=lambda: ["student"]
-    )
+Timezone = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=64), documented(enum=sorted(TIMEZONES))
+]
+Locale = Annotated[
+    str, msgspec.Meta(min_length=2, max_length=35), documented(pattern=LOCALE_PATTERN)
+]
 
 
 class ReplaceUserRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

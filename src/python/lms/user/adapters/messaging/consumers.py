@@ -1,138 +1,146 @@
-"""Kafka consumers of the user service.
+"""Kafka consumers of the user service: the profile follows its account (``account.*``).
 
 No ``from __future__ import annotations`` here: FastStream and dishka read the handler's
 annotations at runtime.
 """
 
-import asyncio
-import contextlib
 from uuid import UUID
 
 import msgspec
-import structlog
-from dishka import AsyncContainer
 from dishka_faststream import FromDishka
+from faststream.kafka import KafkaBroker
+from msgspec import UNSET, UnsetType
 
-from lms.user.application.use_cases import AccountRegistered, CreateProfileFromAccount
+from lms.user.application.account_sync import (
+    AccountDeleted,
+    AccountRegistered,
+    AccountStatusChanged,
+    AccountUpdated,
+    ChangeProfileStatusFromAccount,
+    CreateProfileFromAccount,
+    DeleteProfileFromAccount,
+    UpdateProfileFromAccount,
+)
 from lms.user.config import UserSettings
-from lms_platform.kernel.errors import DomainError
+from lms_platform.kernel.errors import InvalidInput, NotFound
 from lms_platform.messaging import (
     Backoff,
     Envelope,
     EnvelopeDecodeError,
     RetryPolicy,
-    build_broker,
-    ensure_topics,
     envelope_subscriber,
-    retry_until_ready,
-    setup_dishka,
     topic_name,
 )
-from lms_platform.messaging.topics import CATALOGUE
 
 ACCOUNT_REGISTERED = "account.registered"
+ACCOUNT_UPDATED = "account.updated"
+ACCOUNT_DEACTIVATED = "account.deactivated"
+ACCOUNT_REACTIVATED = "account.reactivated"
+ACCOUNT_DELETED = "account.deleted"
+ACCOUNT_EVENTS = frozenset(
+    {ACCOUNT_REGISTERED, ACCOUNT_UPDATED, ACCOUNT_DEACTIVATED, ACCOUNT_REACTIVATED, ACCOUNT_DELETED}
+)
 
-_log = structlog.get_logger("lms.user.consumers")
 
-
+# The parts of auth's payloads this service needs; other fields are ignored.
 class AccountRegisteredData(msgspec.Struct, kw_only=True):
-    """The part of ``account.registered`` this service needs; other fields are ignored."""
-
     account_id: UUID
     email: str
     roles: list[str]
     display_name: str | None = None
 
 
+class AccountChangesData(msgspec.Struct, kw_only=True):
+    email: str | UnsetType = UNSET
+    display_name: str | None | UnsetType = UNSET  # null: the account's name was cleared
+    roles: list[str] | UnsetType = UNSET
+
+
+class AccountUpdatedData(msgspec.Struct, kw_only=True):
+    account_id: UUID
+    changes: AccountChangesData
+
+
+class AccountData(msgspec.Struct, kw_only=True):
+    """``account.deactivated``, ``account.reactivated`` and ``account.deleted``."""
+
+    account_id: UUID
+
+
 async def on_account_event(
-    envelope: Envelope, create_profile: FromDishka[CreateProfileFromAccount]
+    envelope: Envelope,
+    create: FromDishka[CreateProfileFromAccount],
+    update: FromDishka[UpdateProfileFromAccount],
+    change_status: FromDishka[ChangeProfileStatusFromAccount],
+    delete: FromDishka[DeleteProfileFromAccount],
 ) -> None:
+    """Applies auth's account events to profiles; ordered by the envelope's ``time``."""
     if not envelope.tenant:
         raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
-    data = envelope.data_as(AccountRegisteredData)
-    await create_profile(
-        AccountRegistered(
-            account_id=data.account_id,
-            tenant_id=envelope.tenant,
-            email=data.email,
-            roles=tuple(data.roles),
-            display_name=data.display_name,
-        )
-    )
-
-
-class UserConsumers:
-    """The FastStream broker with this service's subscribers, started in the background so that
-    a broker outage at start-up delays consumption instead of failing the HTTP service."""
-
-    def __init__(
-        self,
-        settings: UserSettings,
-        container: AsyncContainer,
-        *,
-        retry: RetryPolicy | None = None,
-        session_timeout_ms: int = 10_000,
-    ) -> None:
-        self._settings = settings
-        self.broker = build_broker(
-            settings.kafka_bootstrap_servers,
-            client_id=f"{settings.service_name}-consumers",
-            enable_idempotence=settings.kafka_enable_idempotence,
-        )
-        self.account_topic = topic_name("account", settings.kafka_topic_prefix)
-        policy = retry or RetryPolicy(
-            max_attempts=5,
-            backoff=Backoff(initial=0.2, maximum=5.0),
-            # A domain rule the event breaks will break it on every retry too.
-            dead_letter_immediately=(EnvelopeDecodeError, DomainError),
-        )
-        envelope_subscriber(
-            self.broker,
-            self.account_topic,
-            group_id=settings.consumer_group,
-            service=settings.service_name,
-            consumer="user.account-events",
-            # Other account.* events are not this consumer's business (yet): acknowledged
-            # without touching the database, counted as outcome="ignored".
-            event_types={ACCOUNT_REGISTERED},
-            retry=policy,
-            session_timeout_ms=session_timeout_ms,
-            heartbeat_interval_ms=max(session_timeout_ms // 3, 100),
-        )(on_account_event)
-        setup_dishka(container, self.broker)
-        self._task: asyncio.Task[None] | None = None
-        self.started = asyncio.Event()
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._start_when_broker_is_up(), name="user-consumers")
-
-    async def _start_when_broker_is_up(self) -> None:
-        specs = [
-            CATALOGUE["account"],
-            CATALOGUE["account.dlq"],
-            CATALOGUE["user"],
-            CATALOGUE["user.dlq"],
-        ]
-
-        async def start() -> None:
-            await ensure_topics(
-                self._settings.kafka_bootstrap_servers, specs, self._settings.kafka_topic_prefix
+    tenant, at = envelope.tenant, envelope.time
+    if envelope.type == ACCOUNT_REGISTERED:
+        registered = envelope.data_as(AccountRegisteredData)
+        await create(
+            AccountRegistered(
+                account_id=registered.account_id,
+                tenant_id=tenant,
+                email=registered.email,
+                roles=tuple(registered.roles),
+                display_name=registered.display_name,
+                occurred_at=at,
             )
-            await self.broker.start()
-
-        async def stop_half_started() -> None:
-            with contextlib.suppress(Exception):
-                await self.broker.stop()
-
-        await retry_until_ready(
-            start, waiting_event="consumers_waiting_for_broker", after_failure=stop_half_started
         )
-        self.started.set()
-        _log.info("consumers_started", topic=self.account_topic)
+    elif envelope.type == ACCOUNT_UPDATED:
+        updated = envelope.data_as(AccountUpdatedData)
+        changes = {
+            name: value
+            for name in AccountChangesData.__struct_fields__
+            if (value := getattr(updated.changes, name)) is not UNSET
+        }
+        await update(
+            AccountUpdated(
+                account_id=updated.account_id, tenant_id=tenant, occurred_at=at, changes=changes
+            )
+        )
+    elif envelope.type in (ACCOUNT_DEACTIVATED, ACCOUNT_REACTIVATED):
+        await change_status(
+            AccountStatusChanged(
+                account_id=envelope.data_as(AccountData).account_id,
+                tenant_id=tenant,
+                occurred_at=at,
+                active=envelope.type == ACCOUNT_REACTIVATED,
+            )
+        )
+    elif envelope.type == ACCOUNT_DELETED:
+        await delete(
+            AccountDeleted(
+                account_id=envelope.data_as(AccountData).account_id,
+                tenant_id=tenant,
+                occurred_at=at,
+            )
+        )
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.broker.stop()
+
+def subscribe(broker: KafkaBroker, settings: UserSettings) -> None:
+    """Registers this service's consumers on the runtime's broker."""
+    policy = RetryPolicy(
+        max_attempts=5,
+        backoff=Backoff(initial=0.2, maximum=5.0),
+        # What no retry can fix: a payload that breaks a rule, or an account never registered
+        # here (to be replayed after its registration). A Conflict (a user's own edit committed
+        # meanwhile) is retried: the next attempt reloads the profile.
+        dead_letter_immediately=(EnvelopeDecodeError, InvalidInput, NotFound),
+    )
+    envelope_subscriber(
+        broker,
+        topic_name("account", settings.kafka_topic_prefix),
+        group_id=settings.consumer_group_id,
+        service=settings.service_name,
+        consumer="user.account-events",
+        # Other account.* events (logins, password changes) are acknowledged without touching
+        # the database, counted as outcome="ignored".
+        event_types=ACCOUNT_EVENTS,
+        retry=policy,
+        session_timeout_ms=settings.consumer_session_timeout_ms,
+        heartbeat_interval_ms=max(settings.consumer_session_timeout_ms // 3, 100),
+    )(on_account_event)

@@ -14,16 +14,23 @@ from sqlalchemy.orm import Mapped, mapped_column
 class ProfileRecord(UUIDBase):
     __tablename__ = "profiles"
     __table_args__ = (
-        # One live profile per email per college; a deleted one frees the address.
-        Index(
-            "uq_profiles_tenant_email_live",
-            "tenant_id",
-            "email",
-            unique=True,
-            postgresql_where=text("deleted_at IS NULL"),
-        ),
-        Index("ix_profiles_tenant_name", "tenant_id", "display_name"),
+        # No unique email here: auth owns that rule, and a copy that enforced it would refuse
+        # an account's event whenever another account's event is still on its way.
         Index("ix_profiles_roles", "roles", postgresql_using="gin"),
+        # One per sort of the list, tie-breaker last: a keyset page is an index range scan.
+        Index("ix_profiles_tenant_name_id", "tenant_id", "display_name", "id"),
+        Index("ix_profiles_tenant_email_id", "tenant_id", "email", "id"),
+        Index("ix_profiles_tenant_created_id", "tenant_id", "created_at", "id"),
+        # ``q`` is ILIKE '%...%' on both columns: trigram indexes (pg_trgm).
+        *(
+            Index(
+                f"ix_profiles_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            )
+            for column in ("display_name", "email")
+        ),
     )
 
     tenant_id: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -40,6 +47,10 @@ class ProfileRecord(UUIDBase):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Account field -> ISO time of the account event that last set it (Profile.apply_account).
+    account_field_times: Mapped[dict[str, str]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
 
     # The domain bumps ``version``; SQLAlchemy adds "AND version = <loaded>" to each UPDATE,
     # so a concurrent writer makes the flush fail instead of silently overwriting.
