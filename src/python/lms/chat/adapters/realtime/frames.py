@@ -1,0 +1,72 @@
+"""The frames of the socket protocol (version 1): what clients send, checked with msgspec, and
+what the server sends back. Documented in docs/services/chat.md ("Socket protocol")."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from lms.chat.domain.messages import Message
+
+PROTOCOL_VERSION = 1
+
+
+class JoinFrame(msgspec.Struct, forbid_unknown_fields=True):
+    room_id: UUID
+    # The last sequence number the client has; the server sends every later one first.
+    after_seq: int | None = None
+
+
+class LeaveFrame(msgspec.Struct, forbid_unknown_fields=True):
+    room_id: UUID
+
+
+class SendFrame(msgspec.Struct, forbid_unknown_fields=True):
+    room_id: UUID
+    body: str
+    client_id: str | None = None
+
+
+class EditFrame(msgspec.Struct, forbid_unknown_fields=True):
+    message_id: UUID
+    body: str
+
+
+class DeleteFrame(msgspec.Struct, forbid_unknown_fields=True):
+    message_id: UUID
+
+
+class MuteFrame(msgspec.Struct, forbid_unknown_fields=True):
+    room_id: UUID
+    user_id: UUID
+    minutes: int
+
+
+class ReadFrame(msgspec.Struct, forbid_unknown_fields=True):
+    room_id: UUID
+    seq: int
+
+
+class ReauthFrame(msgspec.Struct, forbid_unknown_fields=True):
+    token: str
+
+
+def message_frame(message: Message) -> dict[str, Any]:
+    """A message as clients see it; a deleted one keeps its place with no body."""
+    return {
+        "id": str(message.id),
+        "room_id": str(message.room_id),
+        "seq": message.seq,
+        "sender_id": str(message.sender_id),
+        "body": None if message.is_deleted else message.body,
+        "client_id": message.client_id,
+        "created_at": message.created_at.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "deleted": message.is_deleted,
+    }
+
+
+def error_frame(code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "detail": detail, **extra}

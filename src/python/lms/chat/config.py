@@ -1,0 +1,27 @@
+"""The chat service's settings: every field is read from ``LMS_CHAT_<FIELD>``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lms_platform.config import ServiceSettings, load_settings
+
+ENV_PREFIX = "LMS_CHAT_"
+
+
+class ChatSettings(ServiceSettings, kw_only=True, frozen=True):
+    service_name: str = "chat"
+    http_port: int = 8006
+    # Per user, across rooms: at most this many messages per window.
+    messages_per_window: int = 30
+    rate_window_seconds: int = 10
+    # Socket.IO heartbeat; a polling client's disconnect waits for the next one.
+    socket_ping_interval_seconds: float = 25.0
+    socket_max_frame_bytes: int = 64 * 1024
+    # Browser origins allowed to open a Socket.IO connection ("*" for any, in development).
+    socket_cors_origins: str = ""
+
+
+def load_chat_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> ChatSettings:
+    return load_settings(ChatSettings, ENV_PREFIX, environ, **overrides)

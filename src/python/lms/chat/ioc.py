@@ -1,0 +1,71 @@
+"""The chat service's dishka providers: each port bound to its adapter
+(``provide(Impl, provides=Port)``), and the use cases. The platform runtime adds the engine,
+sessions, Redis, clock, ids and the outbox stager."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dishka import AnyOf, Provider, Scope, provide
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.chat.adapters.persistence.memberships import request_membership_reader
+from lms.chat.adapters.persistence.projection import SqlMembershipProjection
+from lms.chat.adapters.persistence.store import SqlChatStore
+from lms.chat.adapters.realtime.fanout import RedisFanout, RedisRateLimiter
+from lms.chat.application.access import RoomGate
+from lms.chat.application.changes import DeleteMessage, EditMessage
+from lms.chat.application.enrollments import ApplyEnrollment, MembershipProjection
+from lms.chat.application.history import CatchUp, MarkRead, RoomHistory
+from lms.chat.application.moderation import MuteMember
+from lms.chat.application.ports import ChatStore, LiveFanout, RateLimiter
+from lms.chat.application.posting import PostLimits, PostMessage
+from lms.chat.application.rooms import CreateConversation, MyRooms
+from lms.chat.config import ChatSettings
+from lms_platform.kernel.membership import MembershipReader
+
+
+class ChatAdaptersProvider(Provider):
+    scope = Scope.APP
+
+    def __init__(self, settings: ChatSettings) -> None:
+        super().__init__()
+        self._settings = settings
+
+    store = provide(SqlChatStore, provides=AnyOf[SqlChatStore, ChatStore], scope=Scope.REQUEST)
+    projection = provide(
+        SqlMembershipProjection, provides=MembershipProjection, scope=Scope.REQUEST
+    )
+
+    @provide(scope=Scope.REQUEST)
+    def memberships(self, session: AsyncSession) -> MembershipReader:
+        return request_membership_reader(session)  # one pooled connection per request
+
+    @provide
+    def fanout(self, redis: Redis) -> LiveFanout:
+        return RedisFanout(redis)
+
+    @provide
+    def limiter(self, redis: Redis) -> RateLimiter:
+        return RedisRateLimiter(redis)
+
+    @provide
+    def post_limits(self) -> PostLimits:
+        s = self._settings
+        return PostLimits(
+            messages_per_window=s.messages_per_window, window_seconds=s.rate_window_seconds
+        )
+
+
+class ChatUseCasesProvider(Provider):
+    scope = Scope.REQUEST
+    gate = provide(RoomGate)
+    rooms = provide(MyRooms) + provide(CreateConversation)
+    messages = provide(PostMessage) + provide(EditMessage) + provide(DeleteMessage)
+    reading = provide(RoomHistory) + provide(CatchUp) + provide(MarkRead) + provide(MuteMember)
+    enrollments = provide(ApplyEnrollment)
+
+
+def providers(settings: ChatSettings) -> Sequence[Provider]:
+    return [ChatAdaptersProvider(settings), ChatUseCasesProvider()]

@@ -1,0 +1,1 @@
+"""The course service: see docs/services/course.md."""

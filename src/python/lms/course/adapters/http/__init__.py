@@ -1,0 +1,1 @@
+"""The course service's HTTP edge: Litestar controllers and msgspec schemas."""

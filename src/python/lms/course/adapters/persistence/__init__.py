@@ -1,0 +1,1 @@
+"""PostgreSQL persistence of the course service (advanced-alchemy models, repositories)."""

@@ -1,0 +1,1 @@
+"""The notes service: see docs/services/notes.md."""

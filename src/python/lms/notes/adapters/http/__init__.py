@@ -1,0 +1,1 @@
+"""The notes service's HTTP edge: Litestar controllers and msgspec schemas."""

@@ -1,0 +1,1 @@
+"""PostgreSQL persistence of the notes service (advanced-alchemy models, repositories)."""

@@ -1,0 +1,1 @@
+"""The notification service's HTTP edge: Litestar controllers and msgspec schemas."""

@@ -1,0 +1,266 @@
+"""Kafka consumers: auth's ``credential`` events become critical emails, ``account.*`` keeps
+the contact details and sends the welcome, ``assignment.published`` goes to the active
+students of its sections (from the ``enrollment`` read model, ``lms_platform.membership``).
+
+Each delivery attempt records its event id in ``processed_messages`` in the transaction that
+writes the notification, so a replayed event creates nothing; the notifications table is
+unique by (source event, account) as well. Sending happens later, in the delivery worker.
+
+No ``from __future__ import annotations`` here: FastStream and dishka read the handler's
+annotations at runtime.
+"""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from dishka_faststream import FromDishka
+from faststream.kafka import KafkaBroker
+
+from lms.notification.application.fanout import AudienceEvent, NotifyAudience
+from lms.notification.application.intake import AcceptNotification, NotificationRequest
+from lms.notification.application.recipients import RememberRecipient
+from lms.notification.config import NotificationSettings
+from lms.notification.domain.deliveries import Recipient
+from lms.notification.domain.kinds import NotificationType
+from lms_platform.kernel.errors import InvalidInput
+from lms_platform.membership import subscribe_memberships
+from lms_platform.messaging import (
+    Backoff,
+    Envelope,
+    EnvelopeDecodeError,
+    RetryPolicy,
+    envelope_subscriber,
+    topic_name,
+)
+
+PASSWORD_RESET_REQUESTED = "account.password_reset_requested"
+EMAIL_VERIFICATION_REQUESTED = "account.email_verification_requested"
+ACCOUNT_INVITED = "account.invited"
+CREDENTIAL_EVENTS = frozenset(
+    {PASSWORD_RESET_REQUESTED, EMAIL_VERIFICATION_REQUESTED, ACCOUNT_INVITED}
+)
+ACCOUNT_REGISTERED = "account.registered"
+ACCOUNT_UPDATED = "account.updated"
+ACCOUNT_EVENTS = frozenset({ACCOUNT_REGISTERED, ACCOUNT_UPDATED})
+ASSIGNMENT_PUBLISHED = "assignment.published"
+USER_EVENTS = frozenset({"user.created", "user.updated"})
+
+
+class CredentialData(msgspec.Struct, kw_only=True):
+    """The three credential events; each carries its own token and link fields."""
+
+    account_id: str
+    email: str
+    display_name: str | None = None
+    college_slug: str = ""
+    college_name: str = ""
+    expires_at: datetime
+    reset_token: str | None = None
+    reset_url: str | None = None
+    verification_token: str | None = None
+    verification_url: str | None = None
+    invitation_token: str | None = None
+    invitation_url: str | None = None
+    roles: list[str] = []
+
+
+class AssignmentSnapshot(msgspec.Struct, kw_only=True):
+    id: str
+    course_id: str
+    section_ids: list[str] = []
+    title: str
+    due_at: datetime | None = None
+
+
+class AssignmentData(msgspec.Struct, kw_only=True):
+    assignment: AssignmentSnapshot
+
+
+class ProfileSnapshot(msgspec.Struct, kw_only=True):
+    id: str
+    email: str | None = None
+    display_name: str | None = None
+    timezone: str | None = None
+
+
+class ProfileData(msgspec.Struct, kw_only=True):
+    profile: ProfileSnapshot
+
+
+class RegisteredData(msgspec.Struct, kw_only=True):
+    account_id: str
+    email: str
+    display_name: str | None = None
+
+
+class Changes(msgspec.Struct, kw_only=True):
+    email: str | None = None
+    display_name: str | None = None
+
+
+class UpdatedData(msgspec.Struct, kw_only=True):
+    account_id: str
+    changes: Changes
+
+
+_LINKS: dict[str, tuple[NotificationType, str, str]] = {
+    PASSWORD_RESET_REQUESTED: (NotificationType.PASSWORD_RESET, "reset_url", "reset_token"),
+    EMAIL_VERIFICATION_REQUESTED: (
+        NotificationType.EMAIL_VERIFICATION,
+        "verification_url",
+        "verification_token",
+    ),
+    ACCOUNT_INVITED: (NotificationType.INVITATION, "invitation_url", "invitation_token"),
+}
+
+
+def _tenant(envelope: Envelope) -> str:
+    if not envelope.tenant:
+        raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
+    return envelope.tenant
+
+
+def credential_request(envelope: Envelope) -> NotificationRequest:
+    kind, url_field, token_field = _LINKS[envelope.type]
+    data = envelope.data_as(CredentialData)
+    link = getattr(data, url_field) or getattr(data, token_field)
+    if not link:
+        raise InvalidInput(f"{envelope.type} carries neither {url_field} nor {token_field}")
+    variables: dict[str, Any] = {
+        "college_name": data.college_name,
+        "college_slug": data.college_slug,
+        "display_name": data.display_name or "",
+        "email": data.email,
+        "expires_at": data.expires_at.isoformat(),
+        url_field: link,
+    }
+    if kind is NotificationType.INVITATION:
+        variables["roles"] = list(data.roles)
+    return NotificationRequest(
+        source_event_id=UUID(envelope.id),
+        college_id=_tenant(envelope),
+        type=kind,
+        recipient=Recipient(
+            account_id=data.account_id, email=data.email, display_name=data.display_name
+        ),
+        variables=variables,
+        expires_at=data.expires_at,
+    )
+
+
+async def on_credential_event(envelope: Envelope, accept: FromDishka[AcceptNotification]) -> None:
+    await accept(credential_request(envelope))
+
+
+async def on_account_event(
+    envelope: Envelope,
+    accept: FromDishka[AcceptNotification],
+    remember: FromDishka[RememberRecipient],
+    settings: FromDishka[NotificationSettings],
+) -> None:
+    college = _tenant(envelope)
+    if envelope.type == ACCOUNT_REGISTERED:
+        data = envelope.data_as(RegisteredData)
+        await remember(
+            college, data.account_id, email=data.email, display_name=data.display_name,
+            commit=False,
+        )  # fmt: skip
+        await accept(
+            NotificationRequest(
+                source_event_id=UUID(envelope.id),
+                college_id=college,
+                type=NotificationType.WELCOME,
+                recipient=Recipient(
+                    account_id=data.account_id, email=data.email, display_name=data.display_name
+                ),
+                variables={"login_url": settings.login_url},
+            )
+        )
+    elif envelope.type == ACCOUNT_UPDATED:
+        updated = envelope.data_as(UpdatedData)
+        await remember(
+            college,
+            updated.account_id,
+            email=updated.changes.email,
+            display_name=updated.changes.display_name,
+        )
+
+
+async def on_user_event(envelope: Envelope, remember: FromDishka[RememberRecipient]) -> None:
+    """The profile's time zone (quiet hours and digests follow it) and its name."""
+    profile = envelope.data_as(ProfileData).profile
+    await remember(
+        _tenant(envelope),
+        profile.id,
+        display_name=profile.display_name,
+        timezone=profile.timezone,
+    )
+
+
+async def on_assignment_event(
+    envelope: Envelope,
+    notify: FromDishka[NotifyAudience],
+    settings: FromDishka[NotificationSettings],
+) -> None:
+    assignment = envelope.data_as(AssignmentData).assignment
+    url = settings.assignment_url_template.replace("{assignment_id}", assignment.id)
+    await notify(
+        AudienceEvent(
+            source_event_id=UUID(envelope.id),
+            college_id=_tenant(envelope),
+            type=NotificationType.ASSIGNMENT_PUBLISHED,
+            course_id=assignment.course_id,
+            section_ids=assignment.section_ids,
+            variables={
+                "title": assignment.title,
+                "due_at": assignment.due_at.isoformat() if assignment.due_at else "",
+                "url": url,
+            },
+        )
+    )
+
+
+def subscribe(broker: KafkaBroker, settings: NotificationSettings) -> None:
+    policy = RetryPolicy(
+        max_attempts=5,
+        backoff=Backoff(initial=0.2, maximum=5.0),
+        dead_letter_immediately=(EnvelopeDecodeError, InvalidInput),
+    )
+    common: dict[str, Any] = {
+        "group_id": settings.consumer_group_id,
+        "service": settings.service_name,
+        "retry": policy,
+        "session_timeout_ms": settings.consumer_session_timeout_ms,
+        "heartbeat_interval_ms": max(settings.consumer_session_timeout_ms // 3, 100),
+    }
+    envelope_subscriber(
+        broker,
+        topic_name("credential", settings.kafka_topic_prefix),
+        consumer="notification.credential-events",
+        event_types=CREDENTIAL_EVENTS,
+        **common,
+    )(on_credential_event)
+    envelope_subscriber(
+        broker,
+        topic_name("account", settings.kafka_topic_prefix),
+        consumer="notification.account-events",
+        event_types=ACCOUNT_EVENTS,
+        **common,
+    )(on_account_event)
+    envelope_subscriber(
+        broker,
+        topic_name("assignment", settings.kafka_topic_prefix),
+        consumer="notification.assignment-events",
+        event_types=frozenset({ASSIGNMENT_PUBLISHED}),
+        **common,
+    )(on_assignment_event)
+    envelope_subscriber(
+        broker,
+        topic_name("user", settings.kafka_topic_prefix),
+        consumer="notification.user-events",
+        event_types=USER_EVENTS,
+        **common,
+    )(on_user_event)
+    subscribe_memberships(broker, settings)

@@ -1,0 +1,1 @@
+"""PostgreSQL persistence of the notification service (advanced-alchemy models, repositories)."""

@@ -1,0 +1,57 @@
+"""The notification service: templates, preferences and delivery history; it turns other
+services' events into email (SMS, push and in-app behind ports). ``run()`` is the PEX entry
+point (``notification serve | migrate | worker``); the platform runtime builds and runs
+everything."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from dishka import AsyncContainer
+
+from lms.notification import ioc
+from lms.notification.adapters.channels.wakeup import DeliveryQueueSignal
+from lms.notification.adapters.http.routes import ROUTES
+from lms.notification.adapters.messaging.consumers import subscribe
+from lms.notification.application.delivery import DeliverDueNotifications
+from lms.notification.config import NotificationSettings, load_notification_settings
+from lms_platform.runtime import JobWorker, ServiceSpec, run_service
+
+MIGRATIONS_DIR = Path(__file__).parent / "adapters" / "persistence" / "migrations"
+
+
+def delivery_worker(container: AsyncContainer, settings: NotificationSettings) -> JobWorker | None:
+    """Sends what is due, one batch per transaction (every process runs one)."""
+    if not settings.run_delivery_worker:
+        return None
+    return JobWorker(
+        container,
+        DeliverDueNotifications,
+        poll_seconds=settings.delivery_poll_seconds,
+        name="notification-delivery",
+        wakeup_type=DeliveryQueueSignal,
+    )
+
+
+SERVICE = ServiceSpec(
+    name="notification",
+    title="LMS notification service",
+    description="Notifications of each college: preferences, delivery (email over SMTP; SMS, push and in-app behind ports), digests and history.",
+    load_settings=load_notification_settings,
+    providers=ioc.providers,
+    routes=ROUTES,
+    migrations=MIGRATIONS_DIR,
+    publishes=["notification"],
+    consumes=["credential", "account", "user", "assignment", "enrollment"],
+    subscribe=subscribe,
+    background=[delivery_worker],
+)
+
+
+def run(argv: Sequence[str] | None = None) -> None:
+    run_service(SERVICE, argv)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,1 @@
+"""PostgreSQL persistence of the search service (advanced-alchemy models, repositories)."""

@@ -1,0 +1,108 @@
+"""Who finds what: every query carries these rules as filters, built from the caller's token
+(college, permissions) and their memberships (the service's read model of ``enrollment.*``).
+
+- Everyone: only documents of their own college, never tombstones.
+- Courses (``course:read``): published or concluded ones, those they are a member of, those
+  they own; ``course:manage`` (college admins): every course of the college.
+- Assignments (``assignment:read``): active staff of a course find all its assignments, drafts
+  included; an active student finds published assignments of their course that are for every
+  section or for one of theirs, once unlocked; ``course:manage``: every assignment.
+- Users: ``user:read`` (staff) finds the college's users; everyone else only themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from lms.search.domain.documents import DocType
+from lms.search.domain.filters import (
+    Eq,
+    Filter,
+    NotAfter,
+    Nothing,
+    all_of,
+    any_of,
+    one_of,
+)
+from lms_platform.kernel.membership import EnrollmentState, Membership, staff_courses
+from lms_platform.kernel.permissions import Permission
+from lms_platform.kernel.principal import Principal
+
+VISIBLE_COURSE_STATUSES = ("published", "concluded")
+_MEMBER_STATES = frozenset(
+    {
+        EnrollmentState.ACTIVE,
+        EnrollmentState.INVITED,
+        EnrollmentState.WAITLISTED,
+        EnrollmentState.COMPLETED,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    principal: Principal
+    memberships: Sequence[Membership]
+    now: datetime
+
+    @property
+    def manages_courses(self) -> bool:
+        return self.principal.is_super_admin or self.principal.has_permission(
+            Permission.COURSE_MANAGE
+        )
+
+    def may(self, permission: Permission) -> bool:
+        return self.principal.is_super_admin or self.principal.has_permission(permission)
+
+
+def visible(viewer: Viewer, types: Iterable[DocType]) -> Filter:
+    """The documents of ``types`` that ``viewer`` may find."""
+    rules = {
+        DocType.COURSE: _courses,
+        DocType.ASSIGNMENT: _assignments,
+        DocType.USER: _users,
+    }
+    per_type = [all_of(Eq("doc_type", t.value), rules[t](viewer)) for t in types]
+    return all_of(
+        Eq("tenant_id", viewer.principal.tenant_id), Eq("deleted", False), any_of(*per_type)
+    )
+
+
+def _courses(viewer: Viewer) -> Filter:
+    if viewer.manages_courses:
+        return all_of()
+    if not viewer.may(Permission.COURSE_READ):
+        return Nothing()
+    member_of = {m.course_id for m in viewer.memberships if m.state in _MEMBER_STATES}
+    return any_of(
+        one_of("status", VISIBLE_COURSE_STATUSES),
+        one_of("id", {str(c) for c in member_of}),
+        Eq("owner_id", viewer.principal.user_id),
+    )
+
+
+def _assignments(viewer: Viewer) -> Filter:
+    if viewer.manages_courses:
+        return all_of()
+    if not viewer.may(Permission.ASSIGNMENT_READ):
+        return Nothing()
+    students = [m for m in viewer.memberships if m.is_active_student]
+    as_student = all_of(
+        Eq("status", "published"),
+        one_of("course_id", {str(m.course_id) for m in students}),
+        any_of(
+            Eq("all_sections", True),
+            one_of("section_ids", {str(m.section_id) for m in students}),
+        ),
+        NotAfter("visible_from", viewer.now),
+    )
+    as_staff = one_of("course_id", {str(c) for c in staff_courses(viewer.memberships)})
+    return any_of(as_staff, as_student)
+
+
+def _users(viewer: Viewer) -> Filter:
+    if viewer.may(Permission.USER_READ) or viewer.may(Permission.USER_MANAGE):
+        return all_of()
+    return Eq("id", viewer.principal.user_id)

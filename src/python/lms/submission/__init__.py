@@ -1,0 +1,1 @@
+"""The submission service: see docs/services/submission.md."""

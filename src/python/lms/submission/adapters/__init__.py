@@ -1,0 +1,1 @@
+"""Litestar, SQLAlchemy, Kafka and other adapters of the application's ports."""

@@ -1,0 +1,1 @@
+"""The submission service's HTTP edge: Litestar controllers and msgspec schemas."""

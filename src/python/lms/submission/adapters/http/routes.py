@@ -1,0 +1,19 @@
+"""Every controller of the submission service, in the order the OpenAPI lists them."""
+
+from __future__ import annotations
+
+from litestar.types import ControllerRouterHandler
+
+from lms.submission.adapters.http.controllers import (
+    AssignmentArchiveController,
+    AssignmentGradesController,
+    SubmissionsController,
+    UploadsController,
+)
+
+ROUTES: list[ControllerRouterHandler] = [
+    UploadsController,
+    SubmissionsController,
+    AssignmentGradesController,
+    AssignmentArchiveController,
+]

@@ -1,0 +1,1 @@
+"""PostgreSQL persistence of the submission service (advanced-alchemy models, repositories)."""

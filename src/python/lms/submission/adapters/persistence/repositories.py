@@ -1,0 +1,264 @@
+"""The submission service's repositories, on the request's session."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.submission.adapters.persistence.mapping import (
+    policy_from_snapshot,
+    rules_from_snapshot,
+    submission_from,
+    submission_values,
+    upload_from,
+    upload_values,
+)
+from lms.submission.adapters.persistence.models import (
+    AssignmentCopyRecord,
+    AttemptRecord,
+    CommentRecord,
+    LatePolicyCopyRecord,
+    SubmissionRecord,
+    SubmittedFileRecord,
+    UploadRecord,
+)
+from lms.submission.application.ports import SubmissionFilter
+from lms.submission.domain.assignments import AssignmentRules, CoursePolicy
+from lms.submission.domain.submissions import Submission
+from lms.submission.domain.uploads import Upload
+from lms_platform.kernel.pagination import Page, PageRequest
+
+
+class SqlAssignmentCopies:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def rules(self, tenant_id: str, assignment_id: UUID) -> AssignmentRules | None:
+        record = await self._session.get(AssignmentCopyRecord, assignment_id)
+        if record is None or record.tenant_id != tenant_id:
+            return None
+        return rules_from_snapshot(tenant_id, record.snapshot, record.deleted)
+
+    async def policy(self, tenant_id: str, course_id: UUID) -> CoursePolicy | None:
+        record = await self._session.get(LatePolicyCopyRecord, course_id)
+        if record is None or record.tenant_id != tenant_id:
+            return None
+        return policy_from_snapshot(
+            tenant_id, course_id, record.version, record.policy, record.updated_at
+        )
+
+    async def keep_assignment(
+        self, tenant_id: str, snapshot: dict[str, Any], deleted: bool
+    ) -> bool:
+        rules = rules_from_snapshot(
+            tenant_id, snapshot, deleted
+        )  # refuses a snapshot it cannot read
+        values = {
+            "id": rules.id, "tenant_id": tenant_id, "course_id": rules.course_id, "version": rules.version,
+            "snapshot": snapshot, "deleted": rules.deleted, "updated_at": func.now(),
+        }  # fmt: skip
+        row = pg_insert(AssignmentCopyRecord).values(values)
+        statement = row.on_conflict_do_update(
+            index_elements=[AssignmentCopyRecord.id],
+            set_={k: row.excluded[k] for k in ("version", "snapshot", "deleted", "updated_at")},
+            where=(AssignmentCopyRecord.version < row.excluded.version)
+            & (AssignmentCopyRecord.tenant_id == tenant_id),
+        ).returning(AssignmentCopyRecord.id)
+        return (await self._session.execute(statement)).first() is not None
+
+    async def keep_policy(
+        self, tenant_id: str, course_id: UUID, version: int, policy: dict[str, Any], at: datetime
+    ) -> bool:
+        # Refuses a policy it cannot read.
+        policy_from_snapshot(tenant_id, course_id, version, policy, at)
+        row = pg_insert(LatePolicyCopyRecord).values(
+            course_id=course_id, tenant_id=tenant_id, version=version, policy=policy, updated_at=at
+        )
+        statement = row.on_conflict_do_update(
+            index_elements=[LatePolicyCopyRecord.course_id],
+            set_={k: row.excluded[k] for k in ("version", "policy", "updated_at")},
+            where=(LatePolicyCopyRecord.version < row.excluded.version)
+            & (LatePolicyCopyRecord.tenant_id == tenant_id),
+        ).returning(LatePolicyCopyRecord.course_id)
+        return (await self._session.execute(statement)).first() is not None
+
+
+class SqlUploads:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(
+        self, tenant_id: str, upload_id: UUID, *, for_update: bool = False
+    ) -> Upload | None:
+        statement = select(UploadRecord).where(
+            UploadRecord.id == upload_id, UploadRecord.tenant_id == tenant_id
+        )
+        if for_update:
+            statement = statement.with_for_update()
+        record = (
+            await self._session.scalars(statement.execution_options(populate_existing=True))
+        ).first()
+        return upload_from(record) if record is not None else None
+
+    async def add(self, upload: Upload) -> None:
+        await self._session.execute(insert(UploadRecord).values(upload_values(upload)))
+
+    async def save(self, upload: Upload) -> None:
+        await self._session.execute(
+            update(UploadRecord).where(UploadRecord.id == upload.id).values(upload_values(upload))
+        )
+
+    async def delete(self, upload_id: UUID) -> None:
+        await self._session.execute(delete(UploadRecord).where(UploadRecord.id == upload_id))
+
+    async def expired(self, now: datetime, limit: int) -> Sequence[Upload]:
+        statement = (
+            select(UploadRecord)
+            .where(UploadRecord.status == "pending", UploadRecord.expires_at < now)
+            .order_by(UploadRecord.expires_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [upload_from(r) for r in await self._session.scalars(statement)]
+
+
+class SqlSubmissions:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._seen: dict[UUID, tuple[int, int, set[UUID]]] = {}  # attempts, comments, files stored
+
+    async def get(
+        self, tenant_id: str, submission_id: UUID, *, for_update: bool = False
+    ) -> Submission | None:
+        statement = select(SubmissionRecord).where(
+            SubmissionRecord.id == submission_id, SubmissionRecord.tenant_id == tenant_id
+        )
+        return await self._one(statement, for_update)
+
+    async def of_student(
+        self, tenant_id: str, assignment_id: UUID, student_id: UUID, *, for_update: bool = False
+    ) -> Submission | None:
+        statement = select(SubmissionRecord).where(
+            SubmissionRecord.tenant_id == tenant_id, SubmissionRecord.assignment_id == assignment_id,
+            SubmissionRecord.student_id == student_id,
+        )  # fmt: skip
+        return await self._one(statement, for_update)
+
+    async def _one(self, statement: Any, for_update: bool) -> Submission | None:
+        if for_update:
+            statement = statement.with_for_update()
+        record = (
+            await self._session.scalars(statement.execution_options(populate_existing=True))
+        ).first()
+        if record is None:
+            return None
+        return (await self._load([record]))[0]
+
+    async def _load(self, records: Sequence[SubmissionRecord]) -> list[Submission]:
+        ids = [r.id for r in records]
+        if not ids:
+            return []
+        attempts = (
+            await self._session.scalars(
+                select(AttemptRecord).where(AttemptRecord.submission_id.in_(ids))
+            )
+        ).all()
+        files = (
+            await self._session.scalars(
+                select(SubmittedFileRecord).where(SubmittedFileRecord.submission_id.in_(ids))
+            )
+        ).all()
+        comments = (
+            await self._session.scalars(
+                select(CommentRecord).where(CommentRecord.submission_id.in_(ids))
+            )
+        ).all()
+        loaded = []
+        for record in records:
+            mine = [a for a in attempts if a.submission_id == record.id]
+            my_files = [f for f in files if f.submission_id == record.id]
+            my_comments = [c for c in comments if c.submission_id == record.id]
+            self._seen[record.id] = (len(mine), len(my_comments), {f.id for f in my_files})
+            loaded.append(submission_from(record, mine, my_files, my_comments))
+        return loaded
+
+    async def add(self, submission: Submission) -> None:
+        await self._session.execute(insert(SubmissionRecord).values(submission_values(submission)))
+        self._seen[submission.id] = (0, 0, set())
+        await self._children(submission)
+
+    async def save(self, submission: Submission) -> None:
+        await self._session.execute(
+            update(SubmissionRecord)
+            .where(SubmissionRecord.id == submission.id)
+            .values(submission_values(submission))
+        )
+        await self._children(submission)
+
+    async def _children(self, s: Submission) -> None:
+        attempts, comments, files = self._seen.get(s.id, (0, 0, set()))
+        for attempt in s.attempts[attempts:]:
+            await self._session.execute(insert(AttemptRecord).values(
+                submission_id=s.id, number=attempt.number, kind=attempt.work.kind.value,
+                body=attempt.work.text, url=attempt.work.url, submitted_at=attempt.submitted_at,
+                submitted_by=attempt.submitted_by, late=attempt.late, seconds_late=attempt.seconds_late,
+            ))  # fmt: skip
+            for f in attempt.work.files:
+                if f.id not in files:
+                    await self._session.execute(insert(SubmittedFileRecord).values(
+                        id=f.id, submission_id=s.id, attempt=attempt.number, filename=f.filename,
+                        key=f.key, size=f.size, content_type=f.content_type, sha256=f.sha256,
+                    ))  # fmt: skip
+                    files.add(f.id)
+        for c in s.comments[comments:]:
+            await self._session.execute(insert(CommentRecord).values(
+                id=c.id, submission_id=s.id, attempt=c.attempt, author_id=c.author_id, body=c.text,
+                created_at=c.created_at,
+            ))  # fmt: skip
+        self._seen[s.id] = (len(s.attempts), len(s.comments), files)
+
+    async def find(self, where: SubmissionFilter, page: PageRequest) -> Page[Submission]:
+        conditions = [SubmissionRecord.tenant_id == where.tenant_id]
+        if where.assignment_id is not None:
+            conditions.append(SubmissionRecord.assignment_id == where.assignment_id)
+        if where.student_id is not None:
+            conditions.append(SubmissionRecord.student_id == where.student_id)
+        if where.state is not None:
+            conditions.append(SubmissionRecord.state == where.state.value)
+        if where.late is not None:
+            conditions.append(SubmissionRecord.late == where.late)
+        if where.course_ids is not None:
+            conditions.append(SubmissionRecord.course_id.in_(where.course_ids))
+        total = await self._session.scalar(
+            select(func.count()).select_from(SubmissionRecord).where(*conditions)
+        )
+        records = (
+            await self._session.scalars(
+                select(SubmissionRecord).where(*conditions)
+                .order_by(SubmissionRecord.created_at, SubmissionRecord.id)
+                .limit(page.limit).offset(page.offset)
+            )
+        ).all()  # fmt: skip
+        return Page(await self._load(records), int(total or 0), page.limit, page.offset)
+
+    async def of_assignment(
+        self, tenant_id: str, assignment_id: UUID, *, lock: bool = True
+    ) -> Sequence[Submission]:
+        statement = (
+            select(SubmissionRecord)
+            .where(
+                SubmissionRecord.tenant_id == tenant_id,
+                SubmissionRecord.assignment_id == assignment_id,
+            )
+            .order_by(SubmissionRecord.created_at, SubmissionRecord.id)
+        )
+        if lock:
+            statement = statement.with_for_update()
+        records = (await self._session.scalars(statement)).all()
+        return await self._load(records)

@@ -1,0 +1,21 @@
+"""The submission service's unit of work: the repositories on the request's session, one
+transaction with the outbox."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.submission.adapters.persistence.repositories import (
+    SqlAssignmentCopies,
+    SqlSubmissions,
+    SqlUploads,
+)
+from lms_platform.persistence.unit_of_work import EventStager, SqlAlchemyUnitOfWork
+
+
+class SubmissionSqlAlchemyUnitOfWork(SqlAlchemyUnitOfWork):
+    def __init__(self, session: AsyncSession, events: EventStager) -> None:
+        super().__init__(session, events)
+        self.uploads = SqlUploads(session)
+        self.submissions = SqlSubmissions(session)
+        self.copies = SqlAssignmentCopies(session)

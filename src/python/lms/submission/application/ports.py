@@ -1,0 +1,108 @@
+"""Ports: what the submission use cases need from the outside world, as Protocols the adapters
+implement. Memberships come from the platform's read model (``MembershipReader``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from lms.submission.domain.assignments import AssignmentRules, CoursePolicy
+from lms.submission.domain.submissions import Submission, WorkflowState
+from lms.submission.domain.uploads import Upload
+from lms_platform.kernel.events import DomainEvent
+from lms_platform.kernel.pagination import Page, PageRequest
+
+
+class ObjectStore(Protocol):
+    """One bucket. Keys are the service's own; URLs are presigned for the client's address."""
+
+    async def presign_put(
+        self, key: str, *, content_type: str, size: int, expires_seconds: int
+    ) -> str: ...
+    async def presign_get(self, key: str, *, filename: str, expires_seconds: int) -> str: ...
+    async def start_multipart(self, key: str, *, content_type: str) -> str: ...
+    async def presign_part(
+        self, key: str, *, upload_id: str, part_number: int, expires_seconds: int
+    ) -> str: ...
+    async def complete_multipart(
+        self, key: str, *, upload_id: str, parts: Sequence[tuple[int, str]]
+    ) -> bool: ...
+    async def abort_multipart(self, key: str, *, upload_id: str) -> None: ...
+    async def size_of(self, key: str) -> int | None: ...
+    def read(self, key: str, *, chunk_bytes: int = ...) -> AsyncIterator[bytes]: ...
+    async def put_stream(
+        self, key: str, chunks: AsyncIterator[bytes], *, content_type: str
+    ) -> int: ...
+    async def delete(self, key: str) -> None: ...
+    async def ping(self) -> None:
+        """Raises unless the bucket answers (readiness)."""
+        ...
+
+
+class AssignmentCopies(Protocol):
+    async def rules(self, tenant_id: str, assignment_id: UUID) -> AssignmentRules | None: ...
+    async def policy(self, tenant_id: str, course_id: UUID) -> CoursePolicy | None: ...
+    async def keep_assignment(
+        self, tenant_id: str, snapshot: dict[str, object], deleted: bool
+    ) -> bool: ...
+    async def keep_policy(
+        self, tenant_id: str, course_id: UUID, version: int, policy: dict[str, object], at: datetime
+    ) -> bool: ...
+
+
+class Uploads(Protocol):
+    async def get(
+        self, tenant_id: str, upload_id: UUID, *, for_update: bool = False
+    ) -> Upload | None: ...
+    async def add(self, upload: Upload) -> None: ...
+    async def save(self, upload: Upload) -> None: ...
+    async def delete(self, upload_id: UUID) -> None: ...
+    async def expired(self, now: datetime, limit: int) -> Sequence[Upload]: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmissionFilter:
+    tenant_id: str
+    assignment_id: UUID | None = None
+    course_ids: frozenset[UUID] | None = None  # None: any course
+    student_id: UUID | None = None
+    state: WorkflowState | None = None
+    late: bool | None = None
+
+
+class Submissions(Protocol):
+    async def get(
+        self, tenant_id: str, submission_id: UUID, *, for_update: bool = False
+    ) -> Submission | None: ...
+    async def of_student(
+        self, tenant_id: str, assignment_id: UUID, student_id: UUID, *, for_update: bool = False
+    ) -> Submission | None: ...
+    async def add(self, submission: Submission) -> None: ...
+    async def save(self, submission: Submission) -> None: ...
+    async def find(self, where: SubmissionFilter, page: PageRequest) -> Page[Submission]: ...
+    async def of_assignment(
+        self, tenant_id: str, assignment_id: UUID, *, lock: bool = True
+    ) -> Sequence[Submission]: ...
+
+
+class SubmissionUnitOfWork(Protocol):
+    uploads: Uploads
+    submissions: Submissions
+    copies: AssignmentCopies
+
+    def record(self, event: DomainEvent) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UploadLimits:
+    max_file_bytes: int  # the service's own ceiling
+    direct_max_bytes: int  # through the service (the direct path)
+    multipart_threshold: int  # above: a multipart plan instead of one PUT
+    part_bytes: int
+    slot_ttl_seconds: int
+    url_ttl_seconds: int

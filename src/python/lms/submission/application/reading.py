@@ -1,0 +1,216 @@
+"""Reading submissions: a student sees their own (grade and comments once posted), graders see
+the course's (without names while anonymous grading is on and the grades are not posted)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from lms.submission.application.access import Standing, caller_id, not_found, standing_in
+from lms.submission.application.ports import (
+    ObjectStore,
+    SubmissionFilter,
+    SubmissionUnitOfWork,
+    UploadLimits,
+)
+from lms.submission.domain.assignments import AssignmentRules
+from lms.submission.domain.submissions import Submission, WorkflowState
+from lms_platform.kernel.errors import NotFound
+from lms_platform.kernel.membership import MembershipReader
+from lms_platform.kernel.pagination import Page, PageRequest
+from lms_platform.kernel.permissions import Permission
+from lms_platform.kernel.ports import Clock
+from lms_platform.kernel.principal import Principal
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionView:
+    """What the caller may see of one submission."""
+
+    submission: Submission
+    show_grade: bool  # the grade and the comments
+    anonymous: bool  # the student's identity hidden (anonymous grading, not posted)
+
+
+def view_for(standing: Standing, rules: AssignmentRules, submission: Submission) -> SubmissionView:
+    if standing.may_read_all():
+        hidden = rules.anonymous_grading and not submission.posted
+        return SubmissionView(submission, show_grade=True, anonymous=hidden)
+    return SubmissionView(submission, show_grade=submission.posted, anonymous=False)
+
+
+async def readable(
+    uow: SubmissionUnitOfWork,
+    memberships: MembershipReader,
+    principal: Principal,
+    submission_id: UUID,
+) -> tuple[SubmissionView, Standing, AssignmentRules]:
+    submission = await uow.submissions.get(principal.tenant_id, submission_id)
+    if submission is None:
+        raise not_found()
+    rules = await uow.copies.rules(submission.tenant_id, submission.assignment_id)
+    if rules is None:
+        raise not_found()
+    await uow.rollback()  # release the connection before the reader takes one (handing_in.py)
+    standing = await standing_in(memberships, principal, submission.tenant_id, submission.course_id)
+    own = str(submission.student_id) == principal.user_id and principal.has_permission(
+        Permission.SUBMISSION_READ_OWN
+    )
+    if not (own or standing.may_read_all()):
+        raise not_found()
+    return view_for(standing, rules, submission), standing, rules
+
+
+class GetSubmission:
+    def __init__(self, uow: SubmissionUnitOfWork, memberships: MembershipReader) -> None:
+        self._uow, self._memberships = uow, memberships
+
+    async def __call__(self, principal: Principal, submission_id: UUID) -> SubmissionView:
+        view, _, _ = await readable(self._uow, self._memberships, principal, submission_id)
+        return view
+
+
+class ListSubmissions:
+    """One assignment's submissions (graders: everyone's; students: their own), filtered by
+    student, state and late; or, without an assignment, the caller's own everywhere."""
+
+    def __init__(self, uow: SubmissionUnitOfWork, memberships: MembershipReader) -> None:
+        self._uow, self._memberships = uow, memberships
+
+    async def __call__(
+        self, principal: Principal, page: PageRequest, *, assignment_id: UUID | None = None,
+        student_id: UUID | None = None, state: WorkflowState | None = None, late: bool | None = None,
+    ) -> Page[SubmissionView]:  # fmt: skip
+        tenant = principal.tenant_id
+        if assignment_id is None:
+            return await self._own(principal, page, state=state, late=late)
+        rules = await self._uow.copies.rules(tenant, assignment_id)
+        if rules is None:
+            raise NotFound("assignment not found")
+        await self._uow.rollback()
+        standing = await standing_in(self._memberships, principal, tenant, rules.course_id)
+        if not standing.may_read_all():
+            if not standing.student_sections or not principal.has_permission(
+                Permission.SUBMISSION_READ_OWN
+            ):
+                raise NotFound("assignment not found")
+            student_id = standing.user_id  # a student sees their own attempts only
+        where = SubmissionFilter(
+            tenant_id=tenant,
+            assignment_id=assignment_id,
+            student_id=student_id,
+            state=state,
+            late=late,
+        )
+        found = await self._uow.submissions.find(where, page)
+        return Page(
+            [view_for(standing, rules, s) for s in found.items],
+            found.total,
+            found.limit,
+            found.offset,
+        )
+
+    async def _own(
+        self,
+        principal: Principal,
+        page: PageRequest,
+        *,
+        state: WorkflowState | None,
+        late: bool | None,
+    ) -> Page[SubmissionView]:
+        if (
+            not principal.has_permission(Permission.SUBMISSION_READ_OWN)
+            or standing_user(principal) is None
+        ):
+            return Page([], 0, page.limit, page.offset)
+        where = SubmissionFilter(
+            tenant_id=principal.tenant_id,
+            student_id=standing_user(principal),
+            state=state,
+            late=late,
+        )
+        found = await self._uow.submissions.find(where, page)
+        views = [SubmissionView(s, show_grade=s.posted, anonymous=False) for s in found.items]
+        return Page(views, found.total, found.limit, found.offset)
+
+
+def standing_user(principal: Principal) -> UUID | None:
+    return caller_id(principal)
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    url: str
+    filename: str
+    size: int
+    expires_in: int
+
+
+class DownloadFile:
+    """A presigned GET of one file, for the owner and the course's graders."""
+
+    def __init__(
+        self, uow: SubmissionUnitOfWork, memberships: MembershipReader, store: ObjectStore,
+        limits: UploadLimits, clock: Clock,
+    ) -> None:  # fmt: skip
+        self._uow, self._memberships, self._store, self._limits = uow, memberships, store, limits
+
+    async def __call__(self, principal: Principal, submission_id: UUID, file_id: UUID) -> Download:
+        view, _, _ = await readable(self._uow, self._memberships, principal, submission_id)
+        for attempt in view.submission.attempts:
+            for file in attempt.work.files:
+                if file.id == file_id:
+                    ttl = self._limits.url_ttl_seconds
+                    url = await self._store.presign_get(
+                        file.key, filename=file.filename, expires_seconds=ttl
+                    )
+                    return Download(url, file.filename, file.size, ttl)
+        raise NotFound("file not found")
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveEntry:
+    name: str  # the path inside the archive
+    key: str
+    submitted_at: datetime
+
+
+class ArchiveOfAssignment:
+    """Every file of the latest attempt of each submission of an assignment, for its graders:
+    ``<student id>/<file>`` or, while grading is anonymous, ``anonymous-<id>/<file>``."""
+
+    def __init__(self, uow: SubmissionUnitOfWork, memberships: MembershipReader) -> None:
+        self._uow, self._memberships = uow, memberships
+
+    async def __call__(self, principal: Principal, assignment_id: UUID) -> list[ArchiveEntry]:
+        rules = await self._uow.copies.rules(principal.tenant_id, assignment_id)
+        if rules is None:
+            raise NotFound("assignment not found")
+        await self._uow.rollback()
+        standing = await standing_in(self._memberships, principal, rules.tenant_id, rules.course_id)
+        standing.ensure_reader()
+        entries: list[ArchiveEntry] = []
+        for submission in await self._uow.submissions.of_assignment(
+            rules.tenant_id, assignment_id, lock=False
+        ):
+            latest = submission.latest
+            if latest is None:
+                continue
+            view = view_for(standing, rules, submission)
+            folder = (
+                f"anonymous-{submission.id.hex[:10]}"
+                if view.anonymous
+                else str(submission.student_id)
+            )
+            seen: set[str] = set()
+            for file in latest.work.files:
+                name = (
+                    file.filename
+                    if file.filename not in seen
+                    else f"{file.id.hex[:8]}-{file.filename}"
+                )
+                seen.add(name)
+                entries.append(ArchiveEntry(f"{folder}/{name}", file.key, latest.submitted_at))
+        await self._uow.rollback()  # nothing held while the archive streams
+        return entries

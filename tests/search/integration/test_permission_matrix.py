@@ -1,0 +1,162 @@
+"""Every route of the search service, by caller: a student and a teaching assistant of the
+course, its instructor, the college's admin, another college's admin, a platform operator, a
+service credential (an API key with ``course:read``) and no token.
+
+The table lists every route the app serves (the first test fails on a new route without an
+entry). For the searches, each caller finds exactly what the visibility rules allow, counts
+included; the rebuild is refused to everyone but the operator and then writes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from elasticsearch import AsyncElasticsearch
+
+from lms.search.adapters.elastic.mappings import IndexNames
+from lms.search.config import SearchSettings
+from lms.search.domain.documents import DocType
+from lms_platform.testing.services import RunningService
+from tests.search.integration.conftest import COLLEGE, OTHER_COLLEGE
+from tests.search.integration.events import enrollment_event, eventually, new_id, publish
+from tests.search.integration.world import World, build, ids, search
+
+PLATFORM_PATHS = ("/health", "/ready", "/metrics", "/schema")
+_STUDENT = ("course:read", "assignment:read", "submission:create", "note:write")
+_TA = (*_STUDENT, "submission:read", "submission:grade", "user:read")
+_INSTRUCTOR = (*_TA, "course:create", "course:update", "assignment:create", "enrollment:manage")
+_ADMIN = (*_INSTRUCTOR, "course:manage", "course:delete", "user:manage", "account:manage")
+
+
+def callers(service: RunningService[SearchSettings], world: World, ta: str) -> dict[str, Any]:
+    """Tokens as auth mints them (its default role -> permission table)."""
+    return {
+        "student": service.bearer(world.student, COLLEGE, roles=("student",), permissions=_STUDENT),
+        "ta": service.bearer(ta, COLLEGE, roles=("teaching_assistant",), permissions=_TA),
+        "instructor": service.bearer(
+            world.teacher, COLLEGE, roles=("instructor",), permissions=_INSTRUCTOR
+        ),
+        "admin": service.bearer(new_id(), COLLEGE, roles=("college_admin",), permissions=_ADMIN),
+        "other_college": service.bearer(
+            new_id(), OTHER_COLLEGE, roles=("college_admin",), permissions=_ADMIN
+        ),
+        "operator": service.bearer(new_id(), COLLEGE, roles=("super_admin",)),
+        "service": service.bearer("key-search-sync", COLLEGE, roles=(), permissions=("course:read",)),
+        "anonymous": {},
+    }  # fmt: skip
+
+
+def expected(world: World) -> dict[str, dict[str, set[str]]]:
+    """Per caller and type, the ids found with an empty query."""
+    all_assignments = {
+        world.for_my_section, world.unpublished, world.for_other_section, world.for_everyone,
+        world.not_unlocked,
+    }  # fmt: skip
+    users = {world.student, world.teacher}
+    both_courses = {world.course, world.draft_course}
+    return {
+        "student": {"course": {world.course}, "assignment": world.visible_to_student,
+                    "user": {world.student}},
+        "ta": {"course": {world.course}, "assignment": all_assignments, "user": users},
+        "instructor": {"course": {world.course}, "assignment": all_assignments, "user": users},
+        "admin": {"course": both_courses, "assignment": all_assignments, "user": users},
+        "other_college": {"course": {world.other_college_course}, "assignment": set(),
+                          "user": set()},
+        "operator": {"course": both_courses, "assignment": all_assignments, "user": users},
+        "service": {"course": {world.course}, "assignment": set(), "user": set()},
+    }  # fmt: skip
+
+
+ROUTES: dict[tuple[str, str], tuple[str, ...]] = {
+    # route -> the types it searches
+    ("POST", "/search"): ("course", "assignment", "user"),
+    ("GET", "/search/courses"): ("course",),
+    ("GET", "/search/assignments"): ("assignment",),
+    ("GET", "/search/users"): ("user",),
+}
+REBUILD = ("POST", "/search/index")
+
+
+async def test_the_table_lists_every_route(search_service: RunningService[SearchSettings]) -> None:
+    served = {
+        (method, route.path)
+        for route in search_service.runtime.http_app().routes
+        for method in getattr(route, "methods", ())
+        if method not in ("HEAD", "OPTIONS") and not route.path.startswith(PLATFORM_PATHS)
+    }
+    assert served == {*ROUTES, REBUILD}
+
+
+async def test_every_caller_finds_what_they_may_and_nothing_else(
+    search_service: RunningService[SearchSettings],
+) -> None:
+    world = World()
+    await build(search_service, world)
+    ta = new_id()
+    prefix = search_service.settings.kafka_topic_prefix
+    await publish(
+        search_service.settings.kafka_bootstrap_servers,
+        f"{prefix}enrollment",
+        [
+            world.enrol(),
+            enrollment_event(COLLEGE, new_id(), user_id=ta, section_id=world.other_section,
+                             course_id=world.course, role="teaching_assistant"),
+        ],
+    )  # fmt: skip
+    headers = callers(search_service, world, ta)
+    await eventually(
+        lambda: search(search_service, headers["student"], types=["assignment"]),
+        lambda r: r["total"] == 2,
+    )
+    await eventually(
+        lambda: search(search_service, headers["ta"], types=["assignment"]),
+        lambda r: r["total"] == 5,
+    )
+    wanted = expected(world)
+    for (method, path), types in ROUTES.items():
+        for caller, token in headers.items():
+            if method == "POST":
+                response = await search_service.client.post(
+                    path, json={"page_size": 100}, headers=token
+                )
+            else:
+                response = await search_service.client.get(
+                    path, params={"page_size": 100}, headers=token
+                )
+            if caller == "anonymous":
+                assert response.status_code == 401, (path, response.text)
+                continue
+            assert response.status_code == 200, (method, path, caller, response.text)
+            body = response.json()
+            should = set().union(*(wanted[caller][t] for t in types))
+            assert ids(body) == should, (method, path, caller)
+            assert body["total"] == len(should), (method, path, caller)
+
+
+async def test_only_the_operator_may_rebuild_and_a_refusal_writes_nothing(
+    search_service: RunningService[SearchSettings],
+) -> None:
+    world = World()
+    await build(search_service, world)
+    headers = callers(search_service, world, new_id())
+    names = IndexNames(search_service.settings.index_prefix)
+    es = await search_service.runtime.container.get(AsyncElasticsearch)
+
+    async def versions() -> dict[str, list[str]]:
+        return {t.value: sorted(await es.indices.get_alias(name=names.alias(t))) for t in DocType}
+
+    before = await versions()
+    for caller, token in headers.items():
+        if caller == "operator":
+            continue
+        response = await search_service.client.post("/search/index", json={}, headers=token)
+        assert response.status_code == (401 if caller == "anonymous" else 403), caller
+        assert response.headers["content-type"].startswith("application/problem+json")
+    assert await versions() == before
+    response = await search_service.client.post(
+        "/search/index", json={"types": ["course"]}, headers=headers["operator"]
+    )
+    assert response.status_code == 200, response.text
+    after = await versions()
+    assert after["course"] == [names.version(DocType.COURSE, 2)]
+    assert after["user"] == before["user"] and after["assignment"] == before["assignment"]
