@@ -15,6 +15,7 @@ END = "<!-- END GENERATED -->"
 TARGET_VS_REFERENCE = 0.8  # project >= 0.8x reference (2)
 TARGET_VS_FASTAPI = 3.0  # project >= 3x reference (3)
 TARGET_P99_MS = 80.0
+TARGET_LIST_SCALING = 0.5  # a list at 100,000 profiles within 2x of the same at 1,000
 
 
 def _median(values: list[float]) -> float:
@@ -51,46 +52,46 @@ def aggregate(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return summary
 
 
+# (label, numerator, denominator, target ratio or None): the first three are the issue's.
+RATIOS: tuple[tuple[str, str, str, float | None], ...] = (
+    ("project / (2g) Litestar+asyncpg on granian", "project", "reference_litestar_granian", TARGET_VS_REFERENCE),
+    ("project / (2) Litestar+asyncpg on uvicorn", "project", "reference_litestar", TARGET_VS_REFERENCE),
+    ("project / (3) FastAPI+SQLAlchemy", "project", "reference_fastapi", TARGET_VS_FASTAPI),
+    ("project / (4) hello-world (ceiling)", "project", "hello_litestar", None),
+    ("(1) with the Redis cache / (1n) without", "project", "project_no_cache", None),
+    ("(1) / (1b) main before this change", "project", "project_baseline", None),
+    ("(1g) project on granian / (1) on uvicorn", "project_granian", "project", None),
+    ("(1p) patched project / (1)", "project_candidate", "project", None),
+    ("L2 list at 100,000 / L1 at 1,000", "list_large", "list_small", TARGET_LIST_SCALING),
+    ("S2 search at 100,000 / S1 at 1,000", "search_large", "search_small", TARGET_LIST_SCALING),
+    ("D2 middle page at 100,000 / L1 first page at 1,000", "deep_large", "list_small", TARGET_LIST_SCALING),
+)
+
+
 def ratios(summary: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    project = summary.get("project")
     out: dict[str, Any] = {}
-    if project is None:
-        return out
-    for key, name in (("reference_litestar", "vs_2"), ("reference_fastapi", "vs_3"), ("hello_litestar", "vs_4")):
-        if key in summary and summary[key]["rps"]:
-            out[name] = round(project["rps"] / summary[key]["rps"], 2)
-    candidate = summary.get("project_candidate")
-    if candidate is not None and project["rps"]:
-        out["candidate_vs_project"] = round(candidate["rps"] / project["rps"], 2)
-        for key, name in (("reference_litestar", "candidate_vs_2"), ("reference_fastapi", "candidate_vs_3")):
-            if key in summary and summary[key]["rps"]:
-                out[name] = round(candidate["rps"] / summary[key]["rps"], 2)
-    out["meets_vs_2"] = out.get("vs_2", 0) >= TARGET_VS_REFERENCE
-    out["meets_vs_3"] = out.get("vs_3", 0) >= TARGET_VS_FASTAPI
-    out["meets_p99"] = project["p99"] < TARGET_P99_MS
+    for label, top, bottom, target in RATIOS:
+        if top in summary and bottom in summary and summary[bottom]["rps"]:
+            value = round(summary[top]["rps"] / summary[bottom]["rps"], 2)
+            out[label] = {"value": value, "target": target, "met": None if target is None else value >= target}
+    project = summary.get("project")
+    if project is not None:
+        out["project p99"] = {"value": project["p99"], "target": TARGET_P99_MS, "met": project["p99"] < TARGET_P99_MS}
     return out
 
 
 def per_round_ratios(results: dict[str, Any]) -> dict[str, Any]:
     """Ratios within each round, then their median: the machine's speed drifts between rounds
-    (other guests on the host), and a ratio of two servers measured minutes apart drifts less."""
-    pairs = {
-        "project_vs_2": ("project", "reference_litestar"),
-        "project_vs_3": ("project", "reference_fastapi"),
-        "project_vs_4": ("project", "hello_litestar"),
-        "candidate_vs_project": ("project_candidate", "project"),
-        "candidate_vs_2": ("project_candidate", "reference_litestar"),
-        "candidate_vs_3": ("project_candidate", "reference_fastapi"),
-    }
+    (other work on the host), and a ratio of two servers measured minutes apart drifts less."""
     out: dict[str, Any] = {}
-    for name, (top, bottom) in pairs.items():
+    for label, top, bottom, _ in RATIOS:
         each = [
             round(r[top]["rps"] / r[bottom]["rps"], 3)
             for r in results["rounds"]
             if top in r and bottom in r and r[bottom]["rps"]
         ]
         if each:
-            out[name] = {"each": each, "median": round(_median(each), 2)}
+            out[label] = {"each": each, "median": round(_median(each), 2)}
     return out
 
 
@@ -137,51 +138,50 @@ def render(results: dict[str, Any]) -> str:
         changed = source.get("uncommitted_python_files_in_src") or []
         add(f"- Project source: commit {source['commit']}"
             + (f", with uncommitted changes in {', '.join(changed)}" if changed else " (no uncommitted Python changes in src/)"))
-    add(f"- Load per server: `{results['settings']['wrk']}` after a {results['settings']['warmup_s']} s "
-        "warm-up run and one read of every profile")
-    add(f"- Workload: {results['settings']['workload']}; {results['settings']['profiles']} profiles in one college")
+    settings = results["settings"]
+    add(f"- Load per server: wrk as below, after a {settings['warmup_s']} s warm-up run and one read of every "
+        "profile (reads) or 20 requests (lists); servers one at a time, in an order that alternates between rounds")
+    add(f"- `GET /users/{{id}}`: {settings['workload']}; {settings['profiles']:,} profiles in one college")
+    if settings.get("large_profiles"):
+        add(f"- Lists: a college admin's `GET /users?limit=20` (and `&q=…`, `&cursor=…`) on a college of "
+            f"{settings['profiles']:,} and one of {settings['large_profiles']:,} profiles; query plans in "
+            "[user-list-plans.md](user-list-plans.md)")
     add("")
-    add("| # | server | req/s | p50 ms | p90 ms | p99 ms | socket errors | non-2xx | server CPU µs/req |")
-    add("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-    for key, meta in targets.items():
-        if key not in summary:
+    for table, heading in (("get", "`GET /users/{id}`"), ("lists", "`GET /users` (lists and search)")):
+        keys = [k for k, meta in targets.items() if meta.get("table", "get") == table and k in summary]
+        if not keys:
             continue
-        s = summary[key]
-        add(f"| {meta['number']} | {meta['title']} | {_fmt(s['rps'], 0)} | {_fmt(s['p50'], 2)} | "
-            f"{_fmt(s['p90'], 2)} | {_fmt(s['p99'], 2)} | {s['socket_errors']} | {s['non_2xx']} | "
-            f"{_fmt(s['server_cpu_us_per_request'], 0)} |")
-    add("")
-    if rat:
-        verdict = lambda ok: "met" if ok else "**missed**"  # noqa: E731
-        add("| ratio | value | target | |")
-        add("|---|---:|---:|---|")
-        if "vs_2" in rat:
-            add(f"| project / (2) Litestar+asyncpg | {rat['vs_2']:.2f}× | ≥ {TARGET_VS_REFERENCE}× | {verdict(rat['meets_vs_2'])} |")
-        if "vs_3" in rat:
-            add(f"| project / (3) FastAPI+SQLAlchemy | {rat['vs_3']:.2f}× | ≥ {TARGET_VS_FASTAPI}× | {verdict(rat['meets_vs_3'])} |")
-        if "vs_4" in rat:
-            add(f"| project / (4) hello-world | {rat['vs_4']:.2f}× | (ceiling) | |")
-        if "candidate_vs_project" in rat:
-            add(f"| (1p) patched project / project | {rat['candidate_vs_project']:.2f}× | | |")
-            for name, label in (("candidate_vs_2", "(2)"), ("candidate_vs_3", "(3)")):
-                if name in rat:
-                    add(f"| (1p) patched project / {label} | {rat[name]:.2f}× | | |")
-        if "project" in summary:
-            add(f"| project p99 | {summary['project']['p99']:.2f} ms | < {TARGET_P99_MS:.0f} ms | {verdict(rat['meets_p99'])} |")
+        wrk = results["settings"]["wrk"] if table == "get" else results["settings"].get("wrk_lists", "")
+        add(f"{heading}: `{wrk}`")
+        add("")
+        add("| # | server | req/s | p50 ms | p90 ms | p99 ms | socket errors | non-2xx | server CPU µs/req |")
+        add("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        for key in keys:
+            meta, s = targets[key], summary[key]
+            add(f"| {meta['number']} | {meta['title']} | {_fmt(s['rps'], 0)} | {_fmt(s['p50'], 2)} | "
+                f"{_fmt(s['p90'], 2)} | {_fmt(s['p99'], 2)} | {s['socket_errors']} | {s['non_2xx']} | "
+                f"{_fmt(s['server_cpu_us_per_request'], 0)} |")
         add("")
     per_round = results.get("ratios_per_round", {})
-    if per_round:
-        labels = {
-            "project_vs_2": "project / (2)", "project_vs_3": "project / (3)", "project_vs_4": "project / (4)",
-            "candidate_vs_project": "(1p) / project", "candidate_vs_2": "(1p) / (2)", "candidate_vs_3": "(1p) / (3)",
-        }
-        add("The same ratios taken within each round (servers measured minutes apart, so less "
-            "exposed to the machine's drift), and their median:")
+    if rat:
+        add("Ratios of req/s: of the medians, and taken within each round (servers measured minutes "
+            "apart, so less exposed to the machine's drift) with their median:")
         add("")
-        add("| ratio | each round | median |")
-        add("|---|---|---:|")
-        for name, value in per_round.items():
-            add(f"| {labels[name]} | {', '.join(f'{v:.2f}' for v in value['each'])} | {value['median']:.2f}× |")
+        add("| ratio | of the medians | each round | median of rounds | target | |")
+        add("|---|---:|---|---:|---:|---|")
+        for label, value in rat.items():
+            if label == "project p99":
+                continue
+            rounds = per_round.get(label)
+            each = ", ".join(f"{v:.2f}" for v in rounds["each"]) if rounds else ""
+            median = f"{rounds['median']:.2f}×" if rounds else ""
+            target = f"≥ {value['target']}×" if value["target"] is not None else ""
+            verdict = "" if value["met"] is None else ("met" if value["met"] else "**missed**")
+            add(f"| {label} | {value['value']:.2f}× | {each} | {median} | {target} | {verdict} |")
+        if "project p99" in rat:
+            p99 = rat["project p99"]
+            add(f"| project p99 | {p99['value']:.2f} ms | {', '.join(f'{v:.1f}' for v in summary['project']['p99_each'])} | "
+                f"| < {TARGET_P99_MS:.0f} ms | {'met' if p99['met'] else '**missed**'} |")
         add("")
     add("Each round, each server (req/s, p99 ms; `other` = CPU cores used by processes outside the "
         "benchmark during the run, `load` = 1-minute load average just before it):")
@@ -215,8 +215,10 @@ def render(results: dict[str, Any]) -> str:
     add("")
     for key, profile in results.get("profiles", {}).items():
         _render_profile(add, key, targets.get(key, {}), profile)
-    add("Correctness checks passed before every measured run (owner gets the right body and ETag; "
-        "no token and a bad signature → 401; another college → 404; another student → 403):")
+    add("Correctness checks passed before every measured run (reads: the owner gets the right body "
+        "and ETag; no token and a bad signature → 401; another college → 404; another student → 403. "
+        "Lists: the admin gets a sorted page of 20 with the right total and a next cursor, a search "
+        "returns only matches, the middle page starts after its cursor; no token → 401, a student → 403):")
     add("")
     for key in targets:
         runs = [r[key] for r in results["rounds"] if key in r]
@@ -265,7 +267,8 @@ def _render_profile(add: Any, key: str, meta: dict[str, Any], profile: dict[str,
 def summary_text(results: dict[str, Any]) -> str:
     lines = []
     for key, s in results["summary"].items():
-        lines.append(f"{key:20s} {s['rps']:8.0f} req/s  p50 {s['p50']:6.2f}  p90 {s['p90']:6.2f}  "
+        lines.append(f"{key:28s} {s['rps']:8.0f} req/s  p50 {s['p50']:6.2f}  p90 {s['p90']:6.2f}  "
                      f"p99 {s['p99']:6.2f} ms  errors {s['socket_errors']}  non-2xx {s['non_2xx']}")
-    lines.append(f"ratios: {results['ratios']}")
+    for label, value in results["ratios"].items():
+        lines.append(f"{label}: {value}")
     return "\n".join(lines)

@@ -1,9 +1,12 @@
 """The user-service benchmark: ``benchmarks/user/run.sh`` (see docs/benchmarks/user.md).
 
-It starts PostgreSQL, Redis and the Kafka API on loopback, migrates and seeds one college, then
-for each server in turn (one uvicorn worker each) checks it, warms it and measures it with wrk;
-it repeats that for several rounds, profiles the project's server under the same load, and
-writes ``docs/benchmarks/user.md`` (generated part) and ``user-results.json``.
+It starts PostgreSQL, Redis and the Kafka API on loopback, migrates and seeds one college of
+``--profiles`` profiles and a large college of ``--large-profiles`` (each in its own database),
+writes the query plans of the list's statements (``user-list-plans.md``), then for each server
+in turn (one worker each) checks it, warms it and measures it with wrk: ``GET /users/{id}``
+(servers 1-4) and the list and search rows (L, S, D) side by side in the same rounds; it
+repeats that for several rounds, profiles the project's server under the same load, and writes
+``docs/benchmarks/user.md`` (generated part) and ``user-results.json``.
 
 Only the standard library is imported at the top: the runner re-executes itself inside the
 benchmark's venv before it imports anything else.
@@ -26,7 +29,10 @@ from typing import Any
 
 from benchmarks.user import environment
 
-DEFAULT_TARGETS = "project,project_cache_miss,reference_litestar,reference_fastapi,hello_litestar"
+DEFAULT_TARGETS = (
+    "project,project_no_cache,project_granian,reference_litestar,reference_litestar_granian,"
+    "reference_fastapi,hello_litestar,list_small,list_large,search_small,search_large,deep_large"
+)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -34,22 +40,31 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="full passes over the servers (median reported)")
     parser.add_argument("--duration", type=int, default=20, help="seconds of each measured wrk run")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of the discarded wrk warm-up run")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--connections", type=int, default=64, help="for GET /users/{id}")
+    parser.add_argument("--list-connections", type=int, default=16, help="for the list rows")
+    parser.add_argument("--mix", action="store_true",
+                        help="read every seeded profile at random (default: one id, as in the issue)")
     parser.add_argument("--profiles", type=int, default=1000, help="profiles seeded in the college")
+    parser.add_argument("--large-profiles", type=int, default=100_000,
+                        help="profiles of the large college, for the list rows (0: none)")
     parser.add_argument("--targets", default=DEFAULT_TARGETS, help="comma-separated, in order")
-    parser.add_argument("--profile-targets", default="project,reference_litestar", help="servers to profile with py-spy ('' for none)")
+    parser.add_argument("--profile-targets", default="project", help="servers to profile with py-spy ('' for none)")
     parser.add_argument("--profile-seconds", type=int, default=15)
     parser.add_argument("--max-other-cores", type=float, default=0.25,
                         help="wait (up to --quiet-wait s) until processes outside the benchmark use less CPU than this")
-    parser.add_argument("--quiet-wait", type=float, default=300.0)
-    parser.add_argument("--attempts", type=int, default=3,
+    parser.add_argument("--quiet-wait", type=float, default=60.0)
+    parser.add_argument("--attempts", type=int, default=2,
                         help="measure again (server kept warm) while other processes disturbed the run")
     parser.add_argument("--output-dir", type=Path, default=environment.REPO_ROOT / "docs" / "benchmarks")
     parser.add_argument("--venv", type=Path, default=environment.DEFAULT_VENV)
     parser.add_argument("--no-venv", action="store_true", help="run in the current interpreter")
     parser.add_argument("--project-src", type=Path, default=None,
                         help="source tree served by the project_candidate target (to measure a patch)")
+    parser.add_argument("--baseline-src", type=Path, default=None,
+                        help="source tree served by the project_baseline target (main before a change)")
+    parser.add_argument("--plans-only", action="store_true",
+                        help="only seed the databases and write user-list-plans.md")
     parser.add_argument("--render-only", type=Path, default=None, metavar="RESULTS_JSON",
                         help="only rewrite the report from a results file")
     parser.add_argument("--keep-work-dir", action="store_true", help="keep server logs and raw py-spy stacks")
@@ -92,34 +107,48 @@ def main(argv: list[str] | None = None) -> int:
     targets = [TARGETS_BY_KEY[key.strip()] for key in args.targets.split(",") if key.strip()]
     profile_targets = [TARGETS_BY_KEY[k.strip()] for k in args.profile_targets.split(",") if k.strip()]
     settings = WrkSettings(threads=args.threads, connections=args.connections, duration_s=args.duration)
+    list_settings = WrkSettings(threads=args.threads, connections=args.list_connections, duration_s=args.duration)
     started_at = dt.datetime.now(dt.UTC)
     work_dir = Path(tempfile.mkdtemp(prefix="lms-bench-user-"))
     log(f"work dir {work_dir} (server logs, wrk input, raw profiles)")
     results: dict[str, Any] = {
-        "benchmark": "user service GET /users/{id}",
+        "benchmark": "user service GET /users/{id} and GET /users",
         "started_at": started_at.isoformat(timespec="seconds"),
         "command": "benchmarks/user/run.sh " + shlex.join(argv),
         "machine": environment.machine_description(),
         "source": _git_state(environment.REPO_ROOT),
         "settings": {
             "wrk": settings.display(),
+            "wrk_lists": list_settings.display("request.txt"),
             "warmup_s": args.warmup,
             "rounds": args.rounds,
             "profiles": args.profiles,
+            "large_profiles": args.large_profiles,
             "project_candidate_src": str(args.project_src) if args.project_src else None,
-            "workload": "GET /users/<id> with that user's own token, uniformly random over the "
-            "seeded profiles (students reading their own profile)",
+            "project_baseline_src": str(args.baseline_src) if args.baseline_src else None,
+            "workload": (
+                "GET /users/<id> with that user's own token, uniformly random over the seeded "
+                "profiles (students reading their own profile)" if args.mix else
+                "GET /users/<id> of one profile with its owner's token (one id, as in the issue)"
+            ),
         },
         "targets": {t.key: {"number": t.number, "title": t.title, "description": t.description,
-                            "in_ratios": t.in_ratios} for t in targets},
+                            "in_ratios": t.in_ratios, "table": t.table} for t in targets},
         "rounds": [],
         "profiles": {},
     }
     stack = None
     try:
-        stack = start_stack(args.profiles, log=log)
-        pairs = stack.write_pairs(work_dir / "pairs.txt")
-        bench = _Bench(stack, wrk, settings, pairs, work_dir, args)
+        large = args.large_profiles if args.plans_only or any(t.database == "large" for t in targets) else 0
+        stack = start_stack(args.profiles, log=log, large_count=large)
+        if args.plans_only or any(t.table == "lists" for t in targets):
+            from benchmarks.user.plans import write_plans
+
+            results["plans"] = str(write_plans(stack, args.output_dir, log=log))
+        if args.plans_only:
+            return 0
+        pairs = stack.write_pairs(work_dir / "pairs.txt", one_id=not args.mix)
+        bench = _Bench(stack, wrk, {"get": settings, "lists": list_settings}, pairs, work_dir, args)
         for round_index in range(args.rounds):
             # Alternate the order so no server always runs first (or last) after a rest.
             order = targets if round_index % 2 == 0 else list(reversed(targets))
@@ -148,9 +177,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class _Bench:
-    def __init__(self, stack: Any, wrk: str, settings: Any, pairs: Path, work_dir: Path, args: argparse.Namespace) -> None:
-        self.stack, self.wrk, self.settings, self.pairs = stack, wrk, settings, pairs
+    def __init__(self, stack: Any, wrk: str, settings: dict[str, Any], pairs: Path, work_dir: Path,
+                 args: argparse.Namespace) -> None:
+        self.stack, self.wrk, self.settings_by_table, self.pairs = stack, wrk, settings, pairs
         self.work_dir, self.args = work_dir, args
+
+    def _load(self, server: Any) -> tuple[Any, Path]:
+        """The wrk settings and input file of ``server``'s workload."""
+        if server.target.workload == "get":
+            return self.settings_by_table["get"], self.pairs
+        request = self.stack.write_request(self.work_dir / f"{server.target.key}.request.txt", server.request_path())
+        return self.settings_by_table["lists"], request
 
     def _groups(self, server: Any) -> dict[str, int]:
         return {
@@ -178,16 +215,14 @@ class _Bench:
             log(f"  other processes use {other:.2f} cores; waiting for the machine to calm down")
 
     def _start(self, target: Any) -> Any:
-        from benchmarks.user.servers import PROJECT_CACHE_MISS, RunningServer, redis_refuses_writes
+        from benchmarks.user.servers import RunningServer
 
-        restore = redis_refuses_writes(self.stack, refuse=target.key == PROJECT_CACHE_MISS.key)
-        server = RunningServer(target, self.stack, self.work_dir, self.args.project_src)
-        server.restore_redis = restore
-        return server
+        self.stack.redis.flushall()  # every server starts with a cold cache
+        sources = {"candidate": self.args.project_src, "baseline": self.args.baseline_src}
+        return RunningServer(target, self.stack, self.work_dir, sources)
 
     def _stop(self, server: Any) -> None:
         server.stop()
-        server.restore_redis()
 
     def _warm(self, server: Any) -> dict[str, Any]:
         from benchmarks.user.load import run_wrk
@@ -197,8 +232,9 @@ class _Bench:
         if not checks["passed"]:
             raise RuntimeError(f"{server.target.key} failed its correctness checks: {checks}\n{server.log_tail()}")
         primed = server.prime()
+        settings, requests = self._load(server)
         warm = run_wrk(
-            self.settings.command(self.wrk, f"http://127.0.0.1:{server.port}", self.pairs, self.args.warmup),
+            settings.command(self.wrk, f"http://127.0.0.1:{server.port}", requests, self.args.warmup),
             timeout_s=self.args.warmup + 30,
         )
         return {"ready_s": round(ready_s, 2), "correctness": checks, "primed_statuses": primed,
@@ -212,12 +248,13 @@ class _Bench:
         try:
             preparation = self._warm(server)
             groups = self._groups(server)
+            settings, requests = self._load(server)
             attempts: list[dict[str, Any]] = []
             for _ in range(self.args.attempts):
                 quiet = self._wait_for_quiet(groups)
                 run = run_wrk(
-                    self.settings.command(self.wrk, f"http://127.0.0.1:{server.port}", self.pairs),
-                    timeout_s=self.settings.duration_s + 60,
+                    settings.command(self.wrk, f"http://127.0.0.1:{server.port}", requests),
+                    timeout_s=settings.duration_s + 60,
                     account_groups=groups,
                 )
                 run["before"] = quiet
@@ -257,11 +294,12 @@ class _Bench:
         try:
             self._warm(server)
             self._wait_for_quiet(self._groups(server))
+            settings, requests = self._load(server)
             spy = start_py_spy(server.pid, raw, self.args.profile_seconds)
             try:
                 load = run_wrk(
-                    self.settings.command(self.wrk, f"http://127.0.0.1:{server.port}", self.pairs,
-                                          self.args.profile_seconds + 3),
+                    settings.command(self.wrk, f"http://127.0.0.1:{server.port}", requests,
+                                     self.args.profile_seconds + 3),
                     timeout_s=self.args.profile_seconds + 60,
                     account_groups=self._groups(server),
                 )
@@ -304,15 +342,13 @@ def _load_average() -> list[float]:
 
 def _project_evidence(server: Any, target: Any) -> dict[str, Any]:
     """For the project: proof that the platform machinery really ran during the measurement."""
-    from benchmarks.user.servers import PROJECT, PROJECT_CACHE_MISS, PROJECT_CANDIDATE
-
-    if target.key not in (PROJECT.key, PROJECT_CACHE_MISS.key, PROJECT_CANDIDATE.key):
+    if not target.is_project:
         return {}
     evidence: dict[str, Any] = {}
     status, _, body = server.request("/metrics", None)
     if status == 200:
         for line in body.decode().splitlines():
-            if line.startswith("http_requests_total{") and "/users/" in line:
+            if line.startswith("http_requests_total{") and "/users" in line:
                 evidence.setdefault("metrics_http_requests_total", []).append(line)
             if line.startswith("cache_requests_total{"):
                 evidence.setdefault("metrics_cache_requests_total", []).append(line)

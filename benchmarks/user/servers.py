@@ -1,7 +1,8 @@
 """The servers under test: how each one is launched, checked for correctness, warmed and stopped.
 
-Every one is a single uvicorn process on uvloop + httptools, in its own process session, on
-127.0.0.1. The project is started through its production entry point with production settings.
+Every one is a single process (uvicorn on uvloop + httptools, or granian with one worker), in
+its own process session, on 127.0.0.1. The project is started through its production entry
+point with production settings.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.user.stack import Stack
+from lms_platform.testing.dsn import to_asyncpg_sqlalchemy_url
+
+from benchmarks.user.environment import REPO_ROOT
+from benchmarks.user.stack import SEARCH_TERM, TOKEN_LIFETIME_SECONDS, Stack
 
 _PR_SET_PDEATHSIG = 1
 
@@ -29,61 +32,116 @@ _PR_SET_PDEATHSIG = 1
 @dataclass(frozen=True)
 class Target:
     key: str
-    number: str  # as in the issue: "1".."4"; variants get a letter
+    number: str  # as in the issue: "1".."4"; variants get a letter, list rows "L", "S", "D"
     title: str
     description: str
+    app: str = "project"  # "project", or a reference app in benchmarks/user/apps/
+    server: str = "uvicorn"  # or "granian"
+    workload: str = "get"  # get: GET /users/{id}; list, search, deep: GET /users?...
+    database: str = "small"  # small: the reads' profiles; large: --large-profiles of them
+    env: tuple[tuple[str, str], ...] = ()  # settings on top of the production ones
+    source: str = "tree"  # tree: this checkout; baseline: --baseline-src; candidate: --project-src
     in_ratios: bool = True
 
+    @property
+    def is_project(self) -> bool:
+        return self.app == "project"
 
+    @property
+    def table(self) -> str:
+        return "get" if self.workload == "get" else "lists"
+
+
+_PROJECT = (
+    "The user service through its production entry point (`python -m lms.user.main serve`) "
+    "with its production defaults: dishka DI, bearer auth against the JWKS URL, RED metrics, "
+    "a server span per request sampled by the parent-based ratio sampler (ratio 0.1, no "
+    "exporter), the access log (errors, slow requests and 1 % of the rest), outbox relay and "
+    "Kafka consumer running"
+)
 PROJECT = Target(
-    "project",
-    "1",
-    "project: GET /users/{id}",
-    "The user service through its production entry point (`python -m lms.user.main serve`): "
-    "dishka DI, bearer auth against the JWKS URL, RED metrics, a server span per request "
-    "(sampled at 1.0, no exporter), a JSON access-log line per request, outbox relay and "
-    "Kafka consumer running, Redis cache-aside in front of PostgreSQL.",
-)
-PROJECT_CACHE_MISS = Target(
-    "project_cache_miss",
-    "1m",
-    "project, every read a cache miss",
-    "The same server, with Redis refusing writes (`maxmemory 1`, `noeviction`): each request "
-    "does the Redis GET (miss), the PostgreSQL read through the ORM, and a failed Redis SET. "
-    "What the project costs when the cache does not help; not part of the ratios.",
-    in_ratios=False,
-)
+    "project", "1", "project: GET /users/{id}",
+    _PROJECT + ", Redis cache-aside in front of PostgreSQL.",
+)  # fmt: skip
+PROJECT_NO_CACHE = Target(
+    "project_no_cache", "1n", "project without the Redis cache",
+    "The same server with `CACHE_TTL_SECONDS=0`: every read is one SELECT by primary key on an "
+    "autocommit connection (SQLAlchemy Core over asyncpg), Redis never asked. Not in the ratios.",
+    env=(("LMS_USER_CACHE_TTL_SECONDS", "0"),), in_ratios=False,
+)  # fmt: skip
+PROJECT_BASELINE = Target(
+    "project_baseline", "1b", "project as on main before this change (--baseline-src)",
+    "The project's server run from the baseline tree (main before this branch) with main's "
+    "defaults: every request traced (ratio 1.0) and written to the access log. Not in the ratios.",
+    source="baseline", in_ratios=False,
+)  # fmt: skip
+PROJECT_GRANIAN = Target(
+    "project_granian", "1g", "project served by granian",
+    "The same app as (1), built by the same entry point, served by granian (one worker, uvloop) "
+    "instead of uvicorn. Not in the ratios: the service ships on uvicorn.",
+    server="granian", in_ratios=False,
+)  # fmt: skip
 PROJECT_CANDIDATE = Target(
-    "project_candidate",
-    "1p",
-    "project with a proposed patch (--project-src)",
-    "The project's server run from another source tree, e.g. with a patch from /work/notes "
-    "applied, measured in the same rounds as the project itself; not part of the ratios.",
-    in_ratios=False,
-)
+    "project_candidate", "1p", "project with a proposed patch (--project-src)",
+    "The project's server run from another source tree, e.g. with a patch applied, measured in "
+    "the same rounds as the project itself; not part of the ratios.",
+    source="candidate", in_ratios=False,
+)  # fmt: skip
 REFERENCE_LITESTAR = Target(
-    "reference_litestar",
-    "2",
-    "reference: Litestar + asyncpg + msgspec + PyJWT",
+    "reference_litestar", "2", "reference: Litestar + asyncpg + msgspec + PyJWT (uvicorn)",
     "Verifies the RS256 token with PyJWT on every request, checks the college, one SELECT by "
     "primary key on a raw asyncpg pool (10 connections), msgspec response. No ORM, DI, cache "
     "or instrumentation.",
-)
+    app="reference_litestar",
+)  # fmt: skip
+REFERENCE_LITESTAR_GRANIAN = Target(
+    "reference_litestar_granian", "2g", "reference: the same on granian",
+    "Reference (2) served by granian (one worker, uvloop), as in the issue's measurement.",
+    app="reference_litestar", server="granian",
+)  # fmt: skip
 REFERENCE_FASTAPI = Target(
-    "reference_fastapi",
-    "3",
-    "reference: FastAPI + pydantic + SQLAlchemy ORM",
+    "reference_fastapi", "3", "reference: FastAPI + pydantic + SQLAlchemy ORM",
     "HTTPBearer + PyJWT auth dependency, async session dependency (async_sessionmaker, "
     "pool 10+10), `session.get(Profile, id)`, pydantic v2 response model (from_attributes). "
     "No cache or instrumentation.",
-)
+    app="reference_fastapi",
+)  # fmt: skip
 HELLO_LITESTAR = Target(
-    "hello_litestar",
-    "4",
-    "ceiling: bare Litestar hello-world",
+    "hello_litestar", "4", "ceiling: bare Litestar hello-world",
     "Answers the same requests with a constant text body; the most one worker can do here.",
-)
-TARGETS = (PROJECT, PROJECT_CACHE_MISS, PROJECT_CANDIDATE, REFERENCE_LITESTAR, REFERENCE_FASTAPI, HELLO_LITESTAR)
+    app="hello_litestar",
+)  # fmt: skip
+_LIST = "The project (1) as a college admin: `GET /users?limit=20`"
+LIST_SMALL = Target(
+    "list_small", "L1", "list, 1,000 profiles",
+    _LIST + ", first page (stable order by name, total counted up to 1,000).",
+    workload="list",
+)  # fmt: skip
+LIST_LARGE = Target(
+    "list_large", "L2", "list, 100,000 profiles", _LIST + ", the same on the large college.",
+    workload="list", database="large",
+)  # fmt: skip
+SEARCH_SMALL = Target(
+    "search_small", "S1", "search, 1,000 profiles",
+    _LIST + "&q=nakamura`: one of the seeded last names, matching ~1 % of the college in the "
+    "display name and the email (11 profiles here).",
+    workload="search",
+)  # fmt: skip
+SEARCH_LARGE = Target(
+    "search_large", "S2", "search, 100,000 profiles",
+    "The same search on the large college (1,031 matches; the total is reported as 1000+).",
+    workload="search", database="large",
+)  # fmt: skip
+DEEP_LARGE = Target(
+    "deep_large", "D2", "list page 2,500 of 5,000 (cursor), 100,000 profiles",
+    _LIST + "&cursor=…` with the cursor of the 50,000th profile: a page in the middle.",
+    workload="deep", database="large",
+)  # fmt: skip
+TARGETS = (
+    PROJECT, PROJECT_NO_CACHE, PROJECT_BASELINE, PROJECT_GRANIAN, PROJECT_CANDIDATE,
+    REFERENCE_LITESTAR, REFERENCE_LITESTAR_GRANIAN, REFERENCE_FASTAPI, HELLO_LITESTAR,
+    LIST_SMALL, LIST_LARGE, SEARCH_SMALL, SEARCH_LARGE, DEEP_LARGE,
+)  # fmt: skip
 TARGETS_BY_KEY = {t.key: t for t in TARGETS}
 
 
@@ -106,10 +164,10 @@ def _environment(extra: dict[str, str]) -> dict[str, str]:
 class RunningServer:
     """One server process; ``stop()`` is safe to call any number of times."""
 
-    def __init__(self, target: Target, stack: Stack, work_dir: Path, project_src: Path | None = None) -> None:
+    def __init__(self, target: Target, stack: Stack, work_dir: Path, sources: dict[str, Path | None]) -> None:
         self.target = target
         self.stack = stack
-        self.project_src = project_src
+        self.sources = sources
         self.port = _free_port()
         self.log_path = work_dir / f"{target.key}.log"
         command, env = self._command()
@@ -129,44 +187,68 @@ class RunningServer:
     def pid(self) -> int:
         return self.process.pid
 
+    def _source_path(self) -> list[Path] | None:
+        if self.target.source == "tree":
+            return None
+        tree = self.sources.get(self.target.source)
+        if tree is None:
+            raise ValueError(f"{self.target.key} needs --{self.target.source}-src")
+        return [tree / "src" / "python", tree / "src" / "python" / "platform"]
+
     def _command(self) -> tuple[list[str], dict[str, str]]:
-        if self.target.key in (PROJECT.key, PROJECT_CACHE_MISS.key, PROJECT_CANDIDATE.key):
-            # Production settings, as a deployment would set them (see lms.user.config).
+        database_url = to_asyncpg_sqlalchemy_url(self.stack.dsn_for(self.target.database))
+        if self.target.is_project:
+            # Production settings, as a deployment would set them (see lms.user.config); the
+            # observability settings are left at their defaults, which is what ships.
             env = _environment(
                 {
                     "LMS_USER_ENVIRONMENT": "benchmark",
                     "LMS_USER_HTTP_HOST": "127.0.0.1",
                     "LMS_USER_HTTP_PORT": str(self.port),
-                    "LMS_USER_DATABASE_URL": self.stack.sqlalchemy_url,
+                    "LMS_USER_DATABASE_URL": database_url,
                     "LMS_USER_REDIS_URL": self.stack.redis.url,
                     "LMS_USER_KAFKA_BOOTSTRAP_SERVERS": self.stack.kafka.bootstrap_servers,
                     "LMS_USER_KAFKA_TOPIC_PREFIX": "bench",
                     "LMS_USER_CONSUMER_GROUP": "user-bench",
                     "LMS_USER_JWKS_URL": self.stack.jwks_url,
+                    # The tokens outlive the whole run (stack.TOKEN_LIFETIME_SECONDS); the bound
+                    # on a token's lifetime is one comparison, the same cost for any value.
+                    "LMS_USER_JWT_MAX_TOKEN_LIFETIME_SECONDS": str(TOKEN_LIFETIME_SECONDS),
                     "LMS_USER_OTLP_ENDPOINT": "",
-                    "LMS_USER_TRACE_SAMPLE_RATIO": "1.0",
                     "LMS_USER_LOG_LEVEL": "INFO",
                     "LMS_USER_LOG_JSON": "true",
-                    "LMS_USER_ACCESS_LOG": "true",
+                    **dict(self.target.env),
                 }
             )
-            if self.target.key == PROJECT_CANDIDATE.key:
-                if self.project_src is None:
-                    raise ValueError("the project_candidate target needs --project-src")
-                roots = [self.project_src / "src" / "python", self.project_src / "src" / "python" / "platform"]
-                env["PYTHONPATH"] = os.pathsep.join(str(root) for root in roots)
+            roots = self._source_path()
+            if roots is not None:
+                env["PYTHONPATH"] = os.pathsep.join(str(root) for root in [*roots, REPO_ROOT])
+            if self.target.server == "granian":
+                return [sys.executable, "-m", "benchmarks.user.apps.serve", "project", "--server", "granian"], env
             return [sys.executable, "-m", "lms.user.main", "serve"], env
         env = _environment(
             {
                 "BENCH_PORT": str(self.port),
-                "BENCH_DSN": self.stack.dsn,
+                "BENCH_DSN": self.stack.dsn_for(self.target.database),
                 "BENCH_PUBLIC_JWK": json.dumps(self.stack.tokens.public_jwk),
                 "BENCH_JWT_ISSUER": self.stack.tokens.issuer,
                 "BENCH_JWT_AUDIENCE": self.stack.tokens.audience,
                 "BENCH_POOL_SIZE": "10",
             }
         )
-        return [sys.executable, "-m", "benchmarks.user.apps.serve", self.target.key], env
+        command = [sys.executable, "-m", "benchmarks.user.apps.serve", self.target.app, "--server", self.target.server]
+        return command, env
+
+    def request_path(self) -> str:
+        """The one request of a list workload (``get`` reads come from the pairs file)."""
+        workload = self.target.workload
+        if workload == "list":
+            return "/users?limit=20"
+        if workload == "search":
+            return f"/users?limit=20&q={SEARCH_TERM}"
+        if workload == "deep":
+            return f"/users?limit=20&cursor={self.stack.middle_cursor(self.target.database)}"
+        raise ValueError(f"{self.target.key} reads by id")
 
     def wait_ready(self, timeout: float = 90.0) -> float:
         """Wait until an authenticated read answers 200; returns the seconds it took."""
@@ -204,12 +286,14 @@ class RunningServer:
                 connection.close()
 
     def check_correctness(self) -> dict[str, Any]:
-        """Prove the server does the real work: right body for the owner, and the auth rules."""
+        """Prove the server does the real work: the right body, and the auth rules."""
+        if self.target.workload != "get":
+            return self._check_list()
         profiles, outsider = self.stack.profiles, self.stack.outsiders[0]
         owner, other = profiles[1], profiles[2]
         checks: dict[str, Any] = {}
         status, headers, body = self.request(f"/users/{owner.id}", owner.token)
-        if self.target.key == HELLO_LITESTAR.key:
+        if self.target.app == "hello_litestar":
             checks["owner_reads_own_profile"] = status == 200
             return {"passed": all(checks.values()), "checks": checks}
         document = json.loads(body) if status == 200 else {}
@@ -231,13 +315,45 @@ class RunningServer:
         passed = all(v for k, v in checks.items() if k != "response_fields")
         return {"passed": passed, "checks": checks}
 
+    def _check_list(self) -> dict[str, Any]:
+        path = self.request_path()
+        checks: dict[str, Any] = {}
+        status, _, body = self.request(path, self.stack.admin_token)
+        page = json.loads(body) if status == 200 else {}
+        items = page.get("items", [])
+        count = self.stack.profile_count(self.target.database)
+        if self.target.workload == "search":
+            expected = sum(SEARCH_TERM in f"{i['display_name']} {i['email']}".lower() for i in items)
+            checks["admin_gets_matching_page"] = status == 200 and 0 < expected == len(items)
+            checks["matches"] = page.get("total"), page.get("total_exact")
+        else:
+            names = [i["display_name"] for i in items]
+            checks["admin_gets_a_sorted_page_of_20"] = status == 200 and len(items) == 20 and names == sorted(names)
+            checks["total"] = page.get("total"), page.get("total_exact")
+            checks["total_right"] = (page.get("total"), page.get("total_exact")) == (
+                (count, True) if count <= 1000 else (1000, False)
+            )
+        if self.target.workload == "deep":
+            key_name, _ = self.stack.middle_key(self.target.database)
+            checks["page_starts_after_the_cursor"] = bool(items) and items[0]["display_name"] >= key_name
+        checks["next_cursor_present"] = page.get("next_cursor") is not None or len(items) < 20
+        checks["no_token_401"] = self.request(path, None)[0] == 401
+        checks["student_403"] = self.request(path, self.stack.profiles[0].token)[0] == 403
+        passed = all(v for k, v in checks.items() if k not in ("matches", "total"))
+        return {"passed": passed, "checks": checks}
+
     def prime(self) -> dict[str, int]:
-        """Read every seeded profile once with its owner's token (fills caches, warms pools)."""
+        """Read every seeded profile once with its owner's token (fills caches, warms pools),
+        or send the list request a few times."""
         statuses: dict[str, int] = {}
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
-            for profile in self.stack.profiles:
-                status, _, _ = self.request(f"/users/{profile.id}", profile.token, connection)
+            if self.target.workload == "get":
+                requests = [(f"/users/{p.id}", p.token) for p in self.stack.profiles]
+            else:
+                requests = [(self.request_path(), self.stack.admin_token)] * 20
+            for path, token in requests:
+                status, _, _ = self.request(path, token, connection)
                 statuses[str(status)] = statuses.get(str(status), 0) + 1
         finally:
             connection.close()
@@ -260,21 +376,3 @@ class RunningServer:
                 self.process.wait()
         if not self._log.closed:
             self._log.close()
-
-
-def redis_refuses_writes(stack: Stack, refuse: bool) -> Callable[[], None]:
-    """Make every cache fill fail (``maxmemory 1`` + ``noeviction``) and empty the cache; the
-    returned function restores normal operation."""
-    redis = stack.redis
-    redis.flushall()
-    if refuse:
-        for words in (("CONFIG", "SET", "maxmemory-policy", "noeviction"), ("CONFIG", "SET", "maxmemory", "1")):
-            reply = redis.command_reply(*words)
-            if reply != b"+OK":
-                raise RuntimeError(f"redis {' '.join(words)} answered {reply!r}")
-
-    def restore() -> None:
-        redis.command_reply("CONFIG", "SET", "maxmemory", "0")
-        redis.flushall()
-
-    return restore

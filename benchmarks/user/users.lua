@@ -1,6 +1,7 @@
--- wrk script: every request is "GET /users/<id>" with "Authorization: Bearer <token of that user>",
--- the pair drawn uniformly at random from the seeded profiles (a student reading their own
--- profile). Usage: wrk ... -s users.lua <url> -- <pairs file: "<id> <token>" per line>
+-- wrk script: every request is "GET <path>" with "Authorization: Bearer <token>", the pair drawn
+-- uniformly at random from the input file: "/users/<id> <token of that user>" lines (students
+-- reading their own profile), or one "/users?limit=20 <admin token>" line (a college admin's
+-- list). Usage: wrk ... -s users.lua <url> -- <file: "<path> <token>" per line>
 --
 -- The requests are formatted once per thread in init(), so the Lua side costs one random pick
 -- per request. done() prints one machine-readable line with exact percentiles.
@@ -15,22 +16,22 @@ function setup(thread)
 end
 
 function init(args)
-  local path = args[1]
-  if path == nil then
-    error("usage: wrk ... -s users.lua <url> -- <pairs file>")
+  local file = args[1]
+  if file == nil then
+    error("usage: wrk ... -s users.lua <url> -- <file of '<path> <token>' lines>")
   end
-  for line in io.lines(path) do
-    local id, token = line:match("^(%S+)%s+(%S+)$")
-    if id ~= nil then
+  for line in io.lines(file) do
+    local path, token = line:match("^(%S+)%s+(%S+)$")
+    if path ~= nil then
       count = count + 1
-      requests_by_index[count] = wrk.format("GET", "/users/" .. id, {
+      requests_by_index[count] = wrk.format("GET", path, {
         ["Authorization"] = "Bearer " .. token,
         ["Accept"] = "application/json",
       })
     end
   end
   if count == 0 then
-    error("no '<id> <token>' lines in " .. path)
+    error("no '<path> <token>' lines in " .. file)
   end
   math.randomseed(os.time() * 1000 + (thread_id or 0))
 end
