@@ -6,7 +6,7 @@
 # The password of service S comes from LMS_<S>_DB_PASSWORD (set in .env, passed by compose).
 set -euo pipefail
 
-SERVICES=(user auth)
+SERVICES=(user auth course assignment submission search notification chat)
 
 # Every password first: a missing one must not leave some services created and others not.
 for service in "${SERVICES[@]}"; do

@@ -1,0 +1,1 @@
+"""The service generator: ``./pants run build-support/python/new_service -- <name>``."""
