@@ -63,3 +63,60 @@ async def test_writes_during_the_copy_reach_the_new_version(
         assert not await client.indices.exists_alias(name=names.building_alias(DocType.COURSE))
     finally:
         await client.close()
+
+
+class LookupAfterSwap(IndexCatalogue):
+    """A writer whose rebuild-target lookup, once armed, answers only after the alias swap:
+    the slowest interleaving a real writer can hit."""
+
+    def __init__(self, *args: object, swapped: asyncio.Event, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.armed = False
+        self._swapped = swapped
+
+    async def building(self, doc_type: DocType, *, fresh: bool = False) -> str | None:
+        if self.armed:
+            await self._swapped.wait()
+        return await super().building(doc_type, fresh=fresh)
+
+
+async def test_a_write_whose_lookup_straddles_the_swap_is_not_lost(
+    elasticsearch_url: str, index_prefix: str
+) -> None:
+    settings = SearchSettings(
+        elasticsearch_url=elasticsearch_url,
+        elasticsearch_node_class=NODE_CLASS_PATH,
+        index_prefix=index_prefix,
+    )
+    client = build_client(settings)
+    names = IndexNames(index_prefix)
+    swapped = asyncio.Event()
+    writer_catalogue = LookupAfterSwap(
+        client, names, refresh_interval="1s", cache_seconds=0, swapped=swapped
+    )
+    index = ElasticsearchIndex(writer_catalogue)
+    rebuilder = ElasticsearchRebuilder(
+        IndexCatalogue(client, names, refresh_interval="1s", cache_seconds=0),
+        batch_size=1,
+        settle_seconds=0.4,
+    )
+    try:
+        for n in range(1, 4):
+            assert await index.write(course(f"c{n}", f"Course {n}"))
+        writes: list[asyncio.Task[bool]] = []
+
+        def during_copy(progress: RebuildProgress) -> None:
+            if progress.phase == "copying" and progress.copied == 2:
+                writer_catalogue.armed = True
+                writes.append(asyncio.create_task(index.write(course("c1", "Renamed", 2))))
+            if progress.phase == "swapped":
+                swapped.set()
+
+        await rebuilder.rebuild(DocType.COURSE, during_copy)
+        assert [await w for w in writes] == [True]
+        alias = names.alias(DocType.COURSE)
+        await client.indices.refresh(index=alias)
+        stored = await client.get(index=alias, id="c1")
+        assert stored["_source"]["title"] == "Renamed"
+    finally:
+        await client.close()

@@ -42,8 +42,10 @@ class ElasticsearchIndex:
     async def write(self, document: Document) -> bool:
         await self._catalogue.ensure(document.doc_type)
         body = document_body(document)
-        applied = await self._write(self._names.alias(document.doc_type), document, body)
+        # The rebuild target is looked up before the live write: looked up after, a swap in
+        # between would make it None while the live write went to the old version, and lose it.
         building = await self._catalogue.building(document.doc_type)
+        applied = await self._write(self._names.alias(document.doc_type), document, body)
         if building is not None:
             await self._write(building, document, body)
         return applied
@@ -55,8 +57,8 @@ class ElasticsearchIndex:
         for doc_type in doc_types:
             await self._catalogue.ensure(doc_type)
         writes = [(d, document_body(d)) for d in documents]
+        building = {t: await self._catalogue.building(t) for t in doc_types}  # first: see write()
         applied = await self._bulk([(self._names.alias(d.doc_type), d, body) for d, body in writes])
-        building = {t: await self._catalogue.building(t) for t in doc_types}
         rebuilt = [
             (target, d, body) for d, body in writes if (target := building[d.doc_type]) is not None
         ]
