@@ -11,6 +11,11 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from lms_platform.messaging.outbox_migrations import (
+    create_messaging_tables_v0,
+    drop_messaging_tables_v0,
+)
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -18,39 +23,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
-        sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("event_type", sa.String(length=255), nullable=False),
-        sa.Column("topic", sa.String(length=249), nullable=False),
-        sa.Column("key", sa.Text(), nullable=False),
-        sa.Column("headers", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("payload", sa.LargeBinary(), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
-        sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
-    )
-    op.create_table(
-        "processed_messages",
-        sa.Column("consumer", sa.String(length=255), nullable=False),
-        sa.Column("message_id", sa.String(length=255), nullable=False),
-        sa.Column(
-            "processed_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.PrimaryKeyConstraint("consumer", "message_id", name=op.f("pk_processed_messages")),
-    )
-    op.create_index("ix_processed_messages_processed_at", "processed_messages", ["processed_at"])
+    create_messaging_tables_v0()
     op.create_table(
         "profiles",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -85,5 +58,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("profiles")
-    op.drop_table("processed_messages")
-    op.drop_table("outbox")
+    drop_messaging_tables_v0()
