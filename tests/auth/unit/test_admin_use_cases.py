@@ -53,6 +53,7 @@ async def test_register_publishes_account_registered_with_the_consumed_shape(aut
     assert (event.aggregate_id, event.tenant_id) == (str(account.id), str(college.id))
     assert event.payload() == {
         "account_id": str(account.id),
+        "account_version": 1,
         "email": "ada@uni-a.edu",
         "roles": ["instructor"],
         "display_name": "Ada",

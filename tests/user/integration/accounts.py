@@ -54,18 +54,25 @@ def registered(
     return account_event("account.registered", account_id, data, time=time, college=college)
 
 
-def updated(account_id: uuid.UUID, changes: dict[str, Any], *, time: datetime) -> bytes:
-    data = {"changes": changes, "updated_at": time.isoformat()}
+def _versioned(data: dict[str, Any], version: int | None) -> dict[str, Any]:
+    """Auth sends ``account_version`` today; events it staged before that have none."""
+    return data if version is None else {**data, "account_version": version}
+
+
+def updated(
+    account_id: uuid.UUID, changes: dict[str, Any], *, time: datetime, version: int | None = None
+) -> bytes:
+    data = _versioned({"changes": changes, "updated_at": time.isoformat()}, version)
     return account_event("account.updated", account_id, data, time=time)
 
 
-def deactivated(account_id: uuid.UUID, *, time: datetime) -> bytes:
-    data = {"deactivated_at": time.isoformat()}
+def deactivated(account_id: uuid.UUID, *, time: datetime, version: int | None = None) -> bytes:
+    data = _versioned({"deactivated_at": time.isoformat()}, version)
     return account_event("account.deactivated", account_id, data, time=time)
 
 
-def reactivated(account_id: uuid.UUID, *, time: datetime) -> bytes:
-    data = {"reactivated_at": time.isoformat()}
+def reactivated(account_id: uuid.UUID, *, time: datetime, version: int | None = None) -> bytes:
+    data = _versioned({"reactivated_at": time.isoformat()}, version)
     return account_event("account.reactivated", account_id, data, time=time)
 
 

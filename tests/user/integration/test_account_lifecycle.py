@@ -2,7 +2,8 @@
 
 ``account.updated``, ``account.deactivated``, ``account.reactivated`` and ``account.deleted``
 reach the profile, through the real broker and consumer, once each, and an older event that
-arrives after a newer one does not undo it. Events are ordered by their envelope ``time``.
+arrives after a newer one does not undo it. Events are ordered by auth's ``account_version``
+when they carry one, else by their envelope ``time``.
 """
 
 from __future__ import annotations
@@ -131,6 +132,31 @@ async def test_an_older_account_event_arriving_after_a_newer_one_does_not_undo_i
     assert profile["status"] == "active"  # the t=3 deactivation is older than the reactivation
     # Fields are ordered one by one: nothing newer than t=1 had set the name.
     assert profile["display_name"] == "Older"
+
+
+async def test_account_versions_order_the_events_when_auth_clocks_disagree(
+    user_service: RunningUserService, kafka_bootstrap: str
+) -> None:
+    """Two auth processes whose clocks differ: version 3 is stamped before version 2. The
+    versions, which auth's row lock orders, decide; the times alone would keep version 2."""
+    account_id = uuid.uuid4()
+    await publish_for(
+        user_service,
+        kafka_bootstrap,
+        registered(account_id, "first@example.edu", time=at(0), account_version=1),
+        updated(account_id, {"email": "v3@example.edu"}, time=at(1), version=3),
+        updated(
+            account_id, {"email": "v2@example.edu", "display_name": "V2"}, time=at(5), version=2
+        ),
+        deactivated(account_id, time=at(2), version=5),
+        reactivated(account_id, time=at(9), version=4),
+    )
+    await wait_until_consumed(user_service, 5)
+
+    profile = await _profile(user_service, account_id)
+    assert profile["email"] == "v3@example.edu"
+    assert profile["display_name"] == "V2"  # field by field: nothing newer than v2 set the name
+    assert profile["status"] == "deactivated"  # v5 stands against the later-stamped v4
 
 
 async def test_duplicate_account_events_are_applied_once(

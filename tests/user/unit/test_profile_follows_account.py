@@ -19,7 +19,7 @@ from lms.user.application.account_sync import (
 )
 from lms.user.application.errors import AccountMovedCollege, UnknownAccount
 from lms.user.domain.events import UserDeleted, UserUpdated
-from lms.user.domain.model import Profile, ProfileStatus
+from lms.user.domain.model import AccountStamp, Profile, ProfileStatus
 from lms_platform.kernel.errors import InvalidInput
 from tests.user.unit.fakes import (
     T0,
@@ -42,7 +42,7 @@ def _registered() -> Profile:
         display_name="Ada",
         roles=("student",),
         now=REGISTERED_AT,
-        account_event_time=REGISTERED_AT,
+        account_stamp=AccountStamp(REGISTERED_AT),
     )
 
 

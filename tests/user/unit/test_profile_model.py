@@ -12,6 +12,7 @@ from lms.user.domain.model import (
     MAX_BIO,
     MAX_DISPLAY_NAME,
     MAX_URL,
+    AccountStamp,
     DigestFrequency,
     Preferences,
     ProfileStatus,
@@ -210,11 +211,13 @@ def test_unknown_roles_are_refused_and_named() -> None:
 
 def test_account_roles_report_whether_anything_changed() -> None:
     profile = make_profile(roles=("student",))
-    assert profile.apply_account({"roles": ("student", "student")}, LATER, LATER) == []
+    assert (
+        profile.apply_account({"roles": ("student", "student")}, AccountStamp(LATER), LATER) == []
+    )
     assert profile.version == 1
-    assert profile.apply_account({"roles": ("teaching_assistant", "student")}, LATER, LATER) == [
-        "roles"
-    ]
+    assert profile.apply_account(
+        {"roles": ("teaching_assistant", "student")}, AccountStamp(LATER), LATER
+    ) == ["roles"]
     assert profile.roles == ("student", "teaching_assistant")
     assert (profile.version, profile.updated_at) == (2, LATER)
 
@@ -222,7 +225,9 @@ def test_account_roles_report_whether_anything_changed() -> None:
 def test_account_roles_refuse_unknown_roles_without_changing_anything() -> None:
     profile = make_profile(roles=("student",))
     with pytest.raises(InvalidInput):
-        profile.apply_account({"roles": ("root",), "email": "new@example.edu"}, LATER, LATER)
+        profile.apply_account(
+            {"roles": ("root",), "email": "new@example.edu"}, AccountStamp(LATER), LATER
+        )
     assert (profile.roles, profile.email, profile.version) == (("student",), "ada@example.edu", 1)
     assert profile.account_field_times == {}
 
@@ -230,25 +235,56 @@ def test_account_roles_refuse_unknown_roles_without_changing_anything() -> None:
 def test_account_fields_are_ordered_one_by_one_by_event_time() -> None:
     profile = make_profile(email="a@example.edu")
     t1, t2 = LATER, LATER + timedelta(seconds=1)
-    assert profile.apply_account({"email": "newer@example.edu"}, t2, LATER) == ["email"]
+    assert profile.apply_account({"email": "newer@example.edu"}, AccountStamp(t2), LATER) == [
+        "email"
+    ]
     changed = profile.apply_account(
-        {"email": "older@example.edu", "display_name": "Older"}, t1, LATER
+        {"email": "older@example.edu", "display_name": "Older"}, AccountStamp(t1), LATER
     )
     assert changed == ["display_name"]  # the email was set by a newer event; the name was not
     assert (profile.email, profile.display_name) == ("newer@example.edu", "Older")
     assert profile.account_field_times == {"email": t2, "display_name": t1}
 
 
+def test_account_versions_order_the_fields_whatever_the_times_say() -> None:
+    """Auth's clocks may disagree: version 3 stamped a second before version 2 still wins."""
+    profile = make_profile(email="a@example.edu")
+    early, late = LATER, LATER + timedelta(seconds=1)
+    assert profile.apply_account({"email": "v3@example.edu"}, AccountStamp(early, 3), LATER) == [
+        "email"
+    ]
+    assert profile.apply_account({"email": "v2@example.edu"}, AccountStamp(late, 2), LATER) == []
+    assert profile.email == "v3@example.edu"
+    assert profile.account_field_versions == {"email": 3}
+    assert profile.account_field_times == {"email": early}
+
+
+def test_without_a_version_on_either_side_the_time_decides() -> None:
+    profile = make_profile(email="a@example.edu")
+    t1, t2 = LATER, LATER + timedelta(seconds=1)
+    profile.apply_account({"email": "unversioned@example.edu"}, AccountStamp(t2), LATER)
+    # The field's last event had no version: an older-timed versioned event loses on time.
+    assert profile.apply_account({"email": "v9@example.edu"}, AccountStamp(t1, 9), LATER) == []
+    # A versioned field against an unversioned replay: time again.
+    profile.apply_account({"display_name": "V5"}, AccountStamp(t2, 5), LATER)
+    assert profile.apply_account({"display_name": "Old"}, AccountStamp(t1), LATER) == []
+    assert (profile.email, profile.display_name) == ("unversioned@example.edu", "V5")
+
+
 def test_an_account_event_of_the_same_time_applies_in_arrival_order() -> None:
     profile = make_profile()
-    profile.apply_account({"status": ProfileStatus.DEACTIVATED}, LATER, LATER)
-    assert profile.apply_account({"status": ProfileStatus.ACTIVE}, LATER, LATER) == ["status"]
+    profile.apply_account({"status": ProfileStatus.DEACTIVATED}, AccountStamp(LATER), LATER)
+    assert profile.apply_account({"status": ProfileStatus.ACTIVE}, AccountStamp(LATER), LATER) == [
+        "status"
+    ]
     assert profile.status is ProfileStatus.ACTIVE
 
 
 def test_a_cleared_account_name_becomes_the_email_local_part() -> None:
     profile = make_profile(email="ada@example.edu")
-    changed = profile.apply_account({"display_name": None, "email": "k@x.edu"}, LATER, LATER)
+    changed = profile.apply_account(
+        {"display_name": None, "email": "k@x.edu"}, AccountStamp(LATER), LATER
+    )
     assert sorted(changed) == ["display_name", "email"]
     assert profile.display_name == "k"
 
@@ -256,15 +292,15 @@ def test_a_cleared_account_name_becomes_the_email_local_part() -> None:
 def test_a_deleted_profile_takes_no_account_changes() -> None:
     profile = make_profile()
     profile.delete(LATER)
-    assert profile.apply_account({"email": "x@example.edu"}, LATER, LATER) == []
+    assert profile.apply_account({"email": "x@example.edu"}, AccountStamp(LATER), LATER) == []
     assert profile.email == "ada@example.edu"
 
 
 def test_only_account_fields_come_from_account_events() -> None:
     with pytest.raises(InvalidInput):
-        make_profile().apply_account({"bio": "hi"}, LATER, LATER)
+        make_profile().apply_account({"bio": "hi"}, AccountStamp(LATER), LATER)
     with pytest.raises(InvalidInput):
-        make_profile().apply_account({"status": ProfileStatus.DELETED}, LATER, LATER)
+        make_profile().apply_account({"status": ProfileStatus.DELETED}, AccountStamp(LATER), LATER)
 
 
 # -- creation defaults

@@ -1,7 +1,9 @@
 """Facts the auth service tells other services, keyed by account id: on the ``account`` topic,
 and on ``credential`` for the few that carry a one-time secret.
 
-The envelope's ``tenant`` is the college id; ``data`` is the event's payload below.
+The envelope's ``tenant`` is the college id; ``data`` is the event's payload below. Every
+``account.*`` payload carries ``account_version``: the account's version after the change, which
+its row lock orders, so consumers can order one account's events without trusting clocks.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class AccountRegistered(DomainEvent):
     event_type: ClassVar[str] = "account.registered"
     topic: ClassVar[str] = ACCOUNT_TOPIC
     account_id: str
+    account_version: int
     email: str
     roles: list[str]
     display_name: str | None
@@ -37,6 +40,7 @@ class AccountDeactivated(DomainEvent):
     event_type: ClassVar[str] = "account.deactivated"
     topic: ClassVar[str] = ACCOUNT_TOPIC
     account_id: str
+    account_version: int
     deactivated_at: str
 
 
@@ -45,6 +49,7 @@ class AccountReactivated(DomainEvent):
     event_type: ClassVar[str] = "account.reactivated"
     topic: ClassVar[str] = ACCOUNT_TOPIC
     account_id: str
+    account_version: int
     reactivated_at: str
 
 
@@ -56,6 +61,7 @@ class AccountUpdated(DomainEvent):
     event_type: ClassVar[str] = "account.updated"
     topic: ClassVar[str] = ACCOUNT_TOPIC
     account_id: str
+    account_version: int
     changes: dict[str, Any]
     updated_at: str
 
@@ -65,6 +71,7 @@ class AccountDeleted(DomainEvent):
     event_type: ClassVar[str] = "account.deleted"
     topic: ClassVar[str] = ACCOUNT_TOPIC
     account_id: str
+    account_version: int
     deleted_at: str
 
 
@@ -129,6 +136,7 @@ def account_updated(account: Account, changes: dict[str, Any], now: datetime) ->
         aggregate_id=str(account.id),
         tenant_id=str(account.college_id),
         account_id=str(account.id),
+        account_version=account.version,
         changes=changes,
         updated_at=now.isoformat(),
     )
@@ -139,6 +147,7 @@ def account_deleted(account: Account, now: datetime) -> AccountDeleted:
         aggregate_id=str(account.id),
         tenant_id=str(account.college_id),
         account_id=str(account.id),
+        account_version=account.version,
         deleted_at=now.isoformat(),
     )
 
@@ -148,6 +157,7 @@ def account_registered(account: Account) -> AccountRegistered:
         aggregate_id=str(account.id),
         tenant_id=str(account.college_id),
         account_id=str(account.id),
+        account_version=account.version,
         email=account.email,
         roles=list(account.roles),
         display_name=account.display_name,
@@ -159,6 +169,7 @@ def account_deactivated(account: Account, now: datetime) -> AccountDeactivated:
         aggregate_id=str(account.id),
         tenant_id=str(account.college_id),
         account_id=str(account.id),
+        account_version=account.version,
         deactivated_at=now.isoformat(),
     )
 
@@ -168,5 +179,6 @@ def account_reactivated(account: Account, now: datetime) -> AccountReactivated:
         aggregate_id=str(account.id),
         tenant_id=str(account.college_id),
         account_id=str(account.id),
+        account_version=account.version,
         reactivated_at=now.isoformat(),
     )

@@ -1,8 +1,8 @@
 """The profile follows its account: one use case per ``account.*`` event of the auth service.
 
-Events are ordered by the time the auth service gives them (the envelope's ``time``), field by
-field (``Profile.apply_account``): an older event delivered after a newer one changes only what
-no newer event has set. Duplicates never get here (the consumer records each event's id).
+Events are ordered field by field (``Profile.apply_account``) by the account's version after the
+change (``account_version``) when auth sends one, else by the time it gives them (the envelope's
+``time``): an older event delivered after a newer one changes only what no newer event has set. Duplicates never get here (the consumer records each event's id).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from uuid import UUID
 from lms.user.application.errors import AccountMovedCollege, UnknownAccount
 from lms.user.application.ports import ProfileCache, UserUnitOfWork
 from lms.user.domain.events import user_created, user_deleted, user_updated
-from lms.user.domain.model import Profile, ProfileStatus, normalize_email
+from lms.user.domain.model import AccountStamp, Profile, ProfileStatus, normalize_email
 from lms_platform.kernel.ports import Clock
 
 
@@ -27,6 +27,7 @@ class AccountRegistered:
     roles: tuple[str, ...]
     display_name: str | None = None
     occurred_at: datetime | None = None
+    account_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,6 +39,7 @@ class AccountUpdated:
     tenant_id: str
     occurred_at: datetime
     changes: dict[str, Any] = field(default_factory=dict)
+    account_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +48,7 @@ class AccountStatusChanged:
     tenant_id: str
     occurred_at: datetime
     active: bool
+    account_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,7 +81,11 @@ class CreateProfileFromAccount:
             display_name=account.display_name or email.split("@", 1)[0],
             roles=account.roles,
             now=self._clock.now(),
-            account_event_time=account.occurred_at,
+            account_stamp=(
+                AccountStamp(account.occurred_at, account.account_version)
+                if account.occurred_at is not None
+                else None
+            ),
         )
         await self._uow.profiles.add(profile)
         self._uow.record(user_created(profile))
@@ -101,15 +108,18 @@ class _AccountFollower:
         return profile
 
     async def _apply(
-        self, account_id: UUID, tenant_id: str, values: dict[str, Any], at: datetime
+        self, account_id: UUID, tenant_id: str, values: dict[str, Any], stamp: AccountStamp
     ) -> list[str]:
         profile = await self._load(account_id, tenant_id)
-        times_before = dict(profile.account_field_times)
-        changed = profile.apply_account(values, at, self._clock.now())
+        stamps_before = (dict(profile.account_field_times), dict(profile.account_field_versions))
+        changed = profile.apply_account(values, stamp, self._clock.now())
         if changed:
             self._uow.record(user_updated(profile, changed))
-        if changed or profile.account_field_times != times_before:
-            # Times alone are saved too: they order the events still to come.
+        if (
+            changed
+            or (profile.account_field_times, profile.account_field_versions) != stamps_before
+        ):
+            # Stamps alone are saved too: they order the events still to come.
             await self._uow.profiles.save(profile)
             await self._uow.commit()
         if changed:
@@ -121,9 +131,8 @@ class UpdateProfileFromAccount(_AccountFollower):
     """``account.updated``: the account's new email, display name or roles."""
 
     async def __call__(self, event: AccountUpdated) -> list[str]:
-        return await self._apply(
-            event.account_id, event.tenant_id, event.changes, event.occurred_at
-        )
+        stamp = AccountStamp(event.occurred_at, event.account_version)
+        return await self._apply(event.account_id, event.tenant_id, event.changes, stamp)
 
 
 class ChangeProfileStatusFromAccount(_AccountFollower):
@@ -131,9 +140,8 @@ class ChangeProfileStatusFromAccount(_AccountFollower):
 
     async def __call__(self, event: AccountStatusChanged) -> list[str]:
         status = ProfileStatus.ACTIVE if event.active else ProfileStatus.DEACTIVATED
-        return await self._apply(
-            event.account_id, event.tenant_id, {"status": status}, event.occurred_at
-        )
+        stamp = AccountStamp(event.occurred_at, event.account_version)
+        return await self._apply(event.account_id, event.tenant_id, {"status": status}, stamp)
 
 
 class DeleteProfileFromAccount(_AccountFollower):

@@ -34,8 +34,25 @@ _LOCALE = re.compile(LOCALE_PATTERN)
 _AVATAR_URL = re.compile(AVATAR_URL_PATTERN)
 
 EDITABLE_FIELDS = ("display_name", "avatar_url", "bio", "timezone", "locale")
-# What an account event may set; each keeps the time of the account event that last set it.
+# What an account event may set; each keeps the stamp of the account event that last set it.
 ACCOUNT_FIELDS = ("email", "display_name", "roles", "status")
+
+
+@dataclass(frozen=True, slots=True)
+class AccountStamp:
+    """Where an account event stands in its account's history: the envelope's time, and the
+    account's version after the change when auth sends one (``account_version``; events staged
+    before auth sent it have none)."""
+
+    time: datetime
+    version: int | None = None
+
+    def not_older_than(self, last_time: datetime | None, last_version: int | None) -> bool:
+        """By version when both have one (auth's row lock orders versions, whatever its clocks
+        say); by time otherwise. Equal applies: the same change, or arrival order."""
+        if self.version is not None and last_version is not None:
+            return self.version >= last_version
+        return last_time is None or last_time <= self.time
 
 
 class ProfileStatus(StrEnum):
@@ -155,8 +172,10 @@ class Profile:
     updated_at: datetime
     deleted_at: datetime | None = None
     version: int = 1
-    # Field of ACCOUNT_FIELDS -> time of the account event that last set it (see apply_account).
+    # Field of ACCOUNT_FIELDS -> time and account version (when it had one) of the account event
+    # that last set it (see apply_account).
     account_field_times: dict[str, datetime] = field(default_factory=dict)
+    account_field_versions: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def create(
@@ -172,11 +191,16 @@ class Profile:
         timezone: str = "UTC",
         locale: str = "en",
         roles: tuple[str, ...] = (),
-        account_event_time: datetime | None = None,
+        account_stamp: AccountStamp | None = None,
     ) -> Profile:
-        """``account_event_time``: when the account event that creates it happened; it orders
-        the account fields against later account events."""
-        times = dict.fromkeys(ACCOUNT_FIELDS, account_event_time) if account_event_time else {}
+        """``account_stamp``: where the account event that creates it stands; it orders the
+        account fields against later account events."""
+        times = dict.fromkeys(ACCOUNT_FIELDS, account_stamp.time) if account_stamp else {}
+        versions = (
+            dict.fromkeys(ACCOUNT_FIELDS, account_stamp.version)
+            if account_stamp is not None and account_stamp.version is not None
+            else {}
+        )
         return cls(
             id=id,
             tenant_id=tenant_id,
@@ -190,6 +214,7 @@ class Profile:
             created_at=now,
             updated_at=now,
             account_field_times=times,
+            account_field_versions=versions,
         )
 
     @property
@@ -219,14 +244,15 @@ class Profile:
         return True
 
     def apply_account(
-        self, values: dict[str, Any], event_time: datetime, now: datetime
+        self, values: dict[str, Any], stamp: AccountStamp, now: datetime
     ) -> list[str]:
         """Apply the account fields an account event carries (``email``, ``display_name``,
         ``roles``, ``status``: active or deactivated) and return those whose value changed.
 
-        Last writer wins, field by field, by the event's time: a field an account event newer
-        than ``event_time`` already set is left alone, so an old event delivered late (a replay
-        from the dead-letter topic) cannot undo a newer one, while its other fields still apply.
+        Last writer wins, field by field, by the event's stamp (``AccountStamp.not_older_than``):
+        a field a newer account event already set is left alone, so an old event delivered late
+        (a replay from the dead-letter topic) cannot undo a newer one, while its other fields
+        still apply.
         A deleted profile takes no more account changes. A ``display_name`` of None stands for
         the email's local part, as at registration.
         """
@@ -238,13 +264,20 @@ class Profile:
         fresh = {
             name: value
             for name, value in values.items()
-            if (last := self.account_field_times.get(name)) is None or last <= event_time
+            if stamp.not_older_than(
+                self.account_field_times.get(name), self.account_field_versions.get(name)
+            )
         }
         validated = self._validate_account_fields(fresh)
         changed = [name for name, value in validated.items() if getattr(self, name) != value]
         for name, value in validated.items():
             setattr(self, name, value)
-        self.account_field_times = {**self.account_field_times, **dict.fromkeys(fresh, event_time)}
+        self.account_field_times = {**self.account_field_times, **dict.fromkeys(fresh, stamp.time)}
+        if stamp.version is not None:
+            self.account_field_versions = {
+                **self.account_field_versions,
+                **dict.fromkeys(fresh, stamp.version),
+            }
         if changed:
             self._touch(now)
         return changed

@@ -48,6 +48,7 @@ class AccountRegisteredData(msgspec.Struct, kw_only=True):
     email: str
     roles: list[str]
     display_name: str | None = None
+    account_version: int | None = None  # absent from events auth staged before it sent one
 
 
 class AccountChangesData(msgspec.Struct, kw_only=True):
@@ -59,12 +60,14 @@ class AccountChangesData(msgspec.Struct, kw_only=True):
 class AccountUpdatedData(msgspec.Struct, kw_only=True):
     account_id: UUID
     changes: AccountChangesData
+    account_version: int | None = None
 
 
 class AccountData(msgspec.Struct, kw_only=True):
     """``account.deactivated``, ``account.reactivated`` and ``account.deleted``."""
 
     account_id: UUID
+    account_version: int | None = None
 
 
 async def on_account_event(
@@ -74,7 +77,8 @@ async def on_account_event(
     change_status: FromDishka[ChangeProfileStatusFromAccount],
     delete: FromDishka[DeleteProfileFromAccount],
 ) -> None:
-    """Applies auth's account events to profiles; ordered by the envelope's ``time``."""
+    """Applies auth's account events to profiles; ordered by ``account_version`` when the payload
+    has one, else by the envelope's ``time``."""
     if not envelope.tenant:
         raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
     tenant, at = envelope.tenant, envelope.time
@@ -88,6 +92,7 @@ async def on_account_event(
                 roles=tuple(registered.roles),
                 display_name=registered.display_name,
                 occurred_at=at,
+                account_version=registered.account_version,
             )
         )
     elif envelope.type == ACCOUNT_UPDATED:
@@ -99,16 +104,22 @@ async def on_account_event(
         }
         await update(
             AccountUpdated(
-                account_id=updated.account_id, tenant_id=tenant, occurred_at=at, changes=changes
+                account_id=updated.account_id,
+                tenant_id=tenant,
+                occurred_at=at,
+                changes=changes,
+                account_version=updated.account_version,
             )
         )
     elif envelope.type in (ACCOUNT_DEACTIVATED, ACCOUNT_REACTIVATED):
+        status = envelope.data_as(AccountData)
         await change_status(
             AccountStatusChanged(
-                account_id=envelope.data_as(AccountData).account_id,
+                account_id=status.account_id,
                 tenant_id=tenant,
                 occurred_at=at,
                 active=envelope.type == ACCOUNT_REACTIVATED,
+                account_version=status.account_version,
             )
         )
     elif envelope.type == ACCOUNT_DELETED:

@@ -51,6 +51,10 @@ class ProfileRecord(UUIDBase):
     account_field_times: Mapped[dict[str, str]] = mapped_column(
         JSONB, nullable=False, server_default=text("'{}'::jsonb")
     )
+    # Account field -> auth's account version of that event, when it carried one.
+    account_field_versions: Mapped[dict[str, int]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
 
     # The domain bumps ``version``; SQLAlchemy adds "AND version = <loaded>" to each UPDATE,
     # so a concurrent writer makes the flush fail instead of silently overwriting.

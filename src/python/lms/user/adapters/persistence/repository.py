@@ -42,6 +42,7 @@ def to_domain(record: ProfileRecord | Row[Any]) -> Profile:
         account_field_times={
             name: datetime.fromisoformat(at) for name, at in record.account_field_times.items()
         },
+        account_field_versions=dict(record.account_field_versions),
     )
 
 
@@ -63,6 +64,7 @@ def _copy_into(record: ProfileRecord, profile: Profile) -> None:
     record.account_field_times = {
         name: at.isoformat() for name, at in profile.account_field_times.items()
     }
+    record.account_field_versions = dict(profile.account_field_versions)
 
 
 class SqlAlchemyProfileRepository:
