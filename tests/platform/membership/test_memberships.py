@@ -1,6 +1,7 @@
 """The membership read model against real PostgreSQL and Kafka: a snapshot replaces the row only
 with a higher version, so duplicates, replays and out-of-order events leave the model as a clean
-run would; tombstones keep a late old event from bringing a deleted enrollment back."""
+run would; tombstones keep a late old event from bringing a deleted enrollment back. The request
+reader never makes a request take a second pooled connection."""
 
 from __future__ import annotations
 
@@ -20,12 +21,19 @@ from lms_platform.kernel.membership import EnrollmentState, SectionRole
 from lms_platform.membership import (
     EnrollmentSnapshot,
     MembershipChange,
+    RequestMembershipReader,
     SqlMembershipReader,
     apply_enrollment,
     subscribe_memberships,
 )
 from lms_platform.messaging import encode_envelope, new_envelope
-from lms_platform.persistence import create_engine, create_session_factory
+from lms_platform.persistence import (
+    DatabaseBusy,
+    admission_of,
+    bounded_wait,
+    create_engine,
+    create_session_factory,
+)
 from lms_platform.runtime import ServiceRuntime, ServiceSpec
 from lms_platform.security.testing import TokenFactory
 from lms_platform.testing.services import migrate_with, settings_for_test
@@ -191,3 +199,46 @@ async def test_the_consumer_applies_each_event_once_whatever_the_order(
     finally:
         await runtime.stop_background()
         await runtime.close()
+
+
+@pytest.fixture
+async def one_connection(settings: ServiceSettings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings.database_url, service="members", pool_size=1, max_overflow=0)
+    yield engine
+    await engine.dispose()
+
+
+async def test_the_request_reader_reads_in_the_open_transaction(
+    one_connection: AsyncEngine,
+) -> None:
+    sessions = create_session_factory(one_connection)
+    user, section = uuid.uuid4(), uuid.uuid4()
+    async with sessions() as request:
+        # The request's transaction holds the pool's only connection (and an uncommitted row).
+        await apply_enrollment(request, COLLEGE, snapshot(uuid.uuid4(), user, section))
+        with bounded_wait(1.0):
+            (member,) = await RequestMembershipReader(request, sessions).of_user(COLLEGE, user)
+            assert member.section_id == section  # its own transaction's row: the same one
+            assert len(request.identity_map) == 0  # Core rows: nothing left in the session
+            # What it replaces: a session of its own waits for a second connection.
+            with pytest.raises(DatabaseBusy):
+                await SqlMembershipReader(sessions).of_user(COLLEGE, user)
+
+
+async def test_the_request_reader_leaves_no_connection_held_outside_a_transaction(
+    one_connection: AsyncEngine,
+) -> None:
+    sessions = create_session_factory(one_connection)
+    user, section = uuid.uuid4(), uuid.uuid4()
+    async with sessions() as writer:
+        await apply_enrollment(writer, COLLEGE, snapshot(uuid.uuid4(), user, section))
+        await writer.commit()
+    async with sessions() as request:
+        reader = RequestMembershipReader(request, sessions)
+        (member,) = await reader.in_course(COLLEGE, uuid.UUID(int=section.int ^ 1))
+        assert member.user_id == user
+        # A short session of its own, already released: a storage call or another reader's
+        # short session may follow without the request holding a connection.
+        assert not request.in_transaction()
+        assert admission_of(one_connection).in_use == 0
+        assert await reader.in_section(COLLEGE, section) == [member]

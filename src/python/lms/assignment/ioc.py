@@ -29,7 +29,8 @@ from lms.assignment.application.preview import PreviewLatePolicy
 from lms.assignment.application.reading import GetAssignment
 from lms.assignment.config import AssignmentSettings
 from lms_platform.kernel.membership import MembershipReader
-from lms_platform.membership import SqlMembershipReader
+from lms_platform.kernel.ports import Clock
+from lms_platform.membership import RequestMembershipReader, SqlMembershipReader
 
 
 class AssignmentAdaptersProvider(Provider):
@@ -38,9 +39,13 @@ class AssignmentAdaptersProvider(Provider):
         AssignmentSqlAlchemyUnitOfWork, provides=AssignmentUnitOfWork, scope=Scope.REQUEST
     )
 
-    @provide(scope=Scope.APP)
-    def memberships(self, sessions: async_sessionmaker[AsyncSession]) -> MembershipReader:
-        return SqlMembershipReader(sessions)
+    @provide(scope=Scope.REQUEST)
+    def memberships(
+        self, session: AsyncSession, sessions: async_sessionmaker[AsyncSession]
+    ) -> MembershipReader:
+        # For the commands: in the request's transaction if one is open, never a second
+        # connection (docs/memberships.md).
+        return RequestMembershipReader(session, sessions)
 
 
 class DueListsInRedisProvider(Provider):
@@ -57,26 +62,69 @@ class DueListsInRedisProvider(Provider):
         )
 
 
-class AssignmentUseCasesProvider(Provider):
-    # Queries hold only APP-scoped parts (reader, memberships, clock): built once.
-    queries = (
-        provide(GetAssignment, scope=Scope.APP)
-        + provide(ListOverrides, scope=Scope.APP)
-        + provide(GetLatePolicy, scope=Scope.APP)
-        + provide(PreviewLatePolicy, scope=Scope.APP)
-        + provide(ListAssignments, scope=Scope.APP)
-        + provide(MyAssignments, scope=Scope.APP)
-    )
+class AssignmentQueriesProvider(Provider):
+    """The queries read in short sessions of their own (``SqlAssignmentReader``) and never open
+    the request's, so their memberships are read the same way, and they are built once."""
+
+    scope = Scope.APP
+
+    @provide
+    def short_memberships(self, sessions: async_sessionmaker[AsyncSession]) -> SqlMembershipReader:
+        return SqlMembershipReader(sessions)
+
+    @provide
+    def get_assignment(
+        self, reader: AssignmentReader, memberships: SqlMembershipReader, clock: Clock
+    ) -> GetAssignment:
+        return GetAssignment(reader, memberships, clock)
+
+    @provide
+    def list_overrides(
+        self, reader: AssignmentReader, memberships: SqlMembershipReader, clock: Clock
+    ) -> ListOverrides:
+        return ListOverrides(reader, memberships, clock)
+
+    @provide
+    def get_late_policy(
+        self, reader: AssignmentReader, memberships: SqlMembershipReader, clock: Clock
+    ) -> GetLatePolicy:
+        return GetLatePolicy(reader, memberships, clock)
+
+    @provide
+    def preview_late_policy(
+        self, reader: AssignmentReader, memberships: SqlMembershipReader, clock: Clock
+    ) -> PreviewLatePolicy:
+        return PreviewLatePolicy(reader, memberships, clock)
+
+    @provide
+    def list_assignments(
+        self, reader: AssignmentReader, memberships: SqlMembershipReader, clock: Clock
+    ) -> ListAssignments:
+        return ListAssignments(reader, memberships, clock)
+
+    @provide
+    def my_assignments(
+        self,
+        reader: AssignmentReader,
+        memberships: SqlMembershipReader,
+        clock: Clock,
+        cache: DueListCache,
+    ) -> MyAssignments:
+        return MyAssignments(reader, memberships, clock, cache)
+
+
+class AssignmentCommandsProvider(Provider):
+    scope = Scope.REQUEST
     commands = (
-        provide(CreateAssignment, scope=Scope.REQUEST)
-        + provide(ReplaceAssignment, scope=Scope.REQUEST)
-        + provide(PatchAssignment, scope=Scope.REQUEST)
-        + provide(DeleteAssignment, scope=Scope.REQUEST)
-        + provide(AddOverride, scope=Scope.REQUEST)
-        + provide(ChangeOverride, scope=Scope.REQUEST)
-        + provide(RemoveOverride, scope=Scope.REQUEST)
-        + provide(SetLatePolicy, scope=Scope.REQUEST)
-        + provide(ApplyCourseSnapshot, scope=Scope.REQUEST)
+        provide(CreateAssignment)
+        + provide(ReplaceAssignment)
+        + provide(PatchAssignment)
+        + provide(DeleteAssignment)
+        + provide(AddOverride)
+        + provide(ChangeOverride)
+        + provide(RemoveOverride)
+        + provide(SetLatePolicy)
+        + provide(ApplyCourseSnapshot)
     )
 
 
@@ -86,4 +134,9 @@ def providers(settings: AssignmentSettings) -> Sequence[Provider]:
     if not settings.redis_url:
         due_lists = Provider(scope=Scope.APP)
         due_lists.provide(NoDueLists, provides=DueListCache)
-    return [AssignmentAdaptersProvider(), due_lists, AssignmentUseCasesProvider()]
+    return [
+        AssignmentAdaptersProvider(),
+        due_lists,
+        AssignmentQueriesProvider(),
+        AssignmentCommandsProvider(),
+    ]

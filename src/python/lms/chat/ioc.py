@@ -8,9 +8,8 @@ from collections.abc import Sequence
 
 from dishka import AnyOf, Provider, Scope, provide
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lms.chat.adapters.persistence.memberships import request_membership_reader
 from lms.chat.adapters.persistence.projection import SqlMembershipProjection
 from lms.chat.adapters.persistence.store import SqlChatStore
 from lms.chat.adapters.realtime.fanout import RedisFanout, RedisRateLimiter
@@ -24,6 +23,7 @@ from lms.chat.application.posting import PostLimits, PostMessage
 from lms.chat.application.rooms import CreateConversation, MyRooms
 from lms.chat.config import ChatSettings
 from lms_platform.kernel.membership import MembershipReader
+from lms_platform.membership import RequestMembershipReader
 
 
 class ChatAdaptersProvider(Provider):
@@ -39,8 +39,10 @@ class ChatAdaptersProvider(Provider):
     )
 
     @provide(scope=Scope.REQUEST)
-    def memberships(self, session: AsyncSession) -> MembershipReader:
-        return request_membership_reader(session)  # one pooled connection per request
+    def memberships(
+        self, session: AsyncSession, sessions: async_sessionmaker[AsyncSession]
+    ) -> MembershipReader:
+        return RequestMembershipReader(session, sessions)  # one pooled connection per request
 
     @provide
     def fanout(self, redis: Redis) -> LiveFanout:

@@ -22,7 +22,7 @@ from lms.search.application.reindexing import RebuildIndices
 from lms.search.application.searching import Search
 from lms.search.config import SearchSettings
 from lms_platform.kernel.membership import MembershipReader
-from lms_platform.membership import SqlMembershipReader
+from lms_platform.membership import RequestMembershipReader
 
 
 class SearchAdaptersProvider(Provider):
@@ -55,9 +55,12 @@ class SearchAdaptersProvider(Provider):
             settle_seconds=2 * self._settings.rebuild_alias_cache_seconds,
         )
 
-    @provide
-    def memberships(self, sessions: async_sessionmaker[AsyncSession]) -> MembershipReader:
-        return SqlMembershipReader(sessions)
+    @provide(scope=Scope.REQUEST)
+    def memberships(
+        self, session: AsyncSession, sessions: async_sessionmaker[AsyncSession]
+    ) -> MembershipReader:
+        # In the request's (or message's) transaction if one is open: never a second connection.
+        return RequestMembershipReader(session, sessions)
 
     index = provide(ElasticsearchIndex, provides=SearchIndex)
     lag = provide(PrometheusLagRecorder, provides=LagRecorder)

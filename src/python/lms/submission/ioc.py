@@ -29,7 +29,7 @@ from lms.submission.application.uploads import (
 )
 from lms.submission.config import SubmissionSettings
 from lms_platform.kernel.membership import MembershipReader
-from lms_platform.membership import SqlMembershipReader
+from lms_platform.membership import RequestMembershipReader
 from lms_platform.runtime import JobWakeup
 from lms_platform.storage import S3Config, open_s3_store
 
@@ -60,9 +60,12 @@ class SubmissionAdaptersProvider(Provider):
         async with open_s3_store(s3_config(self._settings)) as store:
             yield store
 
-    @provide
-    def memberships(self, sessions: async_sessionmaker[AsyncSession]) -> MembershipReader:
-        return SqlMembershipReader(sessions)
+    @provide(scope=Scope.REQUEST)
+    def memberships(
+        self, session: AsyncSession, sessions: async_sessionmaker[AsyncSession]
+    ) -> MembershipReader:
+        # In the request's (or message's) transaction if one is open: never a second connection.
+        return RequestMembershipReader(session, sessions)
 
     wakeup = provide(JobWakeup)
 

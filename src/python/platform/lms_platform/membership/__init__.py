@@ -7,7 +7,7 @@ from lms_platform.membership.consumer import MEMBERSHIP_CONSUMER, subscribe_memb
 from lms_platform.membership.events import EnrollmentEvent, EnrollmentSnapshot
 from lms_platform.membership.models import MembershipRecord
 from lms_platform.membership.projection import MembershipChange, apply_enrollment
-from lms_platform.membership.reader import SqlMembershipReader
+from lms_platform.membership.reader import RequestMembershipReader, SqlMembershipReader
 
 __all__ = [
     "MEMBERSHIP_CONSUMER",
@@ -15,6 +15,7 @@ __all__ = [
     "EnrollmentSnapshot",
     "MembershipChange",
     "MembershipRecord",
+    "RequestMembershipReader",
     "SqlMembershipReader",
     "apply_enrollment",
     "subscribe_memberships",
