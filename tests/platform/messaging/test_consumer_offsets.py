@@ -157,7 +157,7 @@ async def test_after_a_crash_only_records_since_the_last_commit_come_again_as_du
         metadata = await publish_envelope(producer, topic, registered("acc-one-key"))
     partition = metadata.topic_partition
 
-    # FastStream's per-record access log goes to stdout; stderr keeps the rest, for a failure.
+    # stderr is kept for a failure; stdout (the logs) is not needed.
     doomed = await asyncio.create_subprocess_exec(  # commits after every 4th record, never by time
         sys.executable, "-m", crashing_consumer.__name__,
         postgres_dsn, kafka_bootstrap, topic, group, consumer, "4",
