@@ -17,17 +17,16 @@ from dishka import FromDishka
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lms_platform.logging import configure_logging
-from lms_platform.messaging import Envelope, build_broker, envelope_subscriber
-from tests.platform.messaging.support import effect_count, eventually, publish_envelope
-from tests.platform.messaging.test_consumer import (
-    FAST_RETRY,
-    GROUP_OPTIONS,
+from lms_platform.messaging import Envelope
+from tests.platform.messaging.account_stream import (
+    AccountStream,
     RecordEffect,
-    account_topics,
+    applied,
     make_container,
     registered,
     running,
 )
+from tests.platform.messaging.support import eventually, publish_envelope
 
 FASTSTREAM_ACCESS_EVENTS = {"Received", "Processed"}
 
@@ -50,49 +49,38 @@ def json_lines(stream: io.TextIOWrapper) -> list[dict[str, object]]:
 
 
 async def consume_one_record(
-    engine: AsyncEngine, bootstrap: str, namespace: str, producer: AIOKafkaProducer, unique: str
-) -> str:
-    topic, _ = await account_topics(bootstrap, namespace)
-    service = f"user-{unique}"
-    broker = build_broker(bootstrap, client_id=service)
-
-    @envelope_subscriber(
-        broker, topic, group_id=service, service=service, retry=FAST_RETRY, **GROUP_OPTIONS
-    )
+    engine: AsyncEngine, producer: AIOKafkaProducer, accounts: AccountStream
+) -> None:
+    @accounts.subscribe()
     async def on_account(envelope: Envelope, record: FromDishka[RecordEffect]) -> None:
         await record(envelope)
 
-    await publish_envelope(producer, topic, registered(f"acc-log-{unique}"))
-    async with running(broker, make_container(engine)):
-        await eventually(lambda: _applied(engine, 1), message="the record was not applied")
-    return topic
+    await publish_envelope(producer, accounts.topic, registered("acc-log"))
+    async with running(accounts.broker, make_container(engine)):
+        await eventually(lambda: applied(engine, 1), message="the record was not applied")
 
 
 @pytest.mark.parametrize("level", ["INFO", "DEBUG"])
 async def test_a_consumed_record_writes_no_plain_text_line(
     engine: AsyncEngine,
-    kafka_bootstrap: str,
-    kafka_namespace: str,
     producer: AIOKafkaProducer,
-    unique: str,
+    accounts: AccountStream,
     platform_log: io.TextIOWrapper,
     capfd: pytest.CaptureFixture[str],
     level: str,
 ) -> None:
     configure_logging("messaging-tests", level, stream=platform_log)
-    topic = await consume_one_record(engine, kafka_bootstrap, kafka_namespace, producer, unique)
+    await consume_one_record(engine, producer, accounts)
 
     around_the_platform = capfd.readouterr()
     for line in (around_the_platform.out + around_the_platform.err).splitlines():
         assert not any(event in line for event in FASTSTREAM_ACCESS_EVENTS), line
-    access = [line for line in json_lines(platform_log) if line["event"] in FASTSTREAM_ACCESS_EVENTS]
+    access = [
+        line for line in json_lines(platform_log) if line["event"] in FASTSTREAM_ACCESS_EVENTS
+    ]
     if level == "INFO":
         assert access == []  # no line per record at INFO
     else:
         assert [line["event"] for line in access] == ["Received", "Processed"]
-        assert all(line["level"] == "debug" and line["topic"] == topic for line in access)
+        assert all(line["level"] == "debug" and line["topic"] == accounts.topic for line in access)
         assert all(line["service"] == "messaging-tests" for line in access)
-
-
-async def _applied(engine: AsyncEngine, expected: int) -> bool:
-    return await effect_count(engine) == expected
