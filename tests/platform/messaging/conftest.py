@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from lms_platform.messaging import OutboxMessage, ProcessedMessage
+from lms_platform.messaging import OutboxMessage, ProcessedMessage, build_broker
 from lms_platform.testing import to_asyncpg_sqlalchemy_url
 from lms_platform.tracing import configure_tracing
+from tests.platform.messaging.account_stream import AccountStream, account_topics
 from tests.platform.messaging.support import test_metadata
 
 
@@ -64,3 +65,12 @@ async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
     await producer.start()
     yield producer
     await producer.stop()
+
+
+@pytest.fixture()
+async def accounts(kafka_bootstrap: str, kafka_namespace: str, unique: str) -> AccountStream:
+    """This test's account topics, created, and a consumer ``user-<unique>`` of them."""
+    topic, dlq = await account_topics(kafka_bootstrap, kafka_namespace)
+    service = f"user-{unique}"
+    broker = build_broker(kafka_bootstrap, client_id=service)
+    return AccountStream(kafka_bootstrap, topic, dlq, service, f"{service}.accounts", broker)

@@ -17,22 +17,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from lms_platform.messaging import (
     Envelope,
     ProcessedMessage,
-    build_broker,
     envelope_batch_subscriber,
     new_envelope,
 )
 from lms_platform.persistence import DatabaseProvider
 from lms_platform.testing import consume_all
-from tests.platform.messaging.support import effect_count, effects, eventually, publish_envelope
-from tests.platform.messaging.test_consumer import (
+from tests.platform.messaging.account_stream import (
     FAST_RETRY,
-    GROUP_OPTIONS,
-    account_topics,
-    committed_offsets,
+    AccountStream,
+    applied,
     consumed,
+    offsets_are,
     registered,
     running,
 )
+from tests.platform.messaging.support import effect_count, effects, eventually, publish_envelope
 
 
 class RecordEffects:
@@ -71,20 +70,14 @@ def dedup_inserts(engine: AsyncEngine) -> Iterator[list[str]]:
 async def test_a_fetched_batch_takes_one_dedup_insert_and_one_handler_call(
     engine: AsyncEngine,
     kafka_bootstrap: str,
-    kafka_namespace: str,
     producer: AIOKafkaProducer,
-    unique: str,
+    accounts: AccountStream,
     dedup_inserts: list[str],
 ) -> None:
-    topic, _ = await account_topics(kafka_bootstrap, kafka_namespace)
-    service, consumer = f"search-{unique}", f"search-{unique}.accounts"
-    broker = build_broker(kafka_bootstrap, client_id=service)
+    topic, _, service, consumer = accounts.names()
     batches: list[list[str]] = []
 
-    @envelope_batch_subscriber(
-        broker, topic, group_id=service, service=service, consumer=consumer, retry=FAST_RETRY,
-        event_types={"account.registered"}, **GROUP_OPTIONS,
-    )  # fmt: skip
+    @accounts.subscribe(envelope_batch_subscriber, event_types={"account.registered"})
     async def on_accounts(envelopes: list[Envelope], record: FromDishka[RecordEffects]) -> None:
         batches.append([e.id for e in envelopes])
         await record(envelopes)
@@ -101,9 +94,9 @@ async def test_a_fetched_batch_takes_one_dedup_insert_and_one_handler_call(
     metadata = await publish_envelope(producer, topic, unwanted)
     ends[metadata.topic_partition] = metadata.offset + 1
 
-    async with running(broker, make_container(engine)):
+    async with running(accounts.broker, make_container(engine)):
         await eventually(
-            lambda: _offsets_are(kafka_bootstrap, service, ends),
+            lambda: offsets_are(kafka_bootstrap, service, ends),
             message="the batches were not all settled and committed",
         )
 
@@ -123,22 +116,16 @@ async def test_a_fetched_batch_takes_one_dedup_insert_and_one_handler_call(
 async def test_a_bad_record_in_a_batch_is_retried_alone_and_dead_lettered_while_the_rest_apply(
     engine: AsyncEngine,
     kafka_bootstrap: str,
-    kafka_namespace: str,
     producer: AIOKafkaProducer,
-    unique: str,
+    accounts: AccountStream,
 ) -> None:
-    topic, dlq = await account_topics(kafka_bootstrap, kafka_namespace)
-    service, consumer = f"search-{unique}", f"search-{unique}.accounts"
-    broker = build_broker(kafka_bootstrap, client_id=service)
+    topic, dlq, service, consumer = accounts.names()
     calls: list[list[str]] = []
     # One key, so one partition and this order: good, bad, undecodable, good.
     good = [registered("acc-one-key") for _ in range(2)]
     bad = registered("acc-one-key")
 
-    @envelope_batch_subscriber(
-        broker, topic, group_id=service, service=service, consumer=consumer, retry=FAST_RETRY,
-        **GROUP_OPTIONS,
-    )  # fmt: skip
+    @accounts.subscribe(envelope_batch_subscriber)
     async def on_accounts(envelopes: list[Envelope], record: FromDishka[RecordEffects]) -> None:
         calls.append([e.id for e in envelopes])
         if any(e.id == bad.id for e in envelopes):
@@ -151,9 +138,9 @@ async def test_a_bad_record_in_a_batch_is_retried_alone_and_dead_lettered_while_
     last = await publish_envelope(producer, topic, good[1])
     partition = last.topic_partition
 
-    async with running(broker, make_container(engine)):
+    async with running(accounts.broker, make_container(engine)):
         await eventually(
-            lambda: _offsets_are(kafka_bootstrap, service, {partition: last.offset + 1}),
+            lambda: offsets_are(kafka_bootstrap, service, {partition: last.offset + 1}),
             message="the partition did not move past the bad record",
         )
 
@@ -176,19 +163,13 @@ async def test_a_bad_record_in_a_batch_is_retried_alone_and_dead_lettered_while_
 async def test_an_infrastructure_failure_rewinds_the_batch_and_it_is_applied_once_later(
     engine: AsyncEngine,
     kafka_bootstrap: str,
-    kafka_namespace: str,
     producer: AIOKafkaProducer,
-    unique: str,
+    accounts: AccountStream,
 ) -> None:
-    topic, dlq = await account_topics(kafka_bootstrap, kafka_namespace)
-    service, consumer = f"search-{unique}", f"search-{unique}.accounts"
-    broker = build_broker(kafka_bootstrap, client_id=service)
+    topic, dlq, _, _ = accounts.names()
     calls: list[int] = []
 
-    @envelope_batch_subscriber(
-        broker, topic, group_id=service, service=service, consumer=consumer, retry=FAST_RETRY,
-        **GROUP_OPTIONS,
-    )  # fmt: skip
+    @accounts.subscribe(envelope_batch_subscriber)
     async def on_accounts(envelopes: list[Envelope], record: FromDishka[RecordEffects]) -> None:
         calls.append(len(envelopes))
         if len(calls) <= 2:
@@ -198,20 +179,9 @@ async def test_an_infrastructure_failure_rewinds_the_batch_and_it_is_applied_onc
     sent = [registered(f"acc-infra-{n}") for n in range(6)]
     for envelope in sent:
         await publish_envelope(producer, topic, envelope)
-    async with running(broker, make_container(engine)):
-        await eventually(lambda: _applied(engine, 6), message="the batch was not redelivered")
+    async with running(accounts.broker, make_container(engine)):
+        await eventually(lambda: applied(engine, 6), message="the batch was not redelivered")
     assert len(calls) >= 3
     assert await consume_all(kafka_bootstrap, dlq, expected=0, linger=0.5) == []
     for envelope in sent:
         assert await effect_count(engine, envelope.id) == 1
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-
-async def _applied(engine: AsyncEngine, expected: int) -> bool:
-    return await effect_count(engine) == expected
-
-
-async def _offsets_are(bootstrap: str, group: str, expected: dict[Any, int]) -> bool:
-    return await committed_offsets(bootstrap, group, list(expected)) == expected

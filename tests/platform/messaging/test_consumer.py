@@ -3,37 +3,42 @@
 No ``from __future__ import annotations`` here: dishka reads the handlers' annotations.
 """
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
 import msgspec
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError
-from dishka import AsyncContainer, FromDishka, Provider, Scope, make_async_container
+from dishka import FromDishka
 from faststream import BaseMiddleware
-from faststream.kafka import KafkaBroker
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from lms_platform.messaging import (
-    CATALOGUE,
     Backoff,
     Envelope,
     ProcessedMessage,
     RetryPolicy,
     build_broker,
-    ensure_topics,
     envelope_subscriber,
     new_envelope,
-    setup_dishka,
-    topic_name,
 )
 from lms_platform.messaging.headers import cloudevent_headers
-from lms_platform.persistence import DatabaseProvider
 from lms_platform.testing import consume_all
+from tests.platform.messaging.account_stream import (
+    FAST_RETRY,
+    AccountRegistered,
+    AccountStream,
+    RecordEffect,
+    committed_offsets,
+    consumed,
+    equals,
+    make_container,
+    offset_is,
+    registered,
+    running,
+)
 from tests.platform.messaging.support import (
     effect_count,
     effects,
@@ -42,103 +47,17 @@ from tests.platform.messaging.support import (
     publish_envelope,
 )
 
-FAST_RETRY = RetryPolicy(
-    max_attempts=3, backoff=Backoff(initial=0.02, maximum=0.1), redelivery_delay=0.2
-)
-# Tansu's group join takes about half the session timeout; keep it short in tests.
-GROUP_OPTIONS: dict[str, Any] = {"session_timeout_ms": 3000, "heartbeat_interval_ms": 1000}
-
-
-class AccountRegistered(msgspec.Struct, frozen=True):
-    email: str
-    roles: list[str]
-
-
-class RecordEffect:
-    """A use case: applies the event through the request's session and commits it."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def __call__(self, envelope: Envelope) -> None:
-        await self.session.execute(
-            insert(effects).values(event_id=envelope.id, subject=envelope.subject)
-        )
-        await self.session.commit()
-
-
-def make_container(engine: AsyncEngine) -> AsyncContainer:
-    use_cases = Provider(scope=Scope.REQUEST)
-    use_cases.provide(RecordEffect)
-    return make_async_container(DatabaseProvider(engine), use_cases)
-
-
-@asynccontextmanager
-async def running(
-    broker: KafkaBroker, container: AsyncContainer, *, auto_inject: bool = False
-) -> AsyncIterator[None]:
-    setup_dishka(container, broker, auto_inject=auto_inject)
-    await broker.start()
-    try:
-        yield
-    finally:
-        await broker.stop()
-        await container.close()
-
-
-async def account_topics(bootstrap: str, namespace: str) -> tuple[str, str]:
-    await ensure_topics(bootstrap, [CATALOGUE["account"], CATALOGUE["account.dlq"]], namespace)
-    return topic_name("account", namespace), topic_name("account.dlq", namespace)
-
-
-def registered(subject: str) -> Envelope:
-    return new_envelope(
-        "account.registered",
-        "auth",
-        subject,
-        "college-1",
-        AccountRegistered(email=f"{subject}@example.edu", roles=["student"]),
-    )
-
-
-def consumed(service: str, topic: str, consumer: str, outcome: str) -> float:
-    return metric(
-        "kafka_messages_consumed_total",
-        service=service, topic=topic, consumer=consumer, outcome=outcome,
-    )  # fmt: skip
-
-
-async def committed_offsets(
-    bootstrap: str, group_id: str, partitions: list[TopicPartition]
-) -> dict[TopicPartition, int]:
-    """The group's committed offsets (OffsetFetch; the admin client's variant trips on Tansu)."""
-    reader = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False
-    )
-    await reader.start()
-    try:
-        committed = {partition: await reader.committed(partition) for partition in partitions}
-    finally:
-        await reader.stop()
-    return {partition: offset for partition, offset in committed.items() if offset is not None}
-
 
 async def test_a_duplicate_delivery_is_applied_once_and_unwanted_types_are_skipped(
     engine: AsyncEngine,
     kafka_bootstrap: str,
-    kafka_namespace: str,
     producer: AIOKafkaProducer,
-    unique: str,
+    accounts: AccountStream,
 ) -> None:
-    topic, _ = await account_topics(kafka_bootstrap, kafka_namespace)
-    service, consumer = f"user-{unique}", f"user-{unique}.accounts"
-    broker = build_broker(kafka_bootstrap, client_id=service)
+    topic, _, service, consumer = accounts.names()
     calls: list[str] = []
 
-    @envelope_subscriber(
-        broker, topic, group_id=service, service=service, consumer=consumer, retry=FAST_RETRY,
-        event_types={"account.registered"}, **GROUP_OPTIONS,
-    )  # fmt: skip
+    @accounts.subscribe(event_types={"account.registered"})
     async def on_account(envelope: Envelope, record: FromDishka[RecordEffect]) -> None:
         calls.append(envelope.id)
         await record(envelope)
@@ -150,7 +69,7 @@ async def test_a_duplicate_delivery_is_applied_once_and_unwanted_types_are_skipp
     third = await publish_envelope(producer, topic, unwanted)
 
     # auto_inject (for the service's plain FastStream handlers) must not disturb ours.
-    async with running(broker, make_container(engine), auto_inject=True):
+    async with running(accounts.broker, make_container(engine), auto_inject=True):
 
         async def both_settled() -> bool:
             return (
@@ -161,7 +80,7 @@ async def test_a_duplicate_delivery_is_applied_once_and_unwanted_types_are_skipp
 
         await eventually(both_settled, message="the two deliveries were not both settled")
         await eventually(
-            lambda: _offset_is(kafka_bootstrap, service, first.topic_partition, third.offset + 1)
+            lambda: offset_is(kafka_bootstrap, service, first.topic_partition, third.offset + 1)
         )
 
     assert calls == [envelope.id]
@@ -175,19 +94,13 @@ async def test_a_duplicate_delivery_is_applied_once_and_unwanted_types_are_skipp
 async def test_a_transient_failure_succeeds_after_retries_each_in_a_fresh_transaction(
     engine: AsyncEngine,
     kafka_bootstrap: str,
-    kafka_namespace: str,
     producer: AIOKafkaProducer,
-    unique: str,
+    accounts: AccountStream,
 ) -> None:
-    topic, dlq = await account_topics(kafka_bootstrap, kafka_namespace)
-    service, consumer = f"user-{unique}", f"user-{unique}.accounts"
-    broker = build_broker(kafka_bootstrap, client_id=service)
+    topic, dlq, service, consumer = accounts.names()
     sessions_seen: list[AsyncSession] = []  # kept alive, so distinct ids mean distinct sessions
 
-    @envelope_subscriber(
-        broker, topic, group_id=service, service=service, consumer=consumer, retry=FAST_RETRY,
-        **GROUP_OPTIONS,
-    )  # fmt: skip
+    @accounts.subscribe()
     async def on_account(
         envelope: Envelope, session: FromDishka[AsyncSession], record: FromDishka[RecordEffect]
     ) -> None:
@@ -200,8 +113,8 @@ async def test_a_transient_failure_succeeds_after_retries_each_in_a_fresh_transa
 
     envelope = registered("acc-flaky")
     await publish_envelope(producer, topic, envelope)
-    async with running(broker, make_container(engine)):
-        await eventually(lambda: _is(consumed(service, topic, consumer, "processed"), 1))
+    async with running(accounts.broker, make_container(engine)):
+        await eventually(lambda: equals(consumed(service, topic, consumer, "processed"), 1))
 
     assert len(sessions_seen) == 3
     assert len({id(s) for s in sessions_seen}) == 3
@@ -215,19 +128,13 @@ async def test_a_transient_failure_succeeds_after_retries_each_in_a_fresh_transa
 async def test_poison_messages_land_on_the_dlq_with_error_headers_and_the_stream_moves_on(
     engine: AsyncEngine,
     kafka_bootstrap: str,
-    kafka_namespace: str,
     producer: AIOKafkaProducer,
-    unique: str,
+    accounts: AccountStream,
 ) -> None:
-    topic, dlq = await account_topics(kafka_bootstrap, kafka_namespace)
-    service, consumer = f"user-{unique}", f"user-{unique}.accounts"
-    broker = build_broker(kafka_bootstrap, client_id=service)
+    topic, dlq, service, consumer = accounts.names()
     attempts: dict[str, int] = {}
 
-    @envelope_subscriber(
-        broker, topic, group_id=service, service=service, consumer=consumer, retry=FAST_RETRY,
-        **GROUP_OPTIONS,
-    )  # fmt: skip
+    @accounts.subscribe()
     async def on_account(envelope: Envelope, record: FromDishka[RecordEffect]) -> None:
         attempts[envelope.subject] = attempts.get(envelope.subject, 0) + 1
         envelope.data_as(AccountRegistered)  # a schema mismatch is not worth retrying
@@ -253,12 +160,10 @@ async def test_poison_messages_land_on_the_dlq_with_error_headers_and_the_stream
     good = registered("acc-good")
     good_md = await producer.send_and_wait(topic, msgspec.json.encode(good), key=b"acc-1")
 
-    async with running(broker, make_container(engine)):
+    async with running(accounts.broker, make_container(engine)):
         await eventually(lambda: _effect_exists(engine, good.id), message="the stream stalled")
         await eventually(
-            lambda: _offset_is(
-                kafka_bootstrap, service, good_md.topic_partition, good_md.offset + 1
-            )
+            lambda: offset_is(kafka_bootstrap, service, good_md.topic_partition, good_md.offset + 1)
         )
 
     dead = await consume_all(kafka_bootstrap, dlq, expected=3, linger=0.5)
@@ -314,20 +219,15 @@ class RefuseDeadLetters(BaseMiddleware):
 async def test_a_message_that_cannot_be_dead_lettered_is_not_committed_but_redelivered(
     engine: AsyncEngine,
     kafka_bootstrap: str,
-    kafka_namespace: str,
     producer: AIOKafkaProducer,
-    unique: str,
+    accounts: AccountStream,
 ) -> None:
-    topic, dlq = await account_topics(kafka_bootstrap, kafka_namespace)
-    service, consumer = f"user-{unique}", f"user-{unique}.accounts"
+    topic, dlq, service, _ = accounts.names()
     RefuseDeadLetters.down = True
-    broker = build_broker(kafka_bootstrap, client_id=service, middlewares=[RefuseDeadLetters])
+    broker = accounts.new_broker(service, middlewares=[RefuseDeadLetters])
     calls: list[str] = []
 
-    @envelope_subscriber(
-        broker, topic, group_id=service, service=service, consumer=consumer, retry=FAST_RETRY,
-        **GROUP_OPTIONS,
-    )  # fmt: skip
+    @accounts.subscribe(broker=broker)
     async def on_account(envelope: Envelope) -> None:
         calls.append(envelope.id)
         raise ValueError("always")
@@ -343,7 +243,7 @@ async def test_a_message_that_cannot_be_dead_lettered_is_not_committed_but_redel
 
         RefuseDeadLetters.down = False  # the DLQ is reachable again
         await eventually(
-            lambda: _offset_is(
+            lambda: offset_is(
                 kafka_bootstrap, service, metadata.topic_partition, metadata.offset + 1
             )
         )
@@ -355,19 +255,13 @@ async def test_a_message_that_cannot_be_dead_lettered_is_not_committed_but_redel
 async def test_an_infrastructure_error_is_redelivered_rather_than_dead_lettered(
     engine: AsyncEngine,
     kafka_bootstrap: str,
-    kafka_namespace: str,
     producer: AIOKafkaProducer,
-    unique: str,
+    accounts: AccountStream,
 ) -> None:
-    topic, dlq = await account_topics(kafka_bootstrap, kafka_namespace)
-    service, consumer = f"user-{unique}", f"user-{unique}.accounts"
-    broker = build_broker(kafka_bootstrap, client_id=service)
+    topic, dlq, _, _ = accounts.names()
     calls: list[str] = []
 
-    @envelope_subscriber(
-        broker, topic, group_id=service, service=service, consumer=consumer, retry=FAST_RETRY,
-        **GROUP_OPTIONS,
-    )  # fmt: skip
+    @accounts.subscribe()
     async def on_account(envelope: Envelope, record: FromDishka[RecordEffect]) -> None:
         calls.append(envelope.id)
         if len(calls) <= FAST_RETRY.max_attempts + 1:  # more failures than retries allow
@@ -376,7 +270,7 @@ async def test_an_infrastructure_error_is_redelivered_rather_than_dead_lettered(
 
     envelope = registered("acc-infra")
     await publish_envelope(producer, topic, envelope)
-    async with running(broker, make_container(engine)):
+    async with running(accounts.broker, make_container(engine)):
         await eventually(lambda: _effect_exists(engine, envelope.id))
 
     assert len(calls) == FAST_RETRY.max_attempts + 2
@@ -393,20 +287,12 @@ def test_retry_longer_than_the_poll_interval_is_refused() -> None:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-async def _is(value: float, expected: float) -> bool:
-    return value == expected
-
-
 async def _is_at_least(value: float, expected: float) -> bool:
     return value >= expected
 
 
 async def _effect_exists(engine: AsyncEngine, event_id: str) -> bool:
     return await effect_count(engine, event_id) == 1
-
-
-async def _offset_is(bootstrap: str, group_id: str, partition: TopicPartition, offset: int) -> bool:
-    return (await committed_offsets(bootstrap, group_id, [partition])).get(partition) == offset
 
 
 def _headers(record: Any) -> dict[str, str]:

@@ -12,25 +12,22 @@ from aiokafka import AIOKafkaProducer
 from dishka import FromDishka
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lms_platform.messaging import Envelope, build_broker, envelope_subscriber
-from tests.platform.messaging.support import effect_count, eventually, publish_envelope
-from tests.platform.messaging.test_consumer import (
-    FAST_RETRY,
-    GROUP_OPTIONS,
+from lms_platform.messaging import Envelope
+from tests.platform.messaging.account_stream import (
+    AccountStream,
     RecordEffect,
-    account_topics,
+    applied,
     make_container,
     registered,
     running,
 )
+from tests.platform.messaging.support import eventually, publish_envelope
 
 
 async def test_a_record_takes_no_trip_through_a_worker_thread(
     engine: AsyncEngine,
-    kafka_bootstrap: str,
-    kafka_namespace: str,
     producer: AIOKafkaProducer,
-    unique: str,
+    accounts: AccountStream,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # fast_depends runs a synchronous dependency (FastStream's Context fields among them) in a
@@ -43,22 +40,13 @@ async def test_a_record_takes_no_trip_through_a_worker_thread(
         return await original(func, *args, **kwargs)
 
     monkeypatch.setattr(fast_depends.utils, "run_in_threadpool", counting)
-    topic, _ = await account_topics(kafka_bootstrap, kafka_namespace)
-    service = f"user-{unique}"
-    broker = build_broker(kafka_bootstrap, client_id=service)
 
-    @envelope_subscriber(
-        broker, topic, group_id=service, service=service, retry=FAST_RETRY, **GROUP_OPTIONS
-    )
+    @accounts.subscribe()
     async def on_account(envelope: Envelope, record: FromDishka[RecordEffect]) -> None:
         await record(envelope)
 
     for n in range(5):
-        await publish_envelope(producer, topic, registered(f"acc-hop-{n}"))
-    async with running(broker, make_container(engine)):
-        await eventually(lambda: _applied(engine, 5), message="not all 5 applied")
+        await publish_envelope(producer, accounts.topic, registered(f"acc-hop-{n}"))
+    async with running(accounts.broker, make_container(engine)):
+        await eventually(lambda: applied(engine, 5), message="not all 5 applied")
     assert hops == []
-
-
-async def _applied(engine: AsyncEngine, expected: int) -> bool:
-    return await effect_count(engine) == expected

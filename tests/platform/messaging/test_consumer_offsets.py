@@ -14,25 +14,22 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from dishka import FromDishka
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lms_platform.messaging import (
-    CommitPolicy,
-    Envelope,
-    build_broker,
-    envelope_subscriber,
-)
+from lms_platform.messaging import CommitPolicy, Envelope
 from tests.platform.messaging import crashing_consumer  # run in a process of its own
-from tests.platform.messaging.support import effect_count, eventually, metric, publish_envelope
-from tests.platform.messaging.test_consumer import (
-    FAST_RETRY,
-    GROUP_OPTIONS,
+from tests.platform.messaging.account_stream import (
+    AccountStream,
     RecordEffect,
-    account_topics,
+    applied,
     committed_offsets,
     consumed,
+    equals,
     make_container,
+    offset_is,
+    offsets_are,
     registered,
     running,
 )
+from tests.platform.messaging.support import effect_count, eventually, metric, publish_envelope
 
 NEVER_BY_TIME = 600.0  # seconds: longer than any test, so only the count or an event commits
 
@@ -44,18 +41,12 @@ def commits(service: str, consumer: str) -> float:
 async def test_many_records_take_few_commits_and_stopping_commits_the_rest(
     engine: AsyncEngine,
     kafka_bootstrap: str,
-    kafka_namespace: str,
     producer: AIOKafkaProducer,
-    unique: str,
+    accounts: AccountStream,
 ) -> None:
-    topic, _ = await account_topics(kafka_bootstrap, kafka_namespace)
-    service, consumer = f"user-{unique}", f"user-{unique}.accounts"
-    broker = build_broker(kafka_bootstrap, client_id=service)
+    topic, _, service, consumer = accounts.names()
 
-    @envelope_subscriber(
-        broker, topic, group_id=service, service=service, consumer=consumer, retry=FAST_RETRY,
-        commit=CommitPolicy(every=25, interval=NEVER_BY_TIME), **GROUP_OPTIONS,
-    )  # fmt: skip
+    @accounts.subscribe(commit=CommitPolicy(every=25, interval=NEVER_BY_TIME))
     async def on_account(envelope: Envelope, record: FromDishka[RecordEffect]) -> None:
         await record(envelope)
 
@@ -65,8 +56,8 @@ async def test_many_records_take_few_commits_and_stopping_commits_the_rest(
     partition = metadata.topic_partition
     assert metadata.offset == 59
 
-    async with running(broker, make_container(engine)):
-        await eventually(lambda: _applied(engine, 60), message="not all 60 applied")
+    async with running(accounts.broker, make_container(engine)):
+        await eventually(lambda: applied(engine, 60), message="not all 60 applied")
         # After the 25th and the 50th record; the last ten wait for the count or the stop.
         assert await committed_offsets(kafka_bootstrap, service, [partition]) == {partition: 50}
         assert commits(service, consumer) == 2
@@ -79,18 +70,12 @@ async def test_many_records_take_few_commits_and_stopping_commits_the_rest(
 async def test_an_idle_partition_is_committed_after_the_interval(
     engine: AsyncEngine,
     kafka_bootstrap: str,
-    kafka_namespace: str,
     producer: AIOKafkaProducer,
-    unique: str,
+    accounts: AccountStream,
 ) -> None:
-    topic, _ = await account_topics(kafka_bootstrap, kafka_namespace)
-    service, consumer = f"user-{unique}", f"user-{unique}.accounts"
-    broker = build_broker(kafka_bootstrap, client_id=service)
+    topic, _, service, consumer = accounts.names()
 
-    @envelope_subscriber(
-        broker, topic, group_id=service, service=service, consumer=consumer, retry=FAST_RETRY,
-        commit=CommitPolicy(every=1000, interval=0.3), **GROUP_OPTIONS,
-    )  # fmt: skip
+    @accounts.subscribe(commit=CommitPolicy(every=1000, interval=0.3))
     async def on_account(envelope: Envelope, record: FromDishka[RecordEffect]) -> None:
         await record(envelope)
 
@@ -98,9 +83,9 @@ async def test_an_idle_partition_is_committed_after_the_interval(
         metadata = await publish_envelope(producer, topic, registered("acc-one-key"))
     partition = metadata.topic_partition
 
-    async with running(broker, make_container(engine)):
+    async with running(accounts.broker, make_container(engine)):
         await eventually(
-            lambda: _offset_is(kafka_bootstrap, service, partition, 5),
+            lambda: offset_is(kafka_bootstrap, service, partition, 5),
             message="the idle partition's offset was not committed while the consumer ran",
         )
         # One commit covers the records settled within the interval (two if they straddle it).
@@ -110,19 +95,16 @@ async def test_an_idle_partition_is_committed_after_the_interval(
 async def test_a_revoked_partition_has_its_settled_offset_committed(
     engine: AsyncEngine,
     kafka_bootstrap: str,
-    kafka_namespace: str,
     producer: AIOKafkaProducer,
-    unique: str,
+    accounts: AccountStream,
 ) -> None:
-    topic, _ = await account_topics(kafka_bootstrap, kafka_namespace)
-    group, consumer = f"user-{unique}", f"user-{unique}.accounts"
-    first = build_broker(kafka_bootstrap, client_id=f"{group}-a")
-    second = build_broker(kafka_bootstrap, client_id=f"{group}-b")
+    topic, _, group, consumer = accounts.names()
+    first = accounts.new_broker(f"{group}-a")
+    second = accounts.new_broker(f"{group}-b")
     for broker, service in ((first, f"{group}-a"), (second, f"{group}-b")):
-        envelope_subscriber(
-            broker, topic, group_id=group, service=service, consumer=consumer, retry=FAST_RETRY,
-            commit=CommitPolicy(every=1000, interval=NEVER_BY_TIME), **GROUP_OPTIONS,
-        )(_apply)  # fmt: skip
+        accounts.subscribe(
+            broker=broker, service=service, commit=CommitPolicy(every=1000, interval=NEVER_BY_TIME)
+        )(_apply)
 
     ends: dict[TopicPartition, int] = {}
     for n in range(12):  # spread over the topic's partitions by key
@@ -130,13 +112,13 @@ async def test_a_revoked_partition_has_its_settled_offset_committed(
         ends[metadata.topic_partition] = metadata.offset + 1
 
     async with running(first, make_container(engine)):
-        await eventually(lambda: _applied(engine, 12), message="not all 12 applied")
+        await eventually(lambda: applied(engine, 12), message="not all 12 applied")
         assert await committed_offsets(kafka_bootstrap, group, list(ends)) == {}  # all pending
         # A second member joins: the rebalance revokes the first one's partitions, which
         # commits their settled offsets (nothing else would: no count, no interval, no stop).
         async with running(second, make_container(engine)):
             await eventually(
-                lambda: _offsets_are(kafka_bootstrap, group, ends),
+                lambda: offsets_are(kafka_bootstrap, group, ends),
                 message="the revoked partitions' offsets were not committed",
             )
     assert consumed(f"{group}-b", topic, consumer, "duplicate") == 0
@@ -147,17 +129,15 @@ async def test_after_a_crash_only_records_since_the_last_commit_come_again_as_du
     engine: AsyncEngine,
     postgres_dsn: str,
     kafka_bootstrap: str,
-    kafka_namespace: str,
     producer: AIOKafkaProducer,
-    unique: str,
+    accounts: AccountStream,
 ) -> None:
-    topic, _ = await account_topics(kafka_bootstrap, kafka_namespace)
-    group, consumer = f"user-{unique}", f"user-{unique}.accounts"
+    topic, _, group, consumer = accounts.names()
     for _ in range(10):
         metadata = await publish_envelope(producer, topic, registered("acc-one-key"))
     partition = metadata.topic_partition
 
-    # FastStream's per-record access log goes to stdout; stderr keeps the rest, for a failure.
+    # stderr is kept for a failure; stdout (the logs) is not needed.
     doomed = await asyncio.create_subprocess_exec(  # commits after every 4th record, never by time
         sys.executable, "-m", crashing_consumer.__name__,
         postgres_dsn, kafka_bootstrap, topic, group, consumer, "4",
@@ -165,7 +145,7 @@ async def test_after_a_crash_only_records_since_the_last_commit_come_again_as_du
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
-        await eventually(lambda: _applied(engine, 10), timeout=60)
+        await eventually(lambda: applied(engine, 10), timeout=60)
     except AssertionError as timeout:
         if doomed.returncode is None:
             doomed.kill()
@@ -177,18 +157,15 @@ async def test_after_a_crash_only_records_since_the_last_commit_come_again_as_du
     assert await committed_offsets(kafka_bootstrap, group, [partition]) == {partition: 8}
 
     service = f"{group}-restarted"
-    broker = build_broker(kafka_bootstrap, client_id=service)
-    envelope_subscriber(
-        broker, topic, group_id=group, service=service, consumer=consumer, retry=FAST_RETRY,
-        **GROUP_OPTIONS,
-    )(_apply)  # fmt: skip
+    broker = accounts.new_broker(service)
+    accounts.subscribe(broker=broker, service=service)(_apply)
     async with running(broker, make_container(engine)):
         await eventually(
-            lambda: _is(consumed(service, topic, consumer, "duplicate"), 2),
+            lambda: equals(consumed(service, topic, consumer, "duplicate"), 2),
             timeout=30,
             message="records 8 and 9 did not come again",
         )
-        await eventually(lambda: _offset_is(kafka_bootstrap, group, partition, 10))
+        await eventually(lambda: offset_is(kafka_bootstrap, group, partition, 10))
     assert consumed(service, topic, consumer, "processed") == 0
     assert await effect_count(engine) == 10  # each applied once
 
@@ -198,19 +175,3 @@ async def test_after_a_crash_only_records_since_the_last_commit_come_again_as_du
 
 async def _apply(envelope: Envelope, record: FromDishka[RecordEffect]) -> None:
     await record(envelope)
-
-
-async def _applied(engine: AsyncEngine, expected: int) -> bool:
-    return await effect_count(engine) == expected
-
-
-async def _is(value: float, expected: float) -> bool:
-    return value == expected
-
-
-async def _offset_is(bootstrap: str, group: str, partition: TopicPartition, offset: int) -> bool:
-    return (await committed_offsets(bootstrap, group, [partition])).get(partition) == offset
-
-
-async def _offsets_are(bootstrap: str, group: str, expected: dict[TopicPartition, int]) -> bool:
-    return await committed_offsets(bootstrap, group, list(expected)) == expected

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,10 +23,8 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from lms_platform.config import ServiceSettings
 from lms_platform.config.settings import DEFAULT_ACCESS_LOG_SAMPLE_RATIO, DEFAULT_ACCESS_LOG_SLOW_MS
 from lms_platform.http.problems import status_for_exception
+from lms_platform.http.request_ids import REQUEST_ID_HEADER, request_id_from
 from lms_platform.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS, HTTP_REQUESTS_IN_PROGRESS
-
-REQUEST_ID_HEADER = b"x-request-id"
-_MAX_REQUEST_ID_LENGTH = 128
 
 _access_log = structlog.get_logger("lms.access")
 _tracer = trace.get_tracer("lms_platform.http")
@@ -76,15 +73,14 @@ def observability_middleware_factory(
                 await app(scope, receive, send)
                 return
             started = time.perf_counter()
-            request_id = None
+            sent_request_id = None
             traceparent = None
             for name, value in scope["headers"]:
                 if name == REQUEST_ID_HEADER:
-                    request_id = value.decode("latin-1")[:_MAX_REQUEST_ID_LENGTH]
+                    sent_request_id = value
                 elif name == b"traceparent":
                     traceparent = value.decode("latin-1")
-            if not request_id:
-                request_id = uuid.uuid4().hex
+            request_id = request_id_from(sent_request_id)
             scope["request_id"] = request_id  # type: ignore[typeddict-unknown-key]
             method = scope["method"]
             route = scope.get("path_template") or scope["path"]
@@ -96,7 +92,10 @@ def observability_middleware_factory(
                 if message["type"] == "http.response.start":
                     status = message["status"]
                     headers = list(message.get("headers", ()))
-                    headers.append((REQUEST_ID_HEADER, encoded_request_id))
+                    # Problem answers set it themselves (problems.py): some are sent around
+                    # this middleware, by Litestar's outermost handler.
+                    if not any(name == REQUEST_ID_HEADER for name, _ in headers):
+                        headers.append((REQUEST_ID_HEADER, encoded_request_id))
                     message["headers"] = headers
                 await send(message)
 

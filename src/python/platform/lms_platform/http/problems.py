@@ -15,6 +15,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from lms_platform.http.request_ids import REQUEST_ID_HEADER, establish_request_id
 from lms_platform.kernel.errors import (
     Conflict,
     DomainError,
@@ -26,6 +27,7 @@ from lms_platform.kernel.errors import (
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://errors.lms.dev/"
+REQUEST_ID_HEADER_NAME = REQUEST_ID_HEADER.decode("latin-1")
 
 _DOMAIN_STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -80,6 +82,10 @@ def problem_response(
     extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[ProblemDetails]:
+    # Litestar's router refuses an unknown route or method before any middleware of the app
+    # runs, and a middleware's own refusal (a 401) is answered outside the observability
+    # middleware: this answer then carries the id and its header by itself.
+    request_id = establish_request_id(request.scope)
     body = ProblemDetails(
         type=PROBLEM_TYPE_BASE + code,
         title=TITLES.get(status, "Error"),
@@ -87,10 +93,11 @@ def problem_response(
         detail=detail,
         instance=_instance(request),
         code=code,
-        request_id=request.scope.get("request_id"),  # type: ignore[arg-type]
+        request_id=request_id,
         errors=errors,
         extra=extra or None,
     )
+    headers = {**(headers or {}), REQUEST_ID_HEADER_NAME: request_id}
     return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 

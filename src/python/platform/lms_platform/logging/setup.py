@@ -72,7 +72,8 @@ def configure_logging(
 
     # Route the standard library through structlog's formatter so third-party logs are JSON too.
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
+        # ExtraAdder: a record's ``extra=`` fields (FastStream's topic, group_id, message_id)
+        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             (

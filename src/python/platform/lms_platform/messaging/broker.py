@@ -8,6 +8,7 @@ the handler's annotations at runtime.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import dishka_faststream
@@ -17,7 +18,11 @@ from faststream.kafka import KafkaBroker
 
 from lms_platform.messaging.consumer import CONTAINER_CONTEXT_KEY
 
-__all__ = ["build_broker", "setup_dishka"]
+__all__ = ["FASTSTREAM_LOGGER", "build_broker", "setup_dishka"]
+
+# FastStream's own logger prints plain text to stdout, two lines ("Received", "Processed") per
+# record. This one propagates to the root logger, so lms_platform.logging renders it as JSON.
+FASTSTREAM_LOGGER = logging.getLogger("lms.messaging.faststream")
 
 
 def build_broker(
@@ -32,7 +37,13 @@ def build_broker(
     """A ``KafkaBroker`` that accepts msgspec Structs (``MsgSpecSerializer``) and waits for all
     in-sync replicas (``acks="all"``). Turn ``enable_idempotence`` on against real Kafka
     (``settings.kafka_enable_idempotence``); Tansu has no idempotent producer.
-    ``graceful_timeout`` bounds how long ``stop()`` waits for handlers in flight."""
+    ``graceful_timeout`` bounds how long ``stop()`` waits for handlers in flight.
+
+    FastStream logs through ``FASTSTREAM_LOGGER``; its lines per record are DEBUG (``log_level``),
+    since a line per record costs the consumer as the access log costs the HTTP hot path.
+    Its partition assignments and errors keep their own levels."""
+    options.setdefault("logger", FASTSTREAM_LOGGER)
+    options.setdefault("log_level", logging.DEBUG)
     return KafkaBroker(
         bootstrap_servers,
         client_id=client_id,
