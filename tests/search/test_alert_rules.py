@@ -3,12 +3,12 @@ every alert uses only series the search service exports and links its runbook.""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import prometheus_client
 
 from lms.search.adapters import metrics
+from lms_platform.testing.tools import ensure_promtool
 from tests.infra.deploy_files import PROMETHEUS_DIR, load_yaml
 from tests.infra.promql import metric_names
 
@@ -36,8 +36,7 @@ def test_the_rules_use_only_the_search_services_series_and_link_a_runbook() -> N
 
 
 def test_promtool_checks_and_unit_tests_pass() -> None:
-    promtool = shutil.which("promtool")
-    assert promtool, "promtool not found: apt-get install --no-install-recommends prometheus"
+    promtool = ensure_promtool()
     for command in (
         ["check", "rules", "search_alerts.yml"],
         ["test", "rules", "search_alerts_test.yml"],

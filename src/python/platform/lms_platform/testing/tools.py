@@ -4,6 +4,7 @@ README's test command passes on a bare machine. A failed install fails the test 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -11,6 +12,8 @@ import sys
 from pathlib import Path
 
 _apt_updated = False
+# Test batches run in parallel processes; dpkg takes one installer at a time.
+_APT_LOCK = Path("/tmp/lms-testing-apt.lock")
 
 
 def _say(message: str) -> None:
@@ -26,15 +29,17 @@ def ensure_debian_package(package: str, *, present: bool) -> None:
         raise RuntimeError(f"{package} is missing and there is no apt-get to install it")
     _say(f"{package} is not installed: installing Debian's {package} with apt-get")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    if not _apt_updated:
-        subprocess.run(["apt-get", "update", "-q"], check=True, env=env, capture_output=True)
-        _apt_updated = True
-    subprocess.run(
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", package],
-        check=True,
-        env=env,
-        capture_output=True,
-    )
+    with _APT_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # installing what another process just installed is a no-op
+        if not _apt_updated:
+            subprocess.run(["apt-get", "update", "-q"], check=True, env=env, capture_output=True)
+            _apt_updated = True
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "--no-install-recommends", package],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
 
 
 def has_shared_library(name: str) -> bool:
@@ -53,6 +58,15 @@ def ensure_chromium() -> str:
     path = shutil.which("chromium")
     if path is None:
         raise RuntimeError("chromium was installed but is not on the PATH")
+    return path
+
+
+def ensure_promtool() -> str:
+    """Debian's ``prometheus`` package, for ``promtool``; the path of the binary."""
+    ensure_debian_package("prometheus", present=shutil.which("promtool") is not None)
+    path = shutil.which("promtool")
+    if path is None:
+        raise RuntimeError("prometheus was installed but promtool is not on the PATH")
     return path
 
 
