@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 
 from dishka import AnyOf, Provider, Scope, provide
@@ -16,6 +17,7 @@ from lms.notes.adapters.persistence.unit_of_work import NotesMongoUnitOfWork
 from lms.notes.application import departures, reading, sharing, writing
 from lms.notes.application.ports import Memberships, NoteQueries, NotesUnitOfWork, UserDirectory
 from lms.notes.config import NotesSettings
+from lms_platform.messaging.mongo_admin import MongoOutboxAdmin
 from lms_platform.messaging.mongo_outbox import MongoOutboxWriter
 
 
@@ -24,6 +26,16 @@ def mongo_client(settings: NotesSettings) -> AsyncIOMotorClient:
         settings.mongo_url, tz_aware=True, maxPoolSize=settings.mongo_pool_size,
         appname=settings.service_name,
     )  # fmt: skip
+
+
+@contextlib.asynccontextmanager
+async def outbox_admin(settings: NotesSettings) -> AsyncIterator[MongoOutboxAdmin]:
+    """``notes outbox ...``: the parked-rows admin on the service's database, no container."""
+    client = mongo_client(settings)
+    try:
+        yield MongoOutboxAdmin(client[settings.mongo_database])
+    finally:
+        client.close()
 
 
 class NotesAdaptersProvider(Provider):

@@ -12,8 +12,9 @@ The relay's promises (``relay.py``) hold here as on PostgreSQL:
 * **One relay at a time.** A lease document (``outbox_lease``) names the relay that works; a
   relay takes it when it is free or expired, and renews it every cycle. A relay that stalls past
   the lease may publish a row twice, never lose one: consumers deduplicate on the envelope id.
-* **Wake-up.** A change stream on the collection wakes the relay on an insert (MongoDB streams
-  only committed writes), with the relay's slow poll as the safety net.
+* **Wake-up.** A change stream on the collection wakes the relay on an insert, or on a parked row
+  made pending again by ``MongoOutboxAdmin`` (MongoDB streams only committed writes), with the
+  relay's slow poll as the safety net.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from lms_platform.messaging.relay import BaseOutboxRelay
 
 __all__ = [
     "OUTBOX_COLLECTION",
+    "count_parked_by_topic",
     "MongoOutboxRelay",
     "MongoOutboxStore",
     "MongoOutboxWriter",
@@ -55,6 +57,14 @@ OUTBOX_COLLECTION = "outbox"
 KEYS_COLLECTION = "outbox_keys"
 LEASE_COLLECTION = "outbox_lease"
 _LEASE_ID = "relay"
+# A new record, or a parked one made pending again (``MongoOutboxAdmin.retry``): the relay's own
+# retry bookkeeping never sets ``state`` to pending, so it does not wake itself.
+_WAKING_CHANGES: dict[str, Any] = {
+    "$or": [
+        {"operationType": "insert"},
+        {"operationType": "update", "updateDescription.updatedFields.state": PENDING},
+    ]
+}
 
 _INDEXES = [
     # The claim: pending rows, oldest first.
@@ -256,11 +266,7 @@ class MongoOutboxStore:
         return int(await self._outbox.count_documents({"state": PENDING}))
 
     async def count_parked_by_topic(self) -> dict[str, int]:
-        pipeline: list[dict[str, Any]] = [
-            {"$match": {"state": PARKED}},
-            {"$group": {"_id": "$topic", "n": {"$sum": 1}}},
-        ]
-        return {doc["_id"]: int(doc["n"]) async for doc in self._outbox.aggregate(pipeline)}
+        return await count_parked_by_topic(self._outbox)
 
     async def listen(self, wake: Callable[[], None]) -> None:
         if self._watcher is None or self._watcher.done():
@@ -268,7 +274,7 @@ class MongoOutboxStore:
 
     async def _watch(self, wake: Callable[[], None]) -> None:
         try:
-            async with self._outbox.watch([{"$match": {"operationType": "insert"}}]) as stream:
+            async with self._outbox.watch([{"$match": _WAKING_CHANGES}]) as stream:
                 async for _change in stream:
                     wake()
         except asyncio.CancelledError:
@@ -284,6 +290,14 @@ class MongoOutboxStore:
             self._watcher = None
         with contextlib.suppress(PyMongoError):
             await self.release_lease()
+
+
+async def count_parked_by_topic(outbox: AsyncIOMotorCollection) -> dict[str, int]:
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"state": PARKED}},
+        {"$group": {"_id": "$topic", "n": {"$sum": 1}}},
+    ]
+    return {doc["_id"]: int(doc["n"]) async for doc in outbox.aggregate(pipeline)}
 
 
 def _in_key_order(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
