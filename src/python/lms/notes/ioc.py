@@ -11,6 +11,7 @@ from dishka import AnyOf, Provider, Scope, provide
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from odmantic import AIOEngine
 
+from lms.notes.adapters.persistence.monitoring import MongoHeartbeatGauge
 from lms.notes.adapters.persistence.queries import MongoNoteQueries
 from lms.notes.adapters.persistence.read_models import MongoMemberships, MongoUserDirectory
 from lms.notes.adapters.persistence.unit_of_work import NotesMongoUnitOfWork
@@ -25,6 +26,7 @@ def mongo_client(settings: NotesSettings) -> AsyncIOMotorClient:
     return AsyncIOMotorClient(
         settings.mongo_url, tz_aware=True, maxPoolSize=settings.mongo_pool_size,
         appname=settings.service_name,
+        event_listeners=[MongoHeartbeatGauge(settings.service_name)],
     )  # fmt: skip
 
 
