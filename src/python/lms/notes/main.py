@@ -20,7 +20,9 @@ from lms_platform.runtime import ServiceSpec, run_service
 
 
 async def create_indexes(container: AsyncContainer) -> None:
-    await ensure_indexes(await container.get(AsyncIOMotorDatabase), await container.get(NotesSettings))
+    await ensure_indexes(
+        await container.get(AsyncIOMotorDatabase), await container.get(NotesSettings)
+    )
 
 
 async def mongo_ready(container: AsyncContainer) -> None:

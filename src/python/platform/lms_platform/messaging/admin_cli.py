@@ -50,7 +50,9 @@ async def run_outbox_command(
         return int(exc.code or 0)
     try:  # row ids are the store's own (integers on PostgreSQL, ObjectIds on MongoDB)
         ids = [admin.parse_id(text) for text in getattr(args, "ids", [])]
-        after = {} if getattr(args, "after", None) is None else {"after_id": admin.parse_id(args.after)}
+        after = (
+            {} if getattr(args, "after", None) is None else {"after_id": admin.parse_id(args.after)}
+        )
     except ValueError as exc:
         parser.print_usage(sys.stderr)
         print(f"{prog} {args.command}: not a row id: {exc}", file=sys.stderr)
