@@ -45,6 +45,7 @@ from lms_platform.messaging.relay import BaseOutboxRelay
 __all__ = [
     "OUTBOX_COLLECTION",
     "count_parked_by_topic",
+    "key_counter_id",
     "MongoOutboxRelay",
     "MongoOutboxStore",
     "MongoOutboxWriter",
@@ -74,6 +75,11 @@ _INDEXES = [
     IndexModel([("topic", ASCENDING), ("key", ASCENDING), ("seq", ASCENDING)],
                name="ix_outbox_topic_key_seq"),  # fmt: skip
 ]
+
+
+def key_counter_id(topic: str, key: str) -> str:
+    """The ``outbox_keys`` document of a topic and key (``mongo_keys.py`` splits it again)."""
+    return f"{topic}\x00{key}"
 
 
 def in_transaction(session: AsyncIOMotorClientSession) -> bool:
@@ -122,14 +128,14 @@ class MongoOutboxWriter:
             headers=headers,
             max_payload_bytes=self._max_payload_bytes,
         )
+        now = self._now()
         counter = await self._keys.find_one_and_update(
-            {"_id": f"{record.topic}\x00{record.key}"},
-            {"$inc": {"seq": 1}},
+            {"_id": key_counter_id(record.topic, record.key)},
+            {"$inc": {"seq": 1}, "$set": {"touched_at": now}},  # touched_at: for the purge
             upsert=True,
             return_document=ReturnDocument.AFTER,
             session=session,
         )
-        now = self._now()
         await self._outbox.insert_one(
             {
                 "event_id": str(record.event_id),
