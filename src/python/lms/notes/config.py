@@ -18,6 +18,9 @@ class NotesSettings(ServiceSettings, kw_only=True, frozen=True):
     mongo_url: str = "mongodb://127.0.0.1:27017/?replicaSet=rs0"
     mongo_database: str = "lms_notes"
     mongo_pool_size: int = 50
+    # outbox_keys counters untouched this long, with no outbox record of their note left, go.
+    outbox_keys_idle_seconds: int = 86_400
+    outbox_keys_purge_interval_seconds: float = 3_600
     # A note's body is up to 64 KiB of UTF-8, escaped in JSON it can be several times that.
     max_request_body_bytes: int = 512 * 1024
 

@@ -4,18 +4,21 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 
 from dishka import AnyOf, Provider, Scope, provide
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from odmantic import AIOEngine
 
+from lms.notes.adapters.persistence.monitoring import MongoHeartbeatGauge
 from lms.notes.adapters.persistence.queries import MongoNoteQueries
 from lms.notes.adapters.persistence.read_models import MongoMemberships, MongoUserDirectory
 from lms.notes.adapters.persistence.unit_of_work import NotesMongoUnitOfWork
 from lms.notes.application import departures, reading, sharing, writing
 from lms.notes.application.ports import Memberships, NoteQueries, NotesUnitOfWork, UserDirectory
 from lms.notes.config import NotesSettings
+from lms_platform.messaging.mongo_admin import MongoOutboxAdmin
 from lms_platform.messaging.mongo_outbox import MongoOutboxWriter
 
 
@@ -23,7 +26,18 @@ def mongo_client(settings: NotesSettings) -> AsyncIOMotorClient:
     return AsyncIOMotorClient(
         settings.mongo_url, tz_aware=True, maxPoolSize=settings.mongo_pool_size,
         appname=settings.service_name,
+        event_listeners=[MongoHeartbeatGauge(settings.service_name)],
     )  # fmt: skip
+
+
+@contextlib.asynccontextmanager
+async def outbox_admin(settings: NotesSettings) -> AsyncIterator[MongoOutboxAdmin]:
+    """``notes outbox ...``: the parked-rows admin on the service's database, no container."""
+    client = mongo_client(settings)
+    try:
+        yield MongoOutboxAdmin(client[settings.mongo_database])
+    finally:
+        client.close()
 
 
 class NotesAdaptersProvider(Provider):

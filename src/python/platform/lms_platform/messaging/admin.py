@@ -29,7 +29,7 @@ __all__ = ["OutboxAdmin", "ParkedRow"]
 class ParkedRow(msgspec.Struct, frozen=True, kw_only=True):
     """One parked outbox row as an operator sees it (the payload stays in the table)."""
 
-    id: int
+    id: int | str  # the table's bigint; a MongoDB ObjectId as hex
     event_id: str
     event_type: str
     topic: str
@@ -47,6 +47,10 @@ class OutboxAdmin:
     ) -> None:
         self._engine = engine
         self._notify_channel = notify_channel
+
+    @staticmethod
+    def parse_id(text: str) -> int:
+        return int(text)
 
     async def list_parked(
         self, *, topic: str | None = None, after_id: int = 0, limit: int = 100

@@ -12,8 +12,9 @@ The relay's promises (``relay.py``) hold here as on PostgreSQL:
 * **One relay at a time.** A lease document (``outbox_lease``) names the relay that works; a
   relay takes it when it is free or expired, and renews it every cycle. A relay that stalls past
   the lease may publish a row twice, never lose one: consumers deduplicate on the envelope id.
-* **Wake-up.** A change stream on the collection wakes the relay on an insert (MongoDB streams
-  only committed writes), with the relay's slow poll as the safety net.
+* **Wake-up.** A change stream on the collection wakes the relay on an insert, or on a parked row
+  made pending again by ``MongoOutboxAdmin`` (MongoDB streams only committed writes), with the
+  relay's slow poll as the safety net.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ from lms_platform.messaging.relay import BaseOutboxRelay
 
 __all__ = [
     "OUTBOX_COLLECTION",
+    "count_parked_by_topic",
+    "key_counter_id",
     "MongoOutboxRelay",
     "MongoOutboxStore",
     "MongoOutboxWriter",
@@ -55,6 +58,14 @@ OUTBOX_COLLECTION = "outbox"
 KEYS_COLLECTION = "outbox_keys"
 LEASE_COLLECTION = "outbox_lease"
 _LEASE_ID = "relay"
+# A new record, or a parked one made pending again (``MongoOutboxAdmin.retry``): the relay's own
+# retry bookkeeping never sets ``state`` to pending, so it does not wake itself.
+_WAKING_CHANGES: dict[str, Any] = {
+    "$or": [
+        {"operationType": "insert"},
+        {"operationType": "update", "updateDescription.updatedFields.state": PENDING},
+    ]
+}
 
 _INDEXES = [
     # The claim: pending rows, oldest first.
@@ -64,6 +75,11 @@ _INDEXES = [
     IndexModel([("topic", ASCENDING), ("key", ASCENDING), ("seq", ASCENDING)],
                name="ix_outbox_topic_key_seq"),  # fmt: skip
 ]
+
+
+def key_counter_id(topic: str, key: str) -> str:
+    """The ``outbox_keys`` document of a topic and key (``mongo_keys.py`` splits it again)."""
+    return f"{topic}\x00{key}"
 
 
 def in_transaction(session: AsyncIOMotorClientSession) -> bool:
@@ -112,14 +128,14 @@ class MongoOutboxWriter:
             headers=headers,
             max_payload_bytes=self._max_payload_bytes,
         )
+        now = self._now()
         counter = await self._keys.find_one_and_update(
-            {"_id": f"{record.topic}\x00{record.key}"},
-            {"$inc": {"seq": 1}},
+            {"_id": key_counter_id(record.topic, record.key)},
+            {"$inc": {"seq": 1}, "$set": {"touched_at": now}},  # touched_at: for the purge
             upsert=True,
             return_document=ReturnDocument.AFTER,
             session=session,
         )
-        now = self._now()
         await self._outbox.insert_one(
             {
                 "event_id": str(record.event_id),
@@ -256,11 +272,7 @@ class MongoOutboxStore:
         return int(await self._outbox.count_documents({"state": PENDING}))
 
     async def count_parked_by_topic(self) -> dict[str, int]:
-        pipeline: list[dict[str, Any]] = [
-            {"$match": {"state": PARKED}},
-            {"$group": {"_id": "$topic", "n": {"$sum": 1}}},
-        ]
-        return {doc["_id"]: int(doc["n"]) async for doc in self._outbox.aggregate(pipeline)}
+        return await count_parked_by_topic(self._outbox)
 
     async def listen(self, wake: Callable[[], None]) -> None:
         if self._watcher is None or self._watcher.done():
@@ -268,7 +280,7 @@ class MongoOutboxStore:
 
     async def _watch(self, wake: Callable[[], None]) -> None:
         try:
-            async with self._outbox.watch([{"$match": {"operationType": "insert"}}]) as stream:
+            async with self._outbox.watch([{"$match": _WAKING_CHANGES}]) as stream:
                 async for _change in stream:
                     wake()
         except asyncio.CancelledError:
@@ -284,6 +296,14 @@ class MongoOutboxStore:
             self._watcher = None
         with contextlib.suppress(PyMongoError):
             await self.release_lease()
+
+
+async def count_parked_by_topic(outbox: AsyncIOMotorCollection) -> dict[str, int]:
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"state": PARKED}},
+        {"$group": {"_id": "$topic", "n": {"$sum": 1}}},
+    ]
+    return {doc["_id"]: int(doc["n"]) async for doc in outbox.aggregate(pipeline)}
 
 
 def _in_key_order(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -8,26 +8,24 @@ holds locks for long. Several replicas may purge at once; they only share the wo
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from lms_platform.messaging.models import purge_processed_messages
+from lms_platform.messaging.periodic import PeriodicPurge
 
 if TYPE_CHECKING:
     from lms_platform.config import ServiceSettings
 
 __all__ = ["ProcessedMessagePurger"]
 
-logger = logging.getLogger(__name__)
 
-
-class ProcessedMessagePurger:
+class ProcessedMessagePurger(PeriodicPurge):
     """``start()`` purges at once and then every ``interval`` seconds until ``stop()``."""
+
+    purged_things = "processed message record(s) older than the retention"
 
     def __init__(
         self,
@@ -40,13 +38,12 @@ class ProcessedMessagePurger:
     ) -> None:
         if retention <= timedelta(0) or interval <= 0 or batch_size < 1:
             raise ValueError("retention, interval and batch_size must be positive")
+        super().__init__(
+            interval=interval, task_name=f"{service_name or 'service'}-processed-message-purger"
+        )
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._retention = retention
-        self._interval = interval
         self._batch_size = batch_size
-        self._service = service_name
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
 
     @classmethod
     def from_settings(
@@ -63,31 +60,6 @@ class ProcessedMessagePurger:
     def retention(self) -> timedelta:
         return self._retention
 
-    @property
-    def interval(self) -> float:
-        return self._interval
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    async def start(self) -> None:
-        if self.running:
-            return
-        self._stopping.clear()
-        self._task = asyncio.create_task(
-            self._run(), name=f"{self._service or 'service'}-processed-message-purger"
-        )
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()  # a batch in flight rolls back; it is deleted next time
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
     async def purge_once(self, *, now: datetime | None = None) -> int:
         """Delete every record older than the retention; returns how many went."""
         cutoff = (now or datetime.now(UTC)) - self._retention
@@ -98,18 +70,3 @@ class ProcessedMessagePurger:
             total += deleted
             if deleted < self._batch_size:
                 return total
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                deleted = await self.purge_once()
-            except Exception as exc:  # the database may be down: try again next interval
-                logger.warning("purging processed_messages failed: %s", exc)
-            else:
-                if deleted:
-                    logger.info(
-                        "purged %d processed message record(s) older than %s",
-                        deleted, self._retention,
-                    )  # fmt: skip
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._interval)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from dishka import AsyncContainer
@@ -23,7 +23,6 @@ from motor.motor_asyncio import (
     AsyncIOMotorClientSession,
     AsyncIOMotorDatabase,
 )
-from pymongo import ASCENDING, IndexModel
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure
 
 from lms_platform.kernel.errors import Conflict
@@ -32,6 +31,7 @@ from lms_platform.messaging.consumer import DedupFactory, register_infrastructur
 from lms_platform.messaging.envelope import envelope_of
 from lms_platform.messaging.mongo_outbox import MongoOutboxWriter, in_transaction
 from lms_platform.metrics import DOMAIN_EVENTS
+from lms_platform.persistence.mongo_ttl import ensure_ttl_index
 
 __all__ = [
     "PROCESSED_COLLECTION",
@@ -51,10 +51,12 @@ T = TypeVar("T")
 _CONFLICT_PAUSE = 0.005  # seconds, times the attempt: lets the winner commit first
 
 
-async def ensure_processed_indexes(database: AsyncIOMotorDatabase) -> None:
-    """``processed_at`` lets a purge drop records older than the topics' retention."""
-    await database[PROCESSED_COLLECTION].create_indexes(
-        [IndexModel([("processed_at", ASCENDING)], name="ix_processed_at")]
+async def ensure_processed_indexes(database: AsyncIOMotorDatabase, *, retention: timedelta) -> None:
+    """A TTL index on ``processed_at``: MongoDB drops dedup records older than ``retention``
+    (no less than the retention of every consumed topic), as ``ProcessedMessagePurger`` does on
+    PostgreSQL. The index of earlier versions, of the same name, gains the TTL in place."""
+    await ensure_ttl_index(
+        database[PROCESSED_COLLECTION], "processed_at", name="ix_processed_at", retention=retention
     )
 
 

@@ -62,6 +62,10 @@ def run_service(spec: ServiceSpec[S], argv: Sequence[str] | None = None) -> None
 
 async def _outbox(spec: ServiceSpec[S], settings: S, arguments: Sequence[str]) -> int:
     """Parked outbox rows (lms_platform/messaging/README.md), without starting the service."""
+    prog = f"{spec.name} outbox"
+    if spec.outbox_admin is not None:
+        async with spec.outbox_admin(settings) as admin:
+            return await run_outbox_command(admin, arguments, prog=prog)
     if spec.migrations is None:
         raise SystemExit(f"{spec.name} has no outbox")
     if not settings.database_url:
@@ -69,6 +73,6 @@ async def _outbox(spec: ServiceSpec[S], settings: S, arguments: Sequence[str]) -
         raise SystemExit(f"{spec.name} outbox: set {prefix}DATABASE_URL to the service's database")
     engine = create_engine(settings.database_url, service=settings.service_name, pool_size=1)
     try:
-        return await run_outbox_command(OutboxAdmin(engine), arguments, prog=f"{spec.name} outbox")
+        return await run_outbox_command(OutboxAdmin(engine), arguments, prog=prog)
     finally:
         await engine.dispose()

@@ -4,6 +4,7 @@ consumers, background work and extra commands. Everything else is built by the r
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from faststream.kafka import KafkaBroker
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from lms_platform.messaging.admin_port import ParkedOutboxAdmin
     from lms_platform.runtime.service import ServiceRuntime
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -51,6 +53,8 @@ StartupHook = Callable[[AsyncContainer], Awaitable[Any]]
 ReadinessProbe = Callable[[AsyncContainer], Awaitable[Any]]
 Command = Callable[["ServiceRuntime[Any]"], Awaitable[Any]]
 KeySourceFactory = Callable[[RuntimeParts[S]], KeySource]
+# The parked-rows admin of an outbox the runtime does not own (MongoDB), for ``<service> outbox``.
+OutboxAdminFactory = Callable[[S], AbstractAsyncContextManager["ParkedOutboxAdmin"]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +68,8 @@ class ServiceSpec(Generic[S]):
     ``key_source`` replaces the JWKS over HTTP (only auth, which owns the keys, needs it).
     ``readiness`` adds ``/ready`` checks of the stores the runtime does not own (MongoDB,
     Elasticsearch, S3) beside its own PostgreSQL and Redis checks.
+    ``outbox_admin`` serves ``<service> outbox ...`` for an outbox outside PostgreSQL; with
+    ``migrations`` and without it, the command works on the PostgreSQL ``outbox`` table.
     """
 
     name: str
@@ -82,3 +88,4 @@ class ServiceSpec(Generic[S]):
     commands: Mapping[str, Command] = field(default_factory=dict)
     key_source: KeySourceFactory[S] | None = None
     readiness: Mapping[str, ReadinessProbe] = field(default_factory=dict)
+    outbox_admin: OutboxAdminFactory[S] | None = None

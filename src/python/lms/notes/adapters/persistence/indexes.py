@@ -4,9 +4,12 @@ benchmarks/notes/explain.py prints them."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from motor.motor_asyncio import AsyncIOMotorDatabase
 from pymongo import ASCENDING, IndexModel
 
+from lms.notes.config import NotesSettings
 from lms_platform.messaging.mongo_outbox import ensure_outbox_indexes
 from lms_platform.persistence.mongo import ensure_processed_indexes
 
@@ -36,8 +39,12 @@ MEMBERSHIP_INDEXES = [
 ]
 
 
-async def ensure_indexes(database: AsyncIOMotorDatabase) -> None:
+async def ensure_indexes(
+    database: AsyncIOMotorDatabase, settings: NotesSettings | None = None
+) -> None:
+    """``settings`` gives the dedup records' retention (the defaults' when omitted)."""
+    retention = (settings or NotesSettings()).processed_messages_retention_seconds
     await database["notes"].create_indexes(NOTE_INDEXES)
     await database["memberships"].create_indexes(MEMBERSHIP_INDEXES)
     await ensure_outbox_indexes(database)
-    await ensure_processed_indexes(database)
+    await ensure_processed_indexes(database, retention=timedelta(seconds=retention))
