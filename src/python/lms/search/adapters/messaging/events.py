@@ -1,6 +1,7 @@
 """The parts of other services' events that search indexes, as this service reads them
 (course: docs/services/course.md; user: docs/services/user.md; assignment: its
-``domain/events.py``; note: docs/services/notes.md). Unknown fields are ignored, so producers may add fields."""
+``domain/events.py``; note: docs/services/notes.md). Unknown fields are ignored, so producers
+may add fields."""
 
 from __future__ import annotations
 
