@@ -22,7 +22,7 @@ def search_endpoints() -> set[tuple[str, str]]:
 def test_the_app_serves_the_search_api_the_issue_names() -> None:
     assert search_endpoints() == {
         ("POST", "/search"), ("GET", "/search/users"), ("GET", "/search/courses"),
-        ("GET", "/search/assignments"), ("POST", "/search/index"),
+        ("GET", "/search/assignments"), ("GET", "/search/notes"), ("POST", "/search/index"),
     }  # fmt: skip
 
 
@@ -47,7 +47,7 @@ def test_the_rebuild_is_limited_more_tightly_than_searches() -> None:
 
 def test_near_misses_are_not_routed_to_search() -> None:
     table = routes(kong_config())
-    for method, path in [("GET", "/search/notes"), ("GET", "/search"), ("POST", "/search/x")]:
+    for method, path in [("GET", "/search/note"), ("GET", "/search"), ("POST", "/search/x")]:
         assert all(r.service != "search" for r in matching(table, method, path)), path
 
 

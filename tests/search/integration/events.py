@@ -89,6 +89,49 @@ def enrollment_event(
     return new_envelope(kind, "course", enrollment_id, tenant, data)
 
 
+def note_event(
+    tenant: str, note_id: str, *, owner_id: str, title: str, version: int = 1, body: str = "",
+    tags: Iterable[str] = (), shares: Iterable[dict[str, str]] = (),
+    course_id: str | None = None,
+) -> Envelope:  # fmt: skip
+    """``note.created`` (version 1) or ``note.updated``, as docs/services/notes.md has them."""
+    link = {"kind": "course", "id": course_id, "course_id": course_id, "anchor": None}
+    note = {
+        "id": note_id, "owner_id": owner_id, "title": title, "body": body, "tags": list(tags),
+        "link": link if course_id else None, "pinned": False, "archived": False,
+        "version": version, "created_at": NOW.isoformat(),
+        "updated_at": (NOW + timedelta(seconds=version)).isoformat(),
+        "shares": [share | {"permission": "read", "created_at": NOW.isoformat()}
+                   for share in shares],
+    }  # fmt: skip
+    if version == 1:
+        return new_envelope("note.created", "notes", note_id, tenant, {"note": note})
+    data = {"changed_fields": ["title"], "note": note}
+    return new_envelope("note.updated", "notes", note_id, tenant, data)
+
+
+def note_share(share_id: str, kind: str, target_id: str) -> dict[str, str]:
+    return {"id": share_id, "kind": kind, "target_id": target_id}
+
+
+def note_shared(
+    tenant: str, note_id: str, *, owner_id: str, share: dict[str, str], revoked: bool = False
+) -> Envelope:
+    data: dict[str, object] = {
+        "owner_id": owner_id,
+        "share": share | {"permission": "read", "created_at": NOW.isoformat()},
+    }
+    if revoked:
+        data["reason"] = "revoked"
+    kind = "note.unshared" if revoked else "note.shared"
+    return new_envelope(kind, "notes", note_id, tenant, data)
+
+
+def note_deleted(tenant: str, note_id: str, *, owner_id: str, version: int) -> Envelope:
+    data = {"owner_id": owner_id, "version": version, "reason": "deleted"}
+    return new_envelope("note.deleted", "notes", note_id, tenant, data)
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 

@@ -26,7 +26,7 @@ BAD_SEARCH_BODIES: list[tuple[str, bytes | str]] = [
     ("page size 0", json.dumps({"page_size": 0})),
     ("page size 101", json.dumps({"page_size": 101})),
     ("query too long", json.dumps({"query": "q" * 201})),
-    ("unknown type", json.dumps({"types": ["note"]})),
+    ("unknown type", json.dumps({"types": ["submission"]})),
     ("no types", json.dumps({"types": []})),
     ("unknown filter field", json.dumps({"filters": {"course": {"owner_id": ["x"]}}})),
     ("empty filter values", json.dumps({"filters": {"course": {"status": []}}})),
@@ -93,7 +93,7 @@ async def test_bad_rebuild_requests_rebuild_nothing(
     bodies: list[tuple[str, bytes | str]] = [
         ("malformed", b"{"),
         ("unknown field", json.dumps({"types": ["course"], "force": True})),
-        ("unknown type", json.dumps({"types": ["note"]})),
+        ("unknown type", json.dumps({"types": ["submission"]})),
         ("empty types", json.dumps({"types": []})),
         ("mistyped", json.dumps({"types": "course"})),
         ("oversize", json.dumps({"types": ["course"], "pad": BIG})),

@@ -21,7 +21,7 @@ ALLOWANCES = (
     Allowance(
         "positive_data_acceptance",
         (422,),
-        "^(POST /search|GET /search/(courses|assignments|users))$",
+        "^(POST /search|GET /search/(courses|assignments|users|notes))$",
         "a cursor is opaque: only the service knows which strings it handed out; and filters "
         "or facets of a type left out of `types` (a rule across two fields)",
     ),

@@ -23,6 +23,10 @@ from tests.search.integration.events import (
     enrollment_event,
     eventually,
     new_id,
+    note_deleted,
+    note_event,
+    note_share,
+    note_shared,
     publish,
     publish_raw,
     user_deleted,
@@ -35,6 +39,9 @@ from tests.search.integration.world import admin, ids, search
 def history() -> dict[str, list[Envelope]]:
     """Several versions of a few aggregates per topic, in the order their owners wrote them."""
     course, gone, assignment, user, section = new_id(), new_id(), new_id(), new_id(), new_id()
+    note, gone_note, owner, friend = new_id(), new_id(), new_id(), new_id()
+    to_friend = note_share(new_id(), "user", friend)
+    to_section = note_share(new_id(), "section", section)
     return {
         "course": [
             course_event(COLLEGE, course, title="Draft title", status="draft", version=1),
@@ -51,6 +58,19 @@ def history() -> dict[str, list[Envelope]]:
             user_event(COLLEGE, user, name="First Name", email="u@a.edu"),
             user_event(COLLEGE, user, name="Second Name", email="u@a.edu", version=2),
             user_deleted(COLLEGE, user),
+        ],
+        # Shares carry no note version: only a merge that ignores order gets this right.
+        "note": [
+            note_event(COLLEGE, note, owner_id=owner, title="Note v1"),
+            note_shared(COLLEGE, note, owner_id=owner, share=to_friend),
+            note_event(COLLEGE, note, owner_id=owner, title="Note v2", version=2,
+                       shares=[to_friend]),
+            note_shared(COLLEGE, note, owner_id=owner, share=to_section),
+            note_shared(COLLEGE, note, owner_id=owner, share=to_friend, revoked=True),
+            note_event(COLLEGE, note, owner_id=owner, title="Note v3", version=3,
+                       shares=[to_section]),
+            note_event(COLLEGE, gone_note, owner_id=owner, title="Soon gone note"),
+            note_deleted(COLLEGE, gone_note, owner_id=owner, version=1),
         ],
         "enrollment": [
             enrollment_event(COLLEGE, new_id(), user_id=user, section_id=section,
@@ -79,7 +99,8 @@ async def unconsumed(service: RunningService[SearchSettings]) -> int:
     """Records on the service's topics past its consumer group's committed offsets."""
     settings = service.settings
     behind, partitions = 0, 0
-    groups = {topic: index_group(settings, topic) for topic in ("course", "assignment", "user")}
+    indexed = ("course", "assignment", "user", "note")
+    groups = {topic: index_group(settings, topic) for topic in indexed}
     groups["enrollment"] = settings.consumer_group_id  # the platform's membership consumer
     for topic, group in groups.items():
         # Reads the group's committed offsets without joining it (Tansu has no admin OffsetFetch).
@@ -98,7 +119,7 @@ async def unconsumed(service: RunningService[SearchSettings]) -> int:
                 behind += end - ((await consumer.committed(tp)) or 0)
         finally:
             await consumer.stop()
-    assert partitions == 6 + 6 + 6 + 12, partitions
+    assert partitions == 6 + 6 + 6 + 6 + 12, partitions
     return behind
 
 
@@ -131,6 +152,11 @@ async def test_duplicates_and_out_of_order_events_leave_the_index_as_a_clean_run
     assert sorted(titles.values()) == [("Final title", False, 3), ("Soon gone", True, 2)]
     (user,) = clean_index["user"]
     assert user["deleted"] is True  # the deletion is final, whatever order the events came in
+    notes = {d["title"]: d for d in clean_index["note"]}
+    assert sorted(notes) == ["Note v3", "Soon gone note"]
+    assert notes["Soon gone note"]["deleted"] is True
+    assert notes["Note v3"]["shared_user_ids"] == []  # revoked, whatever came later
+    assert len(notes["Note v3"]["shared_section_ids"]) == 1  # the share that was not revoked
 
 
 async def test_a_malformed_event_is_dead_lettered_and_later_events_are_indexed(

@@ -54,25 +54,32 @@ def expected(world: World) -> dict[str, dict[str, set[str]]]:
     }  # fmt: skip
     users = {world.student, world.teacher}
     both_courses = {world.course, world.draft_course}
+    # Notes: no role reads another person's notes (docs/services/notes.md); the TA is an active
+    # member of the course (another section), so finds the note shared with the course.
     return {
         "student": {"course": {world.course}, "assignment": world.visible_to_student,
-                    "user": {world.student}},
-        "ta": {"course": {world.course}, "assignment": all_assignments, "user": users},
-        "instructor": {"course": {world.course}, "assignment": all_assignments, "user": users},
-        "admin": {"course": both_courses, "assignment": all_assignments, "user": users},
+                    "user": {world.student}, "note": world.notes_of_enrolled_student},
+        "ta": {"course": {world.course}, "assignment": all_assignments, "user": users,
+               "note": {world.course_note}},
+        "instructor": {"course": {world.course}, "assignment": all_assignments, "user": users,
+                       "note": world.notes_of_teacher},
+        "admin": {"course": both_courses, "assignment": all_assignments, "user": users,
+                  "note": set()},
         "other_college": {"course": {world.other_college_course}, "assignment": set(),
-                          "user": set()},
-        "operator": {"course": both_courses, "assignment": all_assignments, "user": users},
-        "service": {"course": {world.course}, "assignment": set(), "user": set()},
+                          "user": set(), "note": set()},
+        "operator": {"course": both_courses, "assignment": all_assignments, "user": users,
+                     "note": set()},
+        "service": {"course": {world.course}, "assignment": set(), "user": set(), "note": set()},
     }  # fmt: skip
 
 
 ROUTES: dict[tuple[str, str], tuple[str, ...]] = {
     # route -> the types it searches
-    ("POST", "/search"): ("course", "assignment", "user"),
+    ("POST", "/search"): ("course", "assignment", "user", "note"),
     ("GET", "/search/courses"): ("course",),
     ("GET", "/search/assignments"): ("assignment",),
     ("GET", "/search/users"): ("user",),
+    ("GET", "/search/notes"): ("note",),
 }
 REBUILD = ("POST", "/search/index")
 
@@ -111,6 +118,10 @@ async def test_every_caller_finds_what_they_may_and_nothing_else(
     await eventually(
         lambda: search(search_service, headers["ta"], types=["assignment"]),
         lambda r: r["total"] == 5,
+    )
+    await eventually(  # the student's section and course shares, once enrolled
+        lambda: search(search_service, headers["student"], types=["note"]),
+        lambda r: r["total"] == 4,
     )
     wanted = expected(world)
     for (method, path), types in ROUTES.items():

@@ -12,7 +12,7 @@ from lms.search.domain.documents import DocType
 from lms_platform.testing.services import RunningService
 from tests.search.integration.conftest import COLLEGE
 from tests.search.integration.events import course_event, eventually, new_id, publish
-from tests.search.integration.world import World, admin, build, ids, search
+from tests.search.integration.world import World, admin, build, ids, search, teacher
 
 
 def operator(service: RunningService[SearchSettings]) -> dict[str, str]:
@@ -67,6 +67,7 @@ async def test_a_rebuild_under_20_queries_per_second_loses_no_query_and_no_docum
         assert rebuilt[doc_type.value]["previous"] == names.version(doc_type, 1)
         assert rebuilt[doc_type.value]["current"] == names.version(doc_type, 2)
     assert rebuilt["course"]["copied"] >= 2
+    assert rebuilt["note"]["copied"] == len(world.notes())  # shares and all
 
     assert len(outcomes) >= 20
     assert {status for status, _ in outcomes} == {200}
@@ -78,6 +79,8 @@ async def test_a_rebuild_under_20_queries_per_second_loses_no_query_and_no_docum
         lambda r: late_course in ids(r),
     )
     assert ids(after) == with_late
+    owner = await search(search_service, teacher(search_service, world.teacher), types=["note"])
+    assert ids(owner) == world.notes_of_teacher
 
 
 async def test_only_a_platform_operator_may_rebuild(

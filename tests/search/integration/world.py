@@ -17,6 +17,8 @@ from tests.search.integration.events import (
     enrollment_event,
     eventually,
     new_id,
+    note_event,
+    note_share,
     publish,
     user_event,
 )
@@ -39,10 +41,27 @@ class World:
     for_other_section: str = field(default_factory=new_id)
     for_everyone: str = field(default_factory=new_id)
     not_unlocked: str = field(default_factory=new_id)
+    # notes: the student's own, and the teacher's shared with the student, with the student's
+    # section, with the course, and not at all; one of another college
+    my_note: str = field(default_factory=new_id)
+    shared_with_me: str = field(default_factory=new_id)
+    section_note: str = field(default_factory=new_id)
+    course_note: str = field(default_factory=new_id)
+    private_note: str = field(default_factory=new_id)
+    other_college_note: str = field(default_factory=new_id)
+    user_share: str = field(default_factory=new_id)
 
     @property
     def visible_to_student(self) -> set[str]:
         return {self.for_my_section, self.for_everyone}
+
+    @property
+    def notes_of_enrolled_student(self) -> set[str]:
+        return {self.my_note, self.shared_with_me, self.section_note, self.course_note}
+
+    @property
+    def notes_of_teacher(self) -> set[str]:
+        return {self.shared_with_me, self.section_note, self.course_note, self.private_note}
 
     def courses(self) -> list[Envelope]:
         return [
@@ -71,6 +90,23 @@ class World:
             user_event(COLLEGE, self.student, name="Stu Dent", email="stu@a.edu"),
             user_event(COLLEGE, self.teacher, name="Tea Cher", email="tea@a.edu",
                        roles=("instructor",)),
+        ]  # fmt: skip
+
+    def notes(self) -> list[Envelope]:
+        t = self.teacher
+        return [
+            note_event(COLLEGE, self.my_note, owner_id=self.student, title="My demo notes",
+                       body="Edge n-grams make partial words match", tags=("revision",),
+                       course_id=self.course),
+            note_event(COLLEGE, self.shared_with_me, owner_id=t, title="For Stu",
+                       shares=[note_share(self.user_share, "user", self.student)]),
+            note_event(COLLEGE, self.section_note, owner_id=t, title="Section handout",
+                       shares=[note_share(new_id(), "section", self.section)]),
+            note_event(COLLEGE, self.course_note, owner_id=t, title="Course handout",
+                       shares=[note_share(new_id(), "course", self.course)]),
+            note_event(COLLEGE, self.private_note, owner_id=t, title="Private demo thoughts"),
+            note_event(OTHER_COLLEGE, self.other_college_note, owner_id=self.student,
+                       title="Demo notes elsewhere"),
         ]  # fmt: skip
 
     def enrol(self, *, state: str = "active", version: int = 1) -> Envelope:
@@ -127,8 +163,14 @@ async def build(service: RunningService[SearchSettings], world: World) -> None:
     await publish(bootstrap, f"{prefix}assignment", world.assignments())
     await publish(bootstrap, f"{prefix}user", world.users())
     await publish(bootstrap, f"{prefix}enrollment", [world.teach()])
+    await publish(bootstrap, f"{prefix}note", world.notes())
     await eventually(
         lambda: search(service, admin(service), page_size=100),
         lambda r: r["total"] == 2 + 5 + 2,  # college A's courses, assignments, users
+        timeout=30,
+    )
+    await eventually(  # the teacher's notes; nobody else's are found by the admin
+        lambda: search(service, teacher(service, world.teacher), types=["note"]),
+        lambda r: ids(r) == world.notes_of_teacher,
         timeout=30,
     )

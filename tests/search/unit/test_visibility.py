@@ -122,3 +122,46 @@ def test_several_types_at_once_keep_each_types_rule() -> None:
     rule = visible(student, list(DocType))
     assert matches(rule, assignment()) and matches(rule, course())
     assert not matches(rule, assignment(status="draft"))
+
+
+def note(**fields: Any) -> dict[str, Any]:
+    base = {"doc_type": "note", "tenant_id": "a", "deleted": False, "has_content": True,
+            "owner_id": str(uuid.uuid4()), "shared_user_ids": [], "shared_section_ids": [],
+            "shared_course_ids": []}  # fmt: skip
+    return base | fields
+
+
+def test_a_note_is_found_by_its_owner_and_those_it_is_shared_with_only() -> None:
+    me = viewer()
+    assert sees(me, note(owner_id=str(ME)))
+    assert sees(me, note(shared_user_ids=[str(ME)]))
+    assert not sees(me, note())
+    assert not sees(me, note(owner_id=str(ME), tenant_id="b"))
+    assert not sees(me, note(owner_id=str(ME), deleted=True))
+    assert not sees(me, note(owner_id=str(ME), has_content=False))
+
+
+def test_a_section_or_course_share_is_found_by_active_members_only() -> None:
+    shared = note(shared_section_ids=[str(SECTION)])
+    assert sees(viewer(member()), shared)
+    assert sees(viewer(member(SectionRole.INSTRUCTOR)), shared)
+    assert not sees(viewer(member(section=OTHER_SECTION)), shared)
+    for state in (EnrollmentState.DROPPED, EnrollmentState.INVITED, EnrollmentState.COMPLETED):
+        assert not sees(viewer(member(state=state)), shared)
+    by_course = note(shared_course_ids=[str(COURSE)])
+    assert sees(viewer(member(section=OTHER_SECTION)), by_course)
+    assert not sees(viewer(member(course_id=OTHER_COURSE)), by_course)
+
+
+def test_no_role_reads_other_peoples_notes() -> None:
+    admin = viewer(permissions=("course:manage", "user:manage", "user:read"),
+                   roles=("college_admin",))  # fmt: skip
+    operator = viewer(permissions=(), roles=("super_admin",))
+    for v in (admin, operator):
+        assert not sees(v, note())
+        assert not sees(v, note(shared_section_ids=[str(SECTION)]))
+    service = Viewer(
+        principal=Principal("key-search-sync", "a", frozenset(), frozenset({"course:read"})),
+        memberships=(), now=NOW,
+    )  # fmt: skip
+    assert not sees(service, note(owner_id="key-search-sync"))

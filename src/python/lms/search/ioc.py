@@ -17,6 +17,7 @@ from lms.search.adapters.elastic.mappings import IndexNames
 from lms.search.adapters.elastic.rebuild import ElasticsearchRebuilder
 from lms.search.adapters.metrics import PrometheusLagRecorder
 from lms.search.application.indexing import IndexDocument, IndexDocuments
+from lms.search.application.note_indexing import IndexNoteChanges
 from lms.search.application.ports import IndexRebuilder, LagRecorder, SearchIndex
 from lms.search.application.reindexing import RebuildIndices
 from lms.search.application.searching import Search
@@ -71,6 +72,7 @@ class SearchUseCasesProvider(Provider):
 
     index_document = provide(IndexDocument)
     index_documents = provide(IndexDocuments)
+    index_note_changes = provide(IndexNoteChanges)
     search = provide(Search)
     rebuild = provide(RebuildIndices)
 

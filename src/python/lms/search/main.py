@@ -21,15 +21,15 @@ SERVICE = ServiceSpec(
     name="search",
     title="LMS search service",
     description=(
-        "Permission-aware full-text search over users, courses and assignments, indexed from "
-        "their services' events."
+        "Permission-aware full-text search over users, courses, assignments and notes, indexed "
+        "from their services' events."
     ),
     load_settings=load_search_settings,
     providers=ioc.providers,
     routes=ROUTES,
     migrations=MIGRATIONS_DIR,
     publishes=[],
-    consumes=["course", "assignment", "user", "enrollment"],
+    consumes=["course", "assignment", "user", "note", "enrollment"],
     subscribe=subscribe,
     commands={"reindex": reindex},
     readiness={"elasticsearch": elasticsearch_ready},

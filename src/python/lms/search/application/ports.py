@@ -65,6 +65,11 @@ class SearchIndex(Protocol):
         staleness (the others may be stored: writing them again changes nothing)."""
         ...
 
+    async def read_many(self, doc_type: DocType, ids: Sequence[str]) -> Mapping[str, Document]:
+        """The stored documents of ``ids`` (tombstones too) as of the last write, not the last
+        refresh; ids never written are absent."""
+        ...
+
     async def search(self, query: SearchQuery, visibility: Filter) -> SearchPage: ...
 
 

@@ -18,6 +18,7 @@ class DocType(StrEnum):
     USER = "user"
     COURSE = "course"
     ASSIGNMENT = "assignment"
+    NOTE = "note"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,6 +18,7 @@ FILTERABLE: Mapping[DocType, frozenset[str]] = {
     DocType.COURSE: frozenset({"status", "term_id", "code"}),
     DocType.ASSIGNMENT: frozenset({"course_id", "status", "grading_type", "submission_types"}),
     DocType.USER: frozenset({"roles", "status", "locale"}),
+    DocType.NOTE: frozenset({"tags", "course_id", "section_id", "link_kind"}),
 }
 
 

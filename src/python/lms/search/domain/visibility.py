@@ -8,6 +8,10 @@
   included; an active student finds published assignments of their course that are for every
   section or for one of theirs, once unlocked; ``course:manage``: every assignment.
 - Users: ``user:read`` (staff) finds the college's users; everyone else only themselves.
+- Notes: their owner, the users they are shared with, and the active members of a section or
+  course they are shared with; no one else, whatever their role (as in the notes service, a
+  college admin does not read other people's notes). A note whose content has not arrived yet
+  (a share event came first) is found by no one.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from lms.search.domain.documents import DocType
 from lms.search.domain.filters import (
@@ -63,6 +68,7 @@ def visible(viewer: Viewer, types: Iterable[DocType]) -> Filter:
         DocType.COURSE: _courses,
         DocType.ASSIGNMENT: _assignments,
         DocType.USER: _users,
+        DocType.NOTE: _notes,
     }
     per_type = [all_of(Eq("doc_type", t.value), rules[t](viewer)) for t in types]
     return all_of(
@@ -106,3 +112,21 @@ def _users(viewer: Viewer) -> Filter:
     if viewer.may(Permission.USER_READ) or viewer.may(Permission.USER_MANAGE):
         return all_of()
     return Eq("id", viewer.principal.user_id)
+
+
+def _notes(viewer: Viewer) -> Filter:
+    me = viewer.principal.user_id
+    try:
+        UUID(me)
+    except ValueError:  # an API key or a service: notes belong to people
+        return Nothing()
+    active = [m for m in viewer.memberships if m.is_active]
+    return all_of(
+        Eq("has_content", True),
+        any_of(
+            Eq("owner_id", me),
+            Eq("shared_user_ids", me),
+            one_of("shared_section_ids", {str(m.section_id) for m in active}),
+            one_of("shared_course_ids", {str(m.course_id) for m in active}),
+        ),
+    )

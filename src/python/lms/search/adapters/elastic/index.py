@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from elasticsearch import ConflictError
@@ -31,6 +32,23 @@ def document_body(document: Document) -> dict[str, Any]:
         "sort_key": document.sort_key,
         "version": document.version,
     }
+
+
+_BODY_FIELDS = frozenset({"doc_type", "id", "tenant_id", "deleted", "sort_key", "version"})
+
+
+def stored_document(source: dict[str, Any]) -> Document:
+    """The document a stored body was written from (``document_body`` reversed); its event
+    time is unknown and not needed by a merge."""
+    return Document(
+        doc_type=DocType(source["doc_type"]),
+        id=source["id"],
+        tenant_id=source["tenant_id"],
+        version=int(source["version"]),
+        event_time=datetime.min.replace(tzinfo=UTC),
+        deleted=bool(source["deleted"]),
+        fields={k: v for k, v in source.items() if k not in _BODY_FIELDS},
+    )
 
 
 class ElasticsearchIndex:
@@ -105,6 +123,18 @@ class ElasticsearchIndex:
         except ConflictError:
             return False  # this version or a newer one is stored
         return True
+
+    async def read_many(self, doc_type: DocType, ids: Sequence[str]) -> dict[str, Document]:
+        """``mget`` through the alias: real-time (the last write, refreshed or not)."""
+        if not ids:
+            return {}
+        await self._catalogue.ensure(doc_type)
+        response = await self._client.mget(index=self._names.alias(doc_type), ids=list(ids))
+        return {
+            doc["_id"]: stored_document(doc["_source"])
+            for doc in response["docs"]
+            if doc.get("found")
+        }
 
     async def search(self, query: SearchQuery, visibility: Filter) -> SearchPage:
         for doc_type in query.types:

@@ -82,6 +82,30 @@ _FIELDS: dict[DocType, dict[str, Any]] = {
         "avatar_url": {"type": "keyword", "index": False},
         "updated_at": _DATE,
     },
+    DocType.NOTE: {
+        "title": _TEXT,
+        "body": {"type": "text", "analyzer": "folded"},
+        "tags": _KEYWORD_TEXT,
+        "link_kind": _KEYWORD,
+        "link_id": _KEYWORD,
+        "course_id": _KEYWORD,
+        "section_id": _KEYWORD,
+        "pinned": {"type": "boolean"},
+        "archived": {"type": "boolean"},
+        "created_at": _DATE,
+        "updated_at": _DATE,
+        "owner_id": _KEYWORD,
+        "shared": {"type": "boolean"},
+        # Visibility: the live shares' targets (domain/notes.py keeps them from the events).
+        "shared_user_ids": _KEYWORD,
+        "shared_section_ids": _KEYWORD,
+        "shared_course_ids": _KEYWORD,
+        # The merge's own state: every share seen ("<id>:<kind>:<target>") and the revoked ids.
+        "has_content": {"type": "boolean"},
+        "content_version": {"type": "long"},
+        "shares": _KEYWORD,
+        "revoked_share_ids": _KEYWORD,
+    },
 }
 
 # Query fields: full words (typo-tolerant) and prefixes (exact), with boosts.
@@ -92,15 +116,31 @@ FULL_TEXT_FIELDS = (
     "email.text^2",
     "description",
     "bio",
+    "body",
+    "tags.text^2",
 )
-PREFIX_FIELDS = ("title.prefix^2", "code.prefix^2", "display_name.prefix^2", "email.prefix")
+PREFIX_FIELDS = (
+    "title.prefix^2", "code.prefix^2", "display_name.prefix^2", "email.prefix", "tags.prefix",
+)  # fmt: skip
 HIGHLIGHT_FIELDS = (
     "title", "title.prefix", "code.text", "code.prefix", "display_name", "display_name.prefix",
-    "email.text", "email.prefix", "description", "bio",
+    "email.text", "email.prefix", "description", "bio", "body", "tags.text", "tags.prefix",
 )  # fmt: skip
-INTERNAL_FIELDS = frozenset({"tenant_id", "deleted", "sort_key", "version"})
+# Never in a hit: bookkeeping, and whom a note is shared with (that list is its owner's, read
+# in the notes service; a hit says only ``shared``).
+INTERNAL_FIELDS = frozenset(
+    {
+        "tenant_id", "deleted", "sort_key", "version", "shared_user_ids", "shared_section_ids",
+        "shared_course_ids", "has_content", "content_version", "shares", "revoked_share_ids",
+    }
+)  # fmt: skip
 
-_PLURAL = {DocType.COURSE: "courses", DocType.ASSIGNMENT: "assignments", DocType.USER: "users"}
+_PLURAL = {
+    DocType.COURSE: "courses",
+    DocType.ASSIGNMENT: "assignments",
+    DocType.USER: "users",
+    DocType.NOTE: "notes",
+}
 
 
 def mapping(doc_type: DocType) -> dict[str, Any]:

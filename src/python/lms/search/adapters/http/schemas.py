@@ -13,7 +13,7 @@ from lms.search.application.ports import Hit, RebuildResult, SearchPage
 from lms.search.domain.documents import DocType
 from lms.search.domain.query import MAX_FILTER_VALUES, MAX_PAGE_SIZE, MAX_QUERY_CHARS
 
-TypeName = Literal["user", "course", "assignment"]
+TypeName = Literal["user", "course", "assignment", "note"]
 QueryText = Annotated[str, msgspec.Meta(max_length=MAX_QUERY_CHARS)]
 PageSize = Annotated[int, msgspec.Meta(ge=1, le=MAX_PAGE_SIZE)]
 Cursor = Annotated[str, msgspec.Meta(min_length=1, max_length=512, pattern="^[A-Za-z0-9_-]+$")]
@@ -51,12 +51,20 @@ class UserFilters(_Filters, forbid_unknown_fields=True, kw_only=True):
     locale: FilterValues | None = None
 
 
+class NoteFilters(_Filters, forbid_unknown_fields=True, kw_only=True):
+    tags: FilterValues | None = None
+    course_id: FilterValues | None = None
+    section_id: FilterValues | None = None
+    link_kind: FilterValues | None = None
+
+
 class Filters(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Each type's filters apply to that type's hits only; values of one field are OR-ed."""
 
     course: CourseFilters | None = None
     assignment: AssignmentFilters | None = None
     user: UserFilters | None = None
+    note: NoteFilters | None = None
 
     def by_type(self) -> dict[DocType, dict[str, list[str]]]:
         found = {DocType(t): getattr(self, t) for t in self.__struct_fields__}
@@ -79,6 +87,13 @@ class Facets(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     user: (
         Annotated[list[Literal["roles", "status", "locale"]], msgspec.Meta(max_length=3)] | None
     ) = None
+    note: (
+        Annotated[
+            list[Literal["tags", "course_id", "section_id", "link_kind"]],
+            msgspec.Meta(max_length=4),
+        ]
+        | None
+    ) = None
 
     def by_type(self) -> dict[DocType, list[str]]:
         found = {DocType(t): getattr(self, t) for t in self.__struct_fields__}
@@ -90,7 +105,7 @@ class SearchRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     types; ``cursor`` is the previous page's ``next_cursor``, with the same query."""
 
     query: QueryText = ""
-    types: Annotated[list[TypeName], msgspec.Meta(min_length=1, max_length=3)] | None = None
+    types: Annotated[list[TypeName], msgspec.Meta(min_length=1, max_length=4)] | None = None
     filters: Filters | None = None
     facets: Facets | None = None
     page_size: PageSize = 20
@@ -98,7 +113,7 @@ class SearchRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class RebuildRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    types: Annotated[list[TypeName], msgspec.Meta(min_length=1, max_length=3)] | None = None
+    types: Annotated[list[TypeName], msgspec.Meta(min_length=1, max_length=4)] | None = None
 
 
 class HitResponse(msgspec.Struct, kw_only=True):

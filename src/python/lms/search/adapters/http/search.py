@@ -128,6 +128,21 @@ class SearchController(Controller):
         filters = {"roles": role, "status": status, "locale": locale}
         return await _one_type(search, principal, DocType.USER, q, filters, page_size, cursor)
 
+    @get("/notes", summary="Search the notes the caller may read", responses=problems(422, 503))
+    @inject
+    async def search_notes(
+        self, principal: FromDishka[Principal], search: FromDishka[Search],
+        q: Q = "", tag: Value = None, course_id: Value = None, section_id: Value = None,
+        link_kind: Value = None, page_size: Size = 20, cursor: After = None,
+    ) -> SearchResponse:  # fmt: skip
+        filters = {
+            "tags": tag,
+            "course_id": course_id,
+            "section_id": section_id,
+            "link_kind": link_kind,
+        }
+        return await _one_type(search, principal, DocType.NOTE, q, filters, page_size, cursor)
+
     @post(
         "/index",
         status_code=200,

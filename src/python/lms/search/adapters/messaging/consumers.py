@@ -16,22 +16,30 @@ from faststream.message import StreamMessage
 from lms.search.adapters.messaging.documents import (
     assignment_document,
     course_document,
+    note_share,
+    note_snapshot,
     user_document,
     user_tombstone,
 )
 from lms.search.adapters.messaging.events import (
     ASSIGNMENT_EVENT_TYPES,
     COURSE_EVENT_TYPES,
+    NOTE_EVENT_TYPES,
     USER_EVENT_TYPES,
     AssignmentEvent,
     CourseEvent,
+    NoteDeletedEvent,
+    NoteEvent,
+    NoteShareEvent,
     UserDeletedEvent,
     UserEvent,
 )
 from lms.search.adapters.metrics import observe_consumer_lag
 from lms.search.application.indexing import IndexDocuments
+from lms.search.application.note_indexing import IndexNoteChanges
 from lms.search.config import SearchSettings
 from lms.search.domain.documents import Document
+from lms.search.domain.notes import NoteChange, NoteRemoved, NoteShared, NoteUnshared
 from lms_platform.membership import subscribe_memberships
 from lms_platform.messaging import (
     Backoff,
@@ -92,6 +100,17 @@ async def on_user_events(
     await index([_user(envelope) for envelope in envelopes])
 
 
+async def on_note_events(
+    envelopes: list[Envelope],
+    index: FromDishka[IndexNoteChanges],
+    message: FromDishka[StreamMessage],
+) -> None:
+    """Merge each note's events into its document (shares carry no version: domain/notes.py);
+    ``note.deleted`` leaves a final tombstone."""
+    observe_consumer_lag(message)
+    await index([_note(envelope) for envelope in envelopes])
+
+
 def _course(envelope: Envelope) -> Document:
     event = envelope.data_as(CourseEvent)
     deleted = envelope.type == "course.deleted"
@@ -111,6 +130,22 @@ def _user(envelope: Envelope) -> Document:
     return user_document(tenant, envelope.data_as(UserEvent).profile, envelope.time)
 
 
+def _note(envelope: Envelope) -> NoteChange:
+    tenant, note_id, time = _tenant(envelope), envelope.subject, envelope.time
+    if envelope.type in ("note.created", "note.updated"):
+        snapshot = note_snapshot(tenant, envelope.data_as(NoteEvent).note, time)
+        if snapshot.note_id != note_id:
+            raise EnvelopeDecodeError(f"{envelope.id}: the note is not the envelope's subject")
+        return snapshot
+    if envelope.type == "note.deleted":
+        owner = envelope.data_as(NoteDeletedEvent).owner_id
+        return NoteRemoved(note_id=note_id, tenant_id=tenant, owner_id=owner, time=time)
+    event = envelope.data_as(NoteShareEvent)
+    kind = NoteShared if envelope.type == "note.shared" else NoteUnshared
+    return kind(note_id=note_id, tenant_id=tenant, owner_id=event.owner_id, time=time,
+                share=note_share(event.share))  # fmt: skip
+
+
 def index_group(settings: SearchSettings, topic: str) -> str:
     return f"{settings.consumer_group_id}.{topic}-index"
 
@@ -121,11 +156,13 @@ def subscribe(broker: KafkaBroker, settings: SearchSettings) -> None:
         "heartbeat_interval_ms": max(settings.consumer_session_timeout_ms // 3, 100),
         "fetch_max_wait_ms": settings.consumer_fetch_max_wait_ms,
     }
-    for topic, handler, types in (
+    indexed: tuple[tuple[str, Any, frozenset[str]], ...] = (
         ("course", on_course_events, COURSE_EVENT_TYPES),
         ("assignment", on_assignment_events, ASSIGNMENT_EVENT_TYPES),
         ("user", on_user_events, USER_EVENT_TYPES),
-    ):
+        ("note", on_note_events, NOTE_EVENT_TYPES),
+    )
+    for topic, handler, types in indexed:
         # Each subscriber indexes what one fetch brought in one bulk request (a failing batch
         # is retried record by record, then the DLQ); several in one group share the topic's
         # partitions. A group per topic keeps a join on one topic from pausing the others

@@ -8,9 +8,12 @@ from typing import Any
 from lms.search.adapters.messaging.events import (
     AssignmentSnapshot,
     CourseSnapshot,
+    NoteShareData,
+    NoteSnapshotData,
     ProfileSnapshot,
 )
 from lms.search.domain.documents import FINAL_VERSION, DocType, Document, latest_unlock
+from lms.search.domain.notes import NoteShare, NoteSnapshot
 
 # "Always visible" for the range filter on visible_from: a date every engine stores.
 _EPOCH = "1970-01-01T00:00:00+00:00"
@@ -106,4 +109,34 @@ def user_tombstone(tenant: str, user_id: str, time: datetime) -> Document:
         version=FINAL_VERSION,
         event_time=time,
         deleted=True,
+    )
+
+
+def note_share(share: NoteShareData) -> NoteShare:
+    return NoteShare(id=share.id, kind=share.kind, target_id=share.target_id)
+
+
+def note_snapshot(tenant: str, note: NoteSnapshotData, time: datetime) -> NoteSnapshot:
+    link = note.link
+    content: dict[str, Any] = {
+        "title": note.title,
+        "body": note.body,
+        "tags": note.tags,
+        "link_kind": link.kind if link else None,
+        "link_id": link.id if link else None,
+        "course_id": link.course_id if link else None,
+        "section_id": link.id if link and link.kind == "section" else None,
+        "pinned": note.pinned,
+        "archived": note.archived,
+        "created_at": note.created_at.isoformat(),
+        "updated_at": note.updated_at.isoformat(),
+    }
+    return NoteSnapshot(
+        note_id=note.id,
+        tenant_id=tenant,
+        owner_id=note.owner_id,
+        version=note.version,
+        time=time,
+        content=content,
+        shares=tuple(note_share(s) for s in note.shares),
     )

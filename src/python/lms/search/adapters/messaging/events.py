@@ -1,10 +1,12 @@
 """The parts of other services' events that search indexes, as this service reads them
 (course: docs/services/course.md; user: docs/services/user.md; assignment: its
-``domain/events.py``). Unknown fields are ignored, so producers may add fields."""
+``domain/events.py``; note: docs/services/notes.md). Unknown fields are ignored, so producers
+may add fields."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 import msgspec
 
@@ -28,6 +30,9 @@ ASSIGNMENT_EVENT_TYPES = frozenset(
     }
 )
 USER_EVENT_TYPES = frozenset({"user.created", "user.updated", "user.deleted"})
+NOTE_EVENT_TYPES = frozenset(
+    {"note.created", "note.updated", "note.shared", "note.unshared", "note.deleted"}
+)
 
 
 class CourseSnapshot(msgspec.Struct, kw_only=True):
@@ -94,3 +99,48 @@ class UserEvent(msgspec.Struct, kw_only=True):
 
 class UserDeletedEvent(msgspec.Struct, kw_only=True):
     deleted_at: datetime
+
+
+class NoteLinkData(msgspec.Struct, kw_only=True):
+    kind: str
+    id: str
+    course_id: str | None = None
+
+
+class NoteShareData(msgspec.Struct, kw_only=True):
+    id: str
+    kind: Literal["user", "section", "course"]
+    target_id: str
+
+
+class NoteSnapshotData(msgspec.Struct, kw_only=True):
+    id: str
+    owner_id: str
+    title: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    body: str = ""
+    tags: list[str] = []
+    link: NoteLinkData | None = None
+    pinned: bool = False
+    archived: bool = False
+    shares: list[NoteShareData] = []
+
+
+class NoteEvent(msgspec.Struct, kw_only=True):
+    """``note.created`` and ``note.updated``."""
+
+    note: NoteSnapshotData
+
+
+class NoteShareEvent(msgspec.Struct, kw_only=True):
+    """``note.shared`` and ``note.unshared``."""
+
+    owner_id: str
+    share: NoteShareData
+
+
+class NoteDeletedEvent(msgspec.Struct, kw_only=True):
+    owner_id: str
+    version: int
