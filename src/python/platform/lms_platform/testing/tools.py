@@ -30,7 +30,8 @@ def ensure_debian_package(package: str, *, present: bool) -> None:
     _say(f"{package} is not installed: installing Debian's {package} with apt-get")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     with _APT_LOCK.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # installing what another process just installed is a no-op
+        # Installing what another process has just installed is a no-op.
+        fcntl.flock(lock, fcntl.LOCK_EX)
         if not _apt_updated:
             subprocess.run(["apt-get", "update", "-q"], check=True, env=env, capture_output=True)
             _apt_updated = True
