@@ -51,6 +51,7 @@ from lms.notification.application.push import (
     RemovePushSubscription,
 )
 from lms.notification.application.recipients import RecipientUnitOfWork, RememberRecipient
+from lms.notification.application.template_carry_over import CarryOverAuthTemplates
 from lms.notification.application.templates import (
     GetCurrentTemplate,
     ListTemplateVersions,
@@ -161,7 +162,7 @@ class NotificationUseCasesProvider(Provider):
     preferences = provide(GetMyPreferences) + provide(ReplaceMyPreferences)
     templates = (
         provide(GetCurrentTemplate) + provide(ListTemplateVersions) + provide(PublishTemplate)
-        + provide(PreviewTemplate)
+        + provide(PreviewTemplate) + provide(CarryOverAuthTemplates)
     )  # fmt: skip
     push = provide(RegisterPushSubscription) + provide(RemovePushSubscription)
     inbox = provide(ListMyNotifications) + provide(MarkNotificationRead) + provide(ListDeliveries)
