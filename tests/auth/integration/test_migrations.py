@@ -125,7 +125,9 @@ async def test_email_templates_are_dropped_only_once_carried_over(
             " 'Reset', '{{ reset_url }}', '<p>{{ reset_url }}</p>', now())",
             college,
         )
-        (exported,) = [row[0] for row in await connection.fetch(EXPORT_SQL)]
+        rows = await connection.fetch(EXPORT_SQL)
+        assert len(rows) == 1
+        exported = rows[0][0]
         assert json.loads(exported)["college_id"] == str(college)
 
         monkeypatch.delenv("LMS_AUTH_EMAIL_TEMPLATES_CARRIED_OVER", raising=False)

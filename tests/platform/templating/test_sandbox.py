@@ -12,9 +12,14 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 async def _error(sandbox: TemplateSandbox, parts: dict[str, str]) -> TemplateRefused:
-    with pytest.raises(TemplateRefused) as caught:
+    """What checking, then rendering with the sample data, refuses (as a publish does)."""
+
+    async def check_and_render() -> None:
         await sandbox.check(parts, ALLOWED)
         await sandbox.render(parts, SAMPLE)
+
+    with pytest.raises(TemplateRefused) as caught:
+        await check_and_render()
     return caught.value
 
 

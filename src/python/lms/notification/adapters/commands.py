@@ -68,7 +68,9 @@ async def import_auth_templates(runtime: ServiceRuntime[Any]) -> None:
         carry_over = await request.get(CarryOverAuthTemplates)
         outcomes = await carry_over(rows)
     for outcome in outcomes:
-        line = {key: value for key, value in msgspec.to_builtins(outcome).items() if value is not None}
+        line = {
+            key: value for key, value in msgspec.to_builtins(outcome).items() if value is not None
+        }
         sys.stdout.write(msgspec.json.encode(line).decode() + "\n")
     sys.stdout.flush()
     if any(outcome.status == "refused" for outcome in outcomes):

@@ -27,13 +27,13 @@ from typing import Any
 
 from jinja2 import Template, TemplateError, TemplateSyntaxError, meta, nodes
 
+from lms_platform.templating.environment import SandboxEnvironment
 from lms_platform.templating.limits import (
     TemplateLimits,
     TemplateRefused,
     check_deadline,
     time_limit,
 )
-from lms_platform.templating.environment import SandboxEnvironment
 
 HTML_PARTS = frozenset({"html_body"})
 _MAX_LOOP_DEPTH = 2

@@ -143,7 +143,9 @@ class TemplateSandbox:
             for part, source in parts.items():
                 await run(CheckPart(part=part, source=source, allowed=names, seconds=0.0))
 
-    async def render(self, parts: Mapping[str, str], variables: Mapping[str, Any]) -> dict[str, str]:
+    async def render(
+        self, parts: Mapping[str, str], variables: Mapping[str, Any]
+    ) -> dict[str, str]:
         plain = dict(variables)  # encoded for the worker, which thus gets its own copy
         texts: dict[str, str] = {}
         async with self._render() as run:
