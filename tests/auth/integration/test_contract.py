@@ -53,18 +53,6 @@ ALLOWANCES = (
     ),
     Allowance(
         "positive_data_acceptance",
-        (400,),
-        r"^PUT /colleges/\{college_id\}/email-templates/\{kind\}$",
-        "a template may use only its kind's variables, in valid Jinja: checked by compiling it",
-    ),
-    Allowance(
-        "positive_data_acceptance",
-        (422,),
-        r"^POST /colleges/\{college_id\}/email-templates/\{kind\}/preview$",
-        "a draft has all three parts and comes without a version: a rule across fields",
-    ),
-    Allowance(
-        "positive_data_acceptance",
         (422,),
         r"^PUT /colleges/\{college_id\}/roles/\{role\}/permissions$",
         "college_admin keeps role:assign and college:configure: a rule across path and body",

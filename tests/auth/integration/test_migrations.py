@@ -4,6 +4,7 @@ every branch's downgrade undoes exactly what its upgrade did."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import asyncpg
 import pytest
@@ -94,3 +95,50 @@ async def test_migrations_run_one_transaction_each_with_a_lock_timeout(postgres_
     assert added == 0
     await asyncio.to_thread(command.upgrade, config, "heads")  # the lock gone, it goes through
     assert await _version(postgres_dsn) not in {"0007", "0008", "0009"}
+
+
+# The export documented in docs/services/notification.md ("Carrying auth's templates over").
+EXPORT_SQL = (
+    "SELECT row_to_json(t)::text FROM (SELECT id, college_id, kind, version, subject, text_body,"
+    " html_body, created_at, created_by FROM email_templates"
+    " ORDER BY college_id, kind, version) t"
+)
+
+
+async def test_email_templates_are_dropped_only_once_carried_over(
+    postgres_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = alembic_config(MIGRATIONS_DIR, to_asyncpg_sqlalchemy_url(postgres_dsn))
+    await asyncio.to_thread(command.upgrade, config, "0011_reset_queue")
+    connection = await asyncpg.connect(to_asyncpg_dsn(postgres_dsn))
+    try:
+        college = await connection.fetchval(
+            "INSERT INTO colleges (id, slug, name, min_password_length,"
+            " required_character_classes, rejected_passwords, created_at, allow_self_signup,"
+            " signup_requires_verification)"
+            " VALUES (gen_random_uuid(), 'uni-a', 'Uni A', 12, '{}', '{}', now(), false, true)"
+            " RETURNING id"
+        )
+        await connection.execute(
+            "INSERT INTO email_templates (id, college_id, kind, version, subject, text_body,"
+            " html_body, created_at) VALUES (gen_random_uuid(), $1, 'password_reset', 1,"
+            " 'Reset', '{{ reset_url }}', '<p>{{ reset_url }}</p>', now())",
+            college,
+        )
+        rows = await connection.fetch(EXPORT_SQL)
+        assert len(rows) == 1
+        exported = rows[0][0]
+        assert json.loads(exported)["college_id"] == str(college)
+
+        monkeypatch.delenv("LMS_AUTH_EMAIL_TEMPLATES_CARRIED_OVER", raising=False)
+        with pytest.raises(RuntimeError, match="LMS_AUTH_EMAIL_TEMPLATES_CARRIED_OVER=1"):
+            await asyncio.to_thread(command.upgrade, config, "heads")
+        assert await _version(postgres_dsn) == "0011_reset_queue"
+        assert await connection.fetchval("SELECT count(*) FROM email_templates") == 1
+
+        monkeypatch.setenv("LMS_AUTH_EMAIL_TEMPLATES_CARRIED_OVER", "1")
+        await asyncio.to_thread(command.upgrade, config, "heads")
+        assert "email_templates" not in await _tables(postgres_dsn)
+        assert await connection.fetchval("SELECT count(*) FROM colleges") == 1
+    finally:
+        await connection.close()

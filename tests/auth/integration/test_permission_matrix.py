@@ -78,7 +78,6 @@ def _json(value: Any) -> Body:
 
 NEW_PASSWORD = "a brand new passphrase 42"
 CSV = b"email,display_name,roles\nnew1@uni-a.edu,New One,student\n"
-TEMPLATE = {"subject": "Welcome {{ college_name }}", "text_body": "Hi", "html_body": "<p>Hi</p>"}
 
 PROTECTED: dict[tuple[str, str], Rule] = {
     ("GET", "/colleges"): Rule(ROOT),
@@ -116,14 +115,6 @@ PROTECTED: dict[tuple[str, str], Rule] = {
         ADMINS, _json({"permissions": ["course:read"]}), audit="role.permissions_changed"
     ),
     ("DELETE", "/colleges/{college_id:uuid}/roles/{role:str}/permissions"): Rule(ADMINS),
-    ("GET", "/colleges/{college_id:uuid}/email-templates/{kind:str}"): Rule(ADMINS),
-    ("PUT", "/colleges/{college_id:uuid}/email-templates/{kind:str}"): Rule(
-        ADMINS, _json(TEMPLATE), audit="email_template.changed"
-    ),
-    ("GET", "/colleges/{college_id:uuid}/email-templates/{kind:str}/versions"): Rule(ADMINS),
-    ("POST", "/colleges/{college_id:uuid}/email-templates/{kind:str}/preview"): Rule(
-        ADMINS, _json(TEMPLATE)
-    ),
     ("GET", "/colleges/{college_id:uuid}/api-keys"): Rule(ADMINS),
     ("POST", "/colleges/{college_id:uuid}/api-keys"): Rule(
         ADMINS, _json({"name": "lti", "scopes": ["course:read"]}), audit="api_key.created"
@@ -328,7 +319,6 @@ WRITTEN_TABLES = (
     "api_keys",
     "import_jobs",
     "credential_tokens",
-    "email_templates",
 )
 BODY_ROUTES = sorted(key for key, rule in PROTECTED.items() if rule.body or rule.content)
 

@@ -3,6 +3,8 @@ template that does not render is refused (400) and nothing is written."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 
 import pytest
@@ -95,3 +97,52 @@ async def test_versions_are_immutable_in_the_database(
     assert written.status_code == 201
     with pytest.raises(Exception, match="immutable"):
         await notification_service.scalar("UPDATE templates SET subject = 'x' RETURNING 1")
+
+
+# --- the platform's sandbox, as the service runs it (lms_platform/templating) ---------------
+
+# 12 characters doubled 22 times: 50 million, printed only as a length.
+DOUBLING = "{% set a = display_name %}\n" + "{% set a = a ~ a %}\n" * 22 + "{{ a|length }}"
+# Hundreds of millions of empty loop rounds: no sandbox hook runs inside them.
+CPU_LOOP = (
+    "{% set s = display_name * 1500 %}{% for a in s %}{% for b in s %}{% endfor %}{% endfor %}x"
+)
+
+
+async def test_a_doubling_bomb_is_refused_where_it_crosses_the_size_limit(
+    notification_service: RunningNotification,
+) -> None:
+    started = time.monotonic()
+    response = await notification_service.client.post(
+        f"{PATH}/preview", json=MINE | {"text_body": DOUBLING}, headers=_admin(notification_service)
+    )
+    elapsed = time.monotonic() - started
+    assert response.status_code == 400, response.text
+    assert response.json()["extra"] == {"part": "text_body", "line": 15}
+    assert "longer than 100000 characters" in response.json()["detail"]
+    assert elapsed < 10, f"refused after {elapsed:.1f} s"
+
+
+async def test_a_cpu_loop_is_cut_at_the_time_limit_while_the_service_keeps_answering(
+    notification_service: RunningNotification,
+) -> None:
+    client, admin = notification_service.client, _admin(notification_service)
+    started = time.monotonic()
+    looping = asyncio.create_task(
+        client.post(f"{PATH}/preview", json=MINE | {"text_body": CPU_LOOP}, headers=admin)
+    )
+    await asyncio.sleep(0.5)
+    health = await client.get("/health")
+    health_answered = time.monotonic() - started
+    response = await looping
+    elapsed = time.monotonic() - started
+
+    assert health.status_code == 200
+    assert health_answered < 5, f"/health waited {health_answered:.1f} s behind the render"
+    assert response.status_code == 400, f"{response.status_code} after {elapsed:.1f} s"
+    limit = notification_service.settings.template_render_timeout_seconds
+    assert f"took longer than {limit:g} s" in response.json()["detail"]
+    assert elapsed < limit + 6, f"answered after {elapsed:.1f} s"
+    # The killed worker is replaced: the next preview renders.
+    after = await client.post(f"{PATH}/preview", json=MINE, headers=admin)
+    assert after.status_code == 200, after.text

@@ -117,9 +117,17 @@ class Renderer:
         return None
 
     async def render(self, content: Any, variables: Mapping[str, Any]) -> Any:
-        from lms.notification.adapters.templates.sandbox import SandboxedRenderer
+        """The platform's engine in this process (the service uses its worker processes)."""
+        from lms.notification.domain.templates import RenderedMessage
+        from lms_platform.templating import TemplateEngine
 
-        return SandboxedRenderer().render_sync(content, variables)
+        parts = {part: getattr(content, part) for part in ("subject", "text_body", "html_body")}
+        texts = TemplateEngine().render(parts, variables)
+        return RenderedMessage(
+            subject=" ".join(texts["subject"].split()),
+            text_body=texts["text_body"],
+            html_body=texts["html_body"],
+        )
 
 
 class Sender:

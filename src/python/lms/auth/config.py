@@ -68,14 +68,6 @@ class AuthSettings(ServiceSettings, kw_only=True, frozen=True):
     # Password-reset requests are queued and handled by this worker (equal work per request).
     run_reset_worker: bool = True
     reset_poll_seconds: float = 1.0  # how soon another process's request is picked up
-    # Email templates are written by college admins and filled with values end users chose: each
-    # check and render runs in one of ``template_workers`` processes under these limits, and a
-    # template that goes over one is refused (docs/services/auth.md, "Limits on templates").
-    template_workers: int = 2
-    template_render_timeout_seconds: float = 2.0  # wall clock per render; CPU limit follows it
-    template_worker_memory_mib: int = 256  # address space a worker may add once started
-    template_max_output_chars: int = 200_000  # per part, counted while rendering
-    template_max_value_chars: int = 100_000  # any string or list a template builds
 
     def __post_init__(self) -> None:
         if self.access_token_ttl_seconds > self.jwt_max_token_lifetime_seconds:

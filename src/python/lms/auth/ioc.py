@@ -21,7 +21,6 @@ from lms.auth.adapters.security.passwords import (
     ScryptParameters,
     ScryptPasswordHasher,
 )
-from lms.auth.adapters.templates.wiring import isolated_template_renderer
 from lms.auth.adapters.throttle.rate_limiter import RedisRateLimiter
 from lms.auth.adapters.throttle.redis_throttle import RedisLoginThrottle
 from lms.auth.application.accounts import (
@@ -90,13 +89,6 @@ from lms.auth.application.roles import (
     ResetRolePermissions,
     SetRolePermissions,
 )
-from lms.auth.application.templates import (
-    GetCurrentTemplate,
-    ListTemplateVersions,
-    PreviewTemplate,
-    PublishTemplate,
-    TemplateRenderer,
-)
 from lms.auth.application.tokens import Login, Logout, Refresh, TokenPolicy
 from lms.auth.config import AuthSettings
 from lms.auth.domain.model import LockoutPolicy
@@ -142,7 +134,6 @@ class AuthAdaptersProvider(Provider):
         self._settings = settings
 
     key_store = provide(SqlAlchemySigningKeyStore, provides=SigningKeyStore)
-    renderer = provide(staticmethod(isolated_template_renderer), provides=TemplateRenderer)
     # One unit of work per request, seen by each flow as the small port it needs.
     unit_of_work = provide(
         AuthSqlAlchemyUnitOfWork,
@@ -255,12 +246,6 @@ class AuthUseCasesProvider(Provider):
         + provide(ResendInvitation)
         + provide(AcceptInvitation)
         + provide(SelfSignup)
-    )
-    templates = (
-        provide(GetCurrentTemplate)
-        + provide(ListTemplateVersions)
-        + provide(PublishTemplate)
-        + provide(PreviewTemplate)
     )
     api_keys = (
         provide(CreateApiKey)

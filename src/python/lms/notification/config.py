@@ -50,8 +50,13 @@ class NotificationSettings(ServiceSettings, kw_only=True, frozen=True):
     retry_initial_seconds: float = 2.0
     retry_max_seconds: float = 300.0
     retry_window_seconds: float = 3600.0
-    template_render_timeout_seconds: float = 2.0
-    template_max_output_chars: int = 200_000
+    # Colleges' templates check and render in the platform's sandbox: ``template_workers``
+    # processes under these limits (lms_platform/templating/README.md).
+    template_workers: int = 2
+    template_render_timeout_seconds: float = 2.0  # wall clock per render; CPU limit follows it
+    template_worker_memory_mib: int = 256  # address space a worker may add once started
+    template_max_output_chars: int = 200_000  # per part, counted while rendering
+    template_max_value_chars: int = 100_000  # any string or list a template builds
     # Links put in messages whose events carry none.
     login_url: str = ""
     assignment_url_template: str = "/assignments/{assignment_id}"

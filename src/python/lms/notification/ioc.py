@@ -4,7 +4,7 @@ sessions, Redis, clock, ids and the outbox stager."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 from dishka import AnyOf, Provider, Scope, provide
@@ -18,7 +18,7 @@ from lms.notification.adapters.persistence.repository import SqlAudience
 from lms.notification.adapters.persistence.unit_of_work import NotificationSqlAlchemyUnitOfWork
 from lms.notification.adapters.push.webpush import WebPushSender
 from lms.notification.adapters.sms.twilio import TwilioSmsSender
-from lms.notification.adapters.templates.sandbox import SandboxedRenderer
+from lms.notification.adapters.templates.renderer import sandboxed_renderer
 from lms.notification.application.delivery import DeliverDueNotifications, DeliveryPolicy
 from lms.notification.application.fanout import NotifyAudience
 from lms.notification.application.inbox import (
@@ -51,6 +51,7 @@ from lms.notification.application.push import (
     RemovePushSubscription,
 )
 from lms.notification.application.recipients import RecipientUnitOfWork, RememberRecipient
+from lms.notification.application.template_carry_over import CarryOverAuthTemplates
 from lms.notification.application.templates import (
     GetCurrentTemplate,
     ListTemplateVersions,
@@ -89,11 +90,9 @@ class NotificationAdaptersProvider(Provider):
     )
 
     @provide
-    def renderer(self) -> TemplateRenderer:
-        return SandboxedRenderer(
-            timeout_seconds=self._settings.template_render_timeout_seconds,
-            max_output_chars=self._settings.template_max_output_chars,
-        )
+    async def renderer(self) -> AsyncIterator[TemplateRenderer]:
+        async for renderer in sandboxed_renderer(self._settings):
+            yield renderer
 
     @provide
     def retries(self) -> RetrySchedule:
@@ -163,7 +162,7 @@ class NotificationUseCasesProvider(Provider):
     preferences = provide(GetMyPreferences) + provide(ReplaceMyPreferences)
     templates = (
         provide(GetCurrentTemplate) + provide(ListTemplateVersions) + provide(PublishTemplate)
-        + provide(PreviewTemplate)
+        + provide(PreviewTemplate) + provide(CarryOverAuthTemplates)
     )  # fmt: skip
     push = provide(RegisterPushSubscription) + provide(RemovePushSubscription)
     inbox = provide(ListMyNotifications) + provide(MarkNotificationRead) + provide(ListDeliveries)

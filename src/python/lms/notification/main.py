@@ -1,6 +1,6 @@
 """The notification service: templates, preferences and delivery history; it turns other
 services' events into email (SMS, push and in-app behind ports). ``run()`` is the PEX entry
-point (``notification serve | migrate | worker``); the platform runtime builds and runs
+point (``notification serve | migrate | worker | import-auth-templates``); the platform runtime builds and runs
 everything."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dishka import AsyncContainer
 
 from lms.notification import ioc
 from lms.notification.adapters.channels.wakeup import DeliveryQueueSignal
+from lms.notification.adapters.commands import import_auth_templates
 from lms.notification.adapters.http.routes import ROUTES
 from lms.notification.adapters.messaging.consumers import subscribe
 from lms.notification.application.delivery import DeliverDueNotifications
@@ -46,6 +47,7 @@ SERVICE = ServiceSpec(
     consumes=["credential", "account", "user", "assignment", "enrollment"],
     subscribe=subscribe,
     background=[delivery_worker],
+    commands={"import-auth-templates": import_auth_templates},
 )
 
 

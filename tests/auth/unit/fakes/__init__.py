@@ -8,7 +8,6 @@ from tests.auth.unit.fakes.audit import FakeAuditLog, FakeRolePermissions
 from tests.auth.unit.fakes.basics import T0, FakeKeyStore, FixedClock, SequentialIds
 from tests.auth.unit.fakes.credentials import (
     FakeCredentialTokens,
-    FakeEmailTemplates,
     FakeRateLimiter,
     FakeResetQueue,
     FakeResetSignal,
@@ -23,7 +22,6 @@ __all__ = [
     "FakeAuditLog",
     "FakeColleges",
     "FakeCredentialTokens",
-    "FakeEmailTemplates",
     "FakeHasher",
     "FakeImportJobs",
     "FakeKeyStore",

@@ -1,4 +1,4 @@
-"""Emailed single-use tokens, email templates and the rate limiter of public writes."""
+"""Emailed single-use tokens and the rate limiter of public writes."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from uuid import UUID
 
 from lms.auth.application.ports import Throttled
 from lms.auth.domain.credentials import CredentialToken, QueuedPasswordReset, TokenPurpose
-from lms.auth.domain.templates import EmailTemplate, TemplateKind
-from lms_platform.kernel.pagination import Page, PageRequest
-from tests.auth.unit.fakes.tables import DELETED, ById, copy, page_of
+from tests.auth.unit.fakes.tables import DELETED, ById, copy
 
 
 class FakeCredentialTokens(ById[CredentialToken]):
@@ -51,36 +49,6 @@ class FakeResetSignal:
 
     def request_queued(self) -> None:
         self.signals += 1
-
-
-class FakeEmailTemplates(ById[EmailTemplate]):
-    def _of(self, college_id: UUID, kind: TemplateKind) -> list[EmailTemplate]:
-        return sorted(
-            (t for t in self.items() if (t.college_id, t.kind) == (college_id, kind)),
-            key=lambda t: t.version,
-            reverse=True,
-        )
-
-    async def latest(self, college_id: UUID, kind: TemplateKind) -> EmailTemplate | None:
-        versions = self._of(college_id, kind)
-        return versions[0] if versions else None
-
-    async def get_version(
-        self, college_id: UUID, kind: TemplateKind, version: int
-    ) -> EmailTemplate | None:
-        return next((t for t in self._of(college_id, kind) if t.version == version), None)
-
-    async def add(self, template: EmailTemplate) -> None:
-        assert template.id is not None
-        assert template.version not in {
-            t.version for t in self._of(template.college_id, template.kind)
-        }
-        self.table.pending[template.id] = template
-
-    async def list_versions(
-        self, college_id: UUID, kind: TemplateKind, page: PageRequest
-    ) -> Page[EmailTemplate]:
-        return page_of(self._of(college_id, kind), page)
 
 
 class FakeRateLimiter:

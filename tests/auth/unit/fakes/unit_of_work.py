@@ -8,7 +8,6 @@ from tests.auth.unit.fakes.api_keys import FakeApiKeys, FakeImportJobs
 from tests.auth.unit.fakes.audit import FakeAuditLog, FakeRolePermissions
 from tests.auth.unit.fakes.credentials import (
     FakeCredentialTokens,
-    FakeEmailTemplates,
     FakeResetQueue,
 )
 from tests.auth.unit.fakes.tables import Table
@@ -25,7 +24,6 @@ class FakeUnitOfWork:
         self.api_keys = FakeApiKeys()
         self.role_permissions = FakeRolePermissions()
         self.credential_tokens = FakeCredentialTokens()
-        self.email_templates = FakeEmailTemplates()
         self.reset_requests = FakeResetQueue()
         self.events: list[DomainEvent] = []  # committed events, in order
         self._pending_events: list[DomainEvent] = []
@@ -41,7 +39,6 @@ class FakeUnitOfWork:
             self.api_keys,
             self.role_permissions,
             self.credential_tokens,
-            self.email_templates,
             self.reset_requests,
         )
         return [r.table for r in repositories] + [self.imports.rows_table]

@@ -16,7 +16,6 @@ from lms.auth.domain.csv_rows import AccountRow
 from lms.auth.domain.imports import ImportJob
 from lms.auth.domain.keys import SigningKey
 from lms.auth.domain.model import Account, AccountStatus, College, LockoutPolicy, RefreshToken
-from lms.auth.domain.templates import EmailTemplate, TemplateKind
 from lms_platform.kernel.events import DomainEvent
 from lms_platform.kernel.pagination import Page, PageRequest
 
@@ -233,25 +232,6 @@ class ImportQueueSignal(Protocol):
     def job_queued(self) -> None: ...
 
 
-class EmailTemplateRepository(Protocol):
-    async def latest(self, college_id: UUID, kind: TemplateKind) -> EmailTemplate | None: ...
-
-    async def get_version(
-        self, college_id: UUID, kind: TemplateKind, version: int
-    ) -> EmailTemplate | None: ...
-
-    async def add(self, template: EmailTemplate) -> None:
-        """Versions are unique per (college, kind): a concurrent writer of the same number
-        fails at commit (Conflict)."""
-        ...
-
-    async def list_versions(
-        self, college_id: UUID, kind: TemplateKind, page: PageRequest
-    ) -> Page[EmailTemplate]:
-        """Newest first."""
-        ...
-
-
 class Transaction(Protocol):
     """One transaction: the repositories' writes and the recorded events commit together."""
 
@@ -324,10 +304,7 @@ class ImportUnitOfWork(CollegeUnitOfWork, Protocol):
 
 
 class AuthUnitOfWork(TokenUnitOfWork, ResetUnitOfWork, Protocol):
-    """Every repository (what the adapter implements; the templates flow still takes it)."""
-
-    @property
-    def email_templates(self) -> EmailTemplateRepository: ...
+    """Every repository (what the adapter implements)."""
 
     @property
     def api_keys(self) -> ApiKeyRepository: ...

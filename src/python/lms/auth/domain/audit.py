@@ -36,6 +36,7 @@ class AuditAction(StrEnum):
     EMAIL_VERIFIED = "email.verified"
     INVITATION_ACCEPTED = "account.invitation_accepted"
     INVITATION_RESENT = "account.invitation_resent"
+    # No longer written (templates moved to the notification service); old entries still read.
     EMAIL_TEMPLATE_CHANGED = "email_template.changed"
     API_KEY_CREATED = "api_key.created"
     API_KEY_ROTATED = "api_key.rotated"

@@ -10,7 +10,6 @@ from lms.auth.adapters.http.controllers import PUBLIC_PATHS, AdminController, To
 from lms.auth.adapters.http.credentials import CredentialsController, PublicCredentialsController
 from lms.auth.adapters.http.imports import ImportsController
 from lms.auth.adapters.http.roles import RolesController
-from lms.auth.adapters.http.templates import EmailTemplateController
 
 ROUTES = [
     TokenController,
@@ -19,7 +18,6 @@ ROUTES = [
     CollegeController,
     CredentialsController,
     PublicCredentialsController,
-    EmailTemplateController,
     RolesController,
     ApiKeyExchangeController,
     ApiKeyController,

@@ -1,21 +1,18 @@
-"""Credential tokens, queued reset requests and email-template versions in PostgreSQL."""
+"""Credential tokens and queued reset requests in PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.auth.adapters.persistence.models import (
     CredentialTokenRecord,
-    EmailTemplateRecord,
     PasswordResetRequestRecord,
 )
 from lms.auth.domain.credentials import CredentialToken, QueuedPasswordReset, TokenPurpose
-from lms.auth.domain.templates import EmailTemplate, TemplateContent, TemplateKind
-from lms_platform.kernel.pagination import Page, PageRequest
 
 
 def _token_to_domain(record: CredentialTokenRecord) -> CredentialToken:
@@ -83,20 +80,6 @@ class SqlAlchemyCredentialTokenRepository:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _template_to_domain(record: EmailTemplateRecord) -> EmailTemplate:
-    return EmailTemplate(
-        id=record.id,
-        college_id=record.college_id,
-        kind=TemplateKind(record.kind),
-        version=record.version,
-        content=TemplateContent(
-            subject=record.subject, text_body=record.text_body, html_body=record.html_body
-        ),
-        created_at=record.created_at,
-        created_by=record.created_by,
-    )
-
-
 class SqlAlchemyPasswordResetQueue:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -133,75 +116,4 @@ class SqlAlchemyPasswordResetQueue:
     async def remove(self, request_id: UUID) -> None:
         await self._session.execute(
             delete(PasswordResetRequestRecord).where(PasswordResetRequestRecord.id == request_id)
-        )
-
-
-class SqlAlchemyEmailTemplateRepository:
-    """Insert and read only: the table's trigger refuses updates of a written version."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    def _of(self, college_id: UUID, kind: TemplateKind) -> list[ColumnElement[bool]]:
-        return [
-            EmailTemplateRecord.college_id == college_id,
-            EmailTemplateRecord.kind == kind.value,
-        ]
-
-    async def latest(self, college_id: UUID, kind: TemplateKind) -> EmailTemplate | None:
-        record = await self._session.scalar(
-            select(EmailTemplateRecord)
-            .where(*self._of(college_id, kind))
-            .order_by(EmailTemplateRecord.version.desc())
-            .limit(1)
-        )
-        return _template_to_domain(record) if record is not None else None
-
-    async def get_version(
-        self, college_id: UUID, kind: TemplateKind, version: int
-    ) -> EmailTemplate | None:
-        record = await self._session.scalar(
-            select(EmailTemplateRecord).where(
-                *self._of(college_id, kind),
-                EmailTemplateRecord.version == version,
-            )
-        )
-        return _template_to_domain(record) if record is not None else None
-
-    async def add(self, template: EmailTemplate) -> None:
-        if template.id is None or template.created_at is None:
-            raise ValueError("only written versions (with an id and a time) are stored")
-        self._session.add(
-            EmailTemplateRecord(
-                id=template.id,
-                college_id=template.college_id,
-                kind=template.kind.value,
-                version=template.version,
-                subject=template.content.subject,
-                text_body=template.content.text_body,
-                html_body=template.content.html_body,
-                created_at=template.created_at,
-                created_by=template.created_by,
-            )
-        )
-
-    async def list_versions(
-        self, college_id: UUID, kind: TemplateKind, page: PageRequest
-    ) -> Page[EmailTemplate]:
-        conditions = self._of(college_id, kind)
-        total = await self._session.scalar(
-            select(func.count()).select_from(EmailTemplateRecord).where(*conditions)
-        )
-        records = await self._session.scalars(
-            select(EmailTemplateRecord)
-            .where(*conditions)
-            .order_by(EmailTemplateRecord.version.desc())
-            .limit(page.limit)
-            .offset(page.offset)
-        )
-        return Page(
-            items=[_template_to_domain(r) for r in records],
-            total=total or 0,
-            limit=page.limit,
-            offset=page.offset,
         )

@@ -17,7 +17,6 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
-    UniqueConstraint,
     Uuid,
     false,
     true,
@@ -195,24 +194,3 @@ class CredentialTokenRecord(DefaultBase):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-class EmailTemplateRecord(DefaultBase):
-    """One immutable version of a college's template of one kind."""
-
-    __tablename__ = "email_templates"
-    __table_args__ = (
-        UniqueConstraint("college_id", "kind", "version", name="uq_email_templates_version"),
-    )
-
-    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
-    college_id: Mapped[UUID] = mapped_column(
-        Uuid, ForeignKey("colleges.id", ondelete="CASCADE"), nullable=False
-    )
-    kind: Mapped[str] = mapped_column(String(32), nullable=False)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
-    subject: Mapped[str] = mapped_column(Text, nullable=False)
-    text_body: Mapped[str] = mapped_column(Text, nullable=False)
-    html_body: Mapped[str] = mapped_column(Text, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    created_by: Mapped[UUID | None] = mapped_column(Uuid, nullable=True)

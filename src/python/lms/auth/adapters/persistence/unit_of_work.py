@@ -8,7 +8,6 @@ from lms.auth.adapters.persistence.api_key_repository import SqlAlchemyApiKeyRep
 from lms.auth.adapters.persistence.audit_repository import SqlAlchemyAuditLogRepository
 from lms.auth.adapters.persistence.credentials_repository import (
     SqlAlchemyCredentialTokenRepository,
-    SqlAlchemyEmailTemplateRepository,
     SqlAlchemyPasswordResetQueue,
 )
 from lms.auth.adapters.persistence.import_repository import SqlAlchemyImportJobRepository
@@ -33,6 +32,5 @@ class AuthSqlAlchemyUnitOfWork(SqlAlchemyUnitOfWork):
         self.imports = SqlAlchemyImportJobRepository(session)  # application/imports.py
         self.credential_tokens = SqlAlchemyCredentialTokenRepository(session)
         self.reset_requests = SqlAlchemyPasswordResetQueue(session)
-        self.email_templates = SqlAlchemyEmailTemplateRepository(session)
         self.api_keys = SqlAlchemyApiKeyRepository(session)
         self.role_permissions = SqlAlchemyRolePermissionRepository(session)

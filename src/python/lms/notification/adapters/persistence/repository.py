@@ -244,6 +244,9 @@ class SqlTemplateStore:
         return Page(items=[template_from(r) for r in rows], total=int(total or 0),
                     limit=page.limit, offset=page.offset)  # fmt: skip
 
+    async def has(self, template_id: UUID) -> bool:
+        return await self._session.get(TemplateRecord, template_id) is not None
+
     async def add(self, template: MessageTemplate) -> None:
         content = template.content
         self._session.add(

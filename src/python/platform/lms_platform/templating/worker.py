@@ -1,5 +1,5 @@
-"""A template worker process: ``python -m lms.auth.adapters.templates.worker``, started and fed
-by ``worker_pool``. It checks and renders one part at a time under hard limits that no
+"""A template worker process: ``python -m lms_platform.templating.worker``, started and fed
+by ``pool``. It checks and renders one part at a time under hard limits that no
 template can get around, because the kernel enforces them:
 
 - ``RLIMIT_AS``: its address space may grow by ``Start.memory_bytes`` past its size once
@@ -22,9 +22,9 @@ from typing import IO
 
 import msgspec
 
-from lms.auth.adapters.templates.jinja_renderer import JinjaTemplateRenderer
-from lms.auth.adapters.templates.limits import TemplateLimits, time_limit
-from lms.auth.adapters.templates.protocol import (
+from lms_platform.templating.engine import TemplateEngine
+from lms_platform.templating.limits import TemplateLimits, TemplateRefused, time_limit
+from lms_platform.templating.protocol import (
     CheckPart,
     Done,
     Ready,
@@ -35,21 +35,9 @@ from lms.auth.adapters.templates.protocol import (
     frame,
     read_frame,
 )
-from lms.auth.domain.templates import InvalidTemplate
-
-_MODULE = "lms.auth.adapters.templates.worker"  # this module, also when it runs as __main__
 
 _NICENESS = 10
 _decoder = msgspec.msgpack.Decoder(ToWorker)
-
-
-def command() -> list[str]:
-    return [sys.executable, "-m", _MODULE]
-
-
-def environment() -> dict[str, str]:
-    """Only the import path: the worker must not hold the service's secrets."""
-    return {"PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
 
 
 def _address_space_bytes() -> int:
@@ -74,14 +62,14 @@ def _limit_cpu(seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
-def _run(engine: JinjaTemplateRenderer, job: CheckPart | RenderPart) -> Done | Refused:
+def _run(engine: TemplateEngine, job: CheckPart | RenderPart) -> Done | Refused:
     try:
         with time_limit(job.seconds):
             if isinstance(job, CheckPart):
                 engine.check_part(job.part, job.source, frozenset(job.allowed))
                 return Done(text="")
             return Done(text=engine.render_part(job.part, job.source, job.variables))
-    except InvalidTemplate as refused:
+    except TemplateRefused as refused:
         return Refused(
             detail=refused.detail,
             part=refused.part,
@@ -108,12 +96,13 @@ def serve(inbox: IO[bytes], outbox: IO[bytes]) -> None:
     start = _decoder.decode(first)
     if not isinstance(start, Start):
         raise RuntimeError(f"expected a start message, got {type(start).__name__}")
-    engine = JinjaTemplateRenderer(
+    engine = TemplateEngine(
         TemplateLimits(
             max_output_chars=start.max_output_chars,
             max_value_chars=start.max_value_chars,
             timeout_seconds=start.timeout_seconds,
-        )
+        ),
+        html_parts=frozenset(start.html_parts),
     )
     _limit_memory(start.memory_bytes)
     os.nice(_NICENESS)

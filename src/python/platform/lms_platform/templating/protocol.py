@@ -1,14 +1,28 @@
-"""Messages between the service and a template worker: msgpack frames, each behind its 4-byte
+"""Messages between a service and its template worker: msgpack frames, each behind its 4-byte
 length, over the worker's stdin and stdout. msgpack rather than pickle: decoding a frame from
 a worker that a template managed to subvert must not run code in the service."""
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import IO, Any
 
 import msgspec
 
+# Started by name, not imported: nothing in the package imports the worker, so running it as
+# ``__main__`` does not find a second copy of itself already loaded.
+WORKER_MODULE = "lms_platform.templating.worker"
 MAX_FRAME = 16 * 1024 * 1024  # far above any rendered part; a bigger length is a broken worker
+
+
+def worker_command() -> list[str]:
+    return [sys.executable, "-m", WORKER_MODULE]
+
+
+def worker_environment() -> dict[str, str]:
+    """Only the import path: the worker must not hold the service's secrets."""
+    return {"PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
 
 
 class Start(msgspec.Struct, tag="start", kw_only=True):
@@ -16,6 +30,7 @@ class Start(msgspec.Struct, tag="start", kw_only=True):
     max_value_chars: int
     timeout_seconds: float
     memory_bytes: int  # address space the worker may add to what it uses once started
+    html_parts: list[str]  # the parts that are autoescaped
 
 
 class Ready(msgspec.Struct, tag="ready"):

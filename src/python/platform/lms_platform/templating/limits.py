@@ -1,7 +1,8 @@
-"""What one render may spend, and how big a value would be once turned into text.
+"""What one render may spend, how big a value would be once turned into text, and the error a
+refused template raises.
 
 Sizes are counted before a value is built wherever the sandbox can see the building (see
-``sandbox.py``), so a template that doubles a string is refused at the doubling that crosses
+``environment.py``), so a template that doubles a string is refused at the doubling that crosses
 the limit, not after the process has paid for it."""
 
 from __future__ import annotations
@@ -22,6 +23,16 @@ class TemplateLimits:
     max_output_chars: int = 200_000  # per part, counted while rendering
     max_value_chars: int = 100_000  # any string, list or dict a template builds
     timeout_seconds: float = 2.0  # per render (check: per check), all parts together
+
+
+class TemplateRefused(Exception):
+    """A template that does not parse, uses a refused construct or an unknown variable, or fails
+    or goes over a limit while rendering. ``part`` names the template part, ``line`` the line to
+    blame (None where none is: output, time, memory)."""
+
+    def __init__(self, detail: str, *, part: str, line: int | None) -> None:
+        super().__init__(detail)
+        self.detail, self.part, self.line = detail, part, line
 
 
 class LimitExceeded(SecurityError):

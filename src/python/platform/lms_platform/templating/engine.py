@@ -1,13 +1,18 @@
-"""The template engine: jinja2 in ``sandbox.EmailSandbox``, run in this process. Production
-renders through ``worker_pool.IsolatedTemplateRenderer``, which runs this engine in worker
-processes under memory and CPU limits; use this class directly only in tests and in the worker.
+"""The template engine: jinja2 in ``environment.SandboxEnvironment``, run in this process.
+Templates written by users render through ``pool.TemplateSandbox``, which runs this engine in
+worker processes under memory and CPU limits; use this class directly only for templates the
+service itself ships, in tests, and in the worker.
+
+A template is a few named parts (an email's ``subject``, ``text_body`` and ``html_body``); the
+parts named in ``html_parts`` are autoescaped, the others are plain text (escaping them would
+corrupt them).
 
 - ``StrictUndefined`` makes a missing value an error, not an empty string;
-- the HTML body is autoescaped (a display name cannot inject markup: ``safe`` is not offered
-  and ``{% autoescape %}`` blocks are refused); the subject and the text body are plain text,
-  escaping them would corrupt them;
-- no globals (no ``range``), a short list of filters, no macros, blocks, block assignments or
-  filter blocks, loops nested at most two deep and never recursive;
+- autoescaping cannot be turned off: ``safe`` is not offered and ``{% autoescape %}`` blocks are
+  refused, so a display name cannot inject markup;
+- no globals (no ``range``), a short list of filters, no macros, blocks, block assignments,
+  filter blocks, includes, imports or inheritance, loops nested at most two deep and never
+  recursive;
 - every render gets its own deep copy of the variables, so a template cannot change the values
   the next render sees, and its output is counted while it is produced.
 """
@@ -16,19 +21,25 @@ from __future__ import annotations
 
 import copy
 import types
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from jinja2 import TemplateError, TemplateSyntaxError, meta, nodes
+from jinja2 import Template, TemplateError, TemplateSyntaxError, meta, nodes
 
-from lms.auth.adapters.templates.limits import TemplateLimits, check_deadline, time_limit
-from lms.auth.adapters.templates.sandbox import EmailSandbox
-from lms.auth.domain.templates import InvalidTemplate, RenderedEmail, TemplateContent
+from lms_platform.templating.environment import SandboxEnvironment
+from lms_platform.templating.limits import (
+    TemplateLimits,
+    TemplateRefused,
+    check_deadline,
+    time_limit,
+)
 
-PARTS = ("subject", "text_body", "html_body")
+HTML_PARTS = frozenset({"html_body"})
 _MAX_LOOP_DEPTH = 2
+_CACHE_SIZE = 64  # compiled parts kept: a batch renders the same template many times
 # Their output is collected in a buffer that the output count does not see, or they recurse,
-# or (autoescape) they turn escaping off.
+# or (autoescape) they turn escaping off, or (includes, imports) they reach other templates.
 _REFUSED: tuple[tuple[type[nodes.Node], str], ...] = (
     (nodes.Macro, "macros"),
     (nodes.CallBlock, "macros"),
@@ -36,6 +47,10 @@ _REFUSED: tuple[tuple[type[nodes.Node], str], ...] = (
     (nodes.AssignBlock, "block assignments ({% set x %}...{% endset %})"),
     (nodes.FilterBlock, "filter blocks"),
     (nodes.EvalContextModifier, "autoescape blocks"),
+    (nodes.Extends, "extends tags"),
+    (nodes.Include, "includes"),
+    (nodes.Import, "imports"),
+    (nodes.FromImport, "imports"),
 )
 # Raised while rendering by a refused operation or a bad value; SecurityError and
 # UndefinedError are TemplateErrors. RecursionError: nesting deeper than the parser allows.
@@ -52,17 +67,17 @@ _RENDER_ERRORS = (
 def _refuse_costly_structure(template: nodes.Template, part: str) -> None:
     for kind, what in _REFUSED:
         for node in template.find_all(kind):
-            raise InvalidTemplate(f"{part}: {what} are not allowed", part=part, line=node.lineno)
+            raise TemplateRefused(f"{part}: {what} are not allowed", part=part, line=node.lineno)
 
     def walk(node: nodes.Node, depth: int) -> None:
         if isinstance(node, nodes.For):
             if node.recursive:
-                raise InvalidTemplate(
+                raise TemplateRefused(
                     f"{part}: recursive loops are not allowed", part=part, line=node.lineno
                 )
             depth += 1
             if depth > _MAX_LOOP_DEPTH:
-                raise InvalidTemplate(
+                raise TemplateRefused(
                     f"{part}: loops nest at most {_MAX_LOOP_DEPTH} deep",
                     part=part,
                     line=node.lineno,
@@ -92,35 +107,32 @@ def _template_line(traceback: types.TracebackType | None) -> int | None:
     return line
 
 
-def assemble(parts: Mapping[str, str]) -> RenderedEmail:
-    subject = " ".join(parts["subject"].split())  # one line, whatever the template did
-    return RenderedEmail(
-        subject=subject, text_body=parts["text_body"], html_body=parts["html_body"]
-    )
-
-
-class JinjaTemplateRenderer:
-    def __init__(self, limits: TemplateLimits | None = None) -> None:
+class TemplateEngine:
+    def __init__(
+        self, limits: TemplateLimits | None = None, *, html_parts: frozenset[str] = HTML_PARTS
+    ) -> None:
         self.limits = limits or TemplateLimits()
-        self._html = EmailSandbox(autoescape=True, limits=self.limits)
-        self._text = EmailSandbox(autoescape=False, limits=self.limits)
+        self.html_parts = html_parts
+        self._html = SandboxEnvironment(autoescape=True, limits=self.limits)
+        self._text = SandboxEnvironment(autoescape=False, limits=self.limits)
+        self._compiled: OrderedDict[tuple[str, str], Template] = OrderedDict()
 
-    def _environment(self, part: str) -> EmailSandbox:
-        return self._html if part == "html_body" else self._text
+    def _environment(self, part: str) -> SandboxEnvironment:
+        return self._html if part in self.html_parts else self._text
 
-    def check(self, content: TemplateContent, allowed: frozenset[str]) -> None:
+    def check(self, parts: Mapping[str, str], allowed: frozenset[str]) -> None:
         with time_limit(self.limits.timeout_seconds):
-            for part in PARTS:
-                self.check_part(part, getattr(content, part), allowed)
+            for part, source in parts.items():
+                self.check_part(part, source, allowed)
 
-    def render(self, content: TemplateContent, variables: Mapping[str, Any]) -> RenderedEmail:
+    def render(self, parts: Mapping[str, str], variables: Mapping[str, Any]) -> dict[str, str]:
         with time_limit(self.limits.timeout_seconds):
-            return assemble(
-                {part: self.render_part(part, getattr(content, part), variables) for part in PARTS}
-            )
+            return {
+                part: self.render_part(part, source, variables) for part, source in parts.items()
+            }
 
     def check_part(self, part: str, source: str, allowed: frozenset[str]) -> None:
-        """Raises ``InvalidTemplate`` for a syntax error, a refused construct or a variable
+        """Raises ``TemplateRefused`` for a syntax error, a refused construct or a variable
         outside ``allowed``. Call it inside ``time_limit``: compiling folds constants, which
         runs filters."""
         parsed = self._parse(part, source)
@@ -128,12 +140,12 @@ class JinjaTemplateRenderer:
             # Compiling also catches unknown filters and tests, which parsing alone does not.
             self._environment(part).from_string(parsed)
         except _RENDER_ERRORS as exc:
-            raise self._invalid(part, exc) from exc
+            raise self._refused(part, exc) from exc
         unknown = frozenset(meta.find_undeclared_variables(parsed)) - allowed
         if unknown:
-            raise InvalidTemplate(
+            raise TemplateRefused(
                 f"{part}: unknown variables {', '.join(sorted(unknown))}; "
-                f"this kind offers {', '.join(sorted(allowed))}",
+                f"this template offers {', '.join(sorted(allowed))}",
                 part=part,
                 line=_first_line(parsed, unknown),
             )
@@ -141,26 +153,42 @@ class JinjaTemplateRenderer:
     def render_part(self, part: str, source: str, variables: Mapping[str, Any]) -> str:
         """The refusals of ``check_part`` apply here too: a template written before a rule was
         added is held to it when it is sent. Call it inside ``time_limit``."""
-        parsed = self._parse(part, source)
+        template = self._compile(part, source)
         own = copy.deepcopy(dict(variables))
         try:
-            return self._collect(part, self._environment(part).from_string(parsed).generate(own))
+            return self._collect(part, template.generate(own))
         except _RENDER_ERRORS as exc:
-            raise self._invalid(part, exc) from exc
+            raise self._refused(part, exc) from exc
         except MemoryError as exc:
-            raise InvalidTemplate(
+            raise TemplateRefused(
                 f"{part}: rendering needs more memory than allowed", part=part, line=None
             ) from exc
+
+    def _compile(self, part: str, source: str) -> Template:
+        key = (part, source)
+        template = self._compiled.get(key)
+        if template is not None:
+            self._compiled.move_to_end(key)
+            return template
+        parsed = self._parse(part, source)
+        try:
+            template = self._environment(part).from_string(parsed)
+        except _RENDER_ERRORS as exc:
+            raise self._refused(part, exc) from exc
+        self._compiled[key] = template
+        if len(self._compiled) > _CACHE_SIZE:
+            self._compiled.popitem(last=False)
+        return template
 
     def _parse(self, part: str, source: str) -> nodes.Template:
         try:
             parsed = self._environment(part).parse(source)
         except TemplateSyntaxError as exc:
-            raise InvalidTemplate(
+            raise TemplateRefused(
                 f"{part}: {exc.message or 'syntax error'}", part=part, line=exc.lineno
             ) from exc
         except RecursionError as exc:
-            raise InvalidTemplate(f"{part}: nested too deeply", part=part, line=None) from exc
+            raise TemplateRefused(f"{part}: nested too deeply", part=part, line=None) from exc
         _refuse_costly_structure(parsed, part)
         return parsed
 
@@ -169,7 +197,7 @@ class JinjaTemplateRenderer:
         for chunk in chunks:
             size += len(chunk)
             if size > limit:
-                raise InvalidTemplate(
+                raise TemplateRefused(
                     f"{part}: renders to more than {limit} characters", part=part, line=None
                 )
             check_deadline(self.limits.timeout_seconds)
@@ -177,11 +205,11 @@ class JinjaTemplateRenderer:
         return "".join(collected)
 
     @staticmethod
-    def _invalid(part: str, exc: Exception) -> InvalidTemplate:
+    def _refused(part: str, exc: Exception) -> TemplateRefused:
         if isinstance(exc, TemplateSyntaxError):
-            return InvalidTemplate(
+            return TemplateRefused(
                 f"{part}: {exc.message or 'syntax error'}", part=part, line=exc.lineno
             )
         if isinstance(exc, RecursionError):
-            return InvalidTemplate(f"{part}: nested too deeply", part=part, line=None)
-        return InvalidTemplate(f"{part}: {exc}", part=part, line=_template_line(exc.__traceback__))
+            return TemplateRefused(f"{part}: nested too deeply", part=part, line=None)
+        return TemplateRefused(f"{part}: {exc}", part=part, line=_template_line(exc.__traceback__))

@@ -1,5 +1,5 @@
-"""The jinja2 environment email templates render in. Authors are college admins and some values
-come from end users, so on top of jinja2's immutable sandbox (no ``__class__`` tricks, no
+"""The jinja2 environment templates render in. Authors are college admins and some values come
+from end users, so on top of jinja2's immutable sandbox (no ``__class__`` tricks, no
 ``list.append``):
 
 - every way a template builds a value goes through a hook that counts the result's size
@@ -26,7 +26,7 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import Context, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from lms.auth.adapters.templates.limits import (
+from lms_platform.templating.limits import (
     LimitExceeded,
     TemplateLimits,
     check_deadline,
@@ -54,6 +54,7 @@ ALLOWED_FILTERS = frozenset(
         "urlencode",
     }
 )
+_TESTS = ("defined", "undefined", "none", "number", "string")
 # Results at most a small multiple of the input (case changes can turn one letter into three).
 _STR_METHODS = frozenset(
     {
@@ -121,7 +122,7 @@ class _SizedConcat(CodeGenerator):
         self.write("))")
 
 
-class EmailSandbox(ImmutableSandboxedEnvironment):
+class SandboxEnvironment(ImmutableSandboxedEnvironment):
     code_generator_class = _SizedConcat
     intercepted_binops = frozenset({"+", "*", "%", "**"})
 
@@ -132,7 +133,7 @@ class EmailSandbox(ImmutableSandboxedEnvironment):
         self.filters = {
             name: self._sized_filter(name, self.filters[name]) for name in ALLOWED_FILTERS
         }
-        self.tests = {name: self.tests[name] for name in ("defined", "undefined", "none")}
+        self.tests = {name: self.tests[name] for name in _TESTS}
         self.finalize = self._printable
 
     # --- sizes ------------------------------------------------------------------------------
@@ -160,9 +161,9 @@ class EmailSandbox(ImmutableSandboxedEnvironment):
         self._tick()
         limit = self.limits.max_value_chars
         if operator == "**":
-            raise SecurityError("the ** operator is not allowed in email templates")
+            raise SecurityError("the ** operator is not allowed")
         if operator == "%" and isinstance(left, str):
-            raise SecurityError("% formatting is not allowed in email templates; use ~")
+            raise SecurityError("% formatting is not allowed; use ~")
         if operator == "*":
             for sequence, count in ((left, right), (right, left)):
                 if isinstance(sequence, (str, list, tuple)) and isinstance(count, int):
@@ -220,7 +221,7 @@ class EmailSandbox(ImmutableSandboxedEnvironment):
                 )
             elif name == "join":
                 if given.get("attribute") is not None:
-                    raise SecurityError("join(attribute=...) is not offered in email templates")
+                    raise SecurityError("join(attribute=...) is not offered")
                 self._refuse_over(
                     _join_size(given.get("d", ""), given["value"], self.limits.max_value_chars)
                 )

@@ -1,5 +1,5 @@
-"""The service's ``TemplateRenderer``: the engine runs in a few worker processes (``worker.py``),
-never on the event loop and never in the service's memory.
+"""``TemplateSandbox``: the engine runs in a few worker processes (``worker.py``), never on the
+event loop and never in the service's memory. Use it for every template a user wrote.
 
 Why processes and not a thread: a thread cannot be stopped, and it shares the service's memory.
 The sandbox's hooks see most ways a template spends, but not all (a loop with an empty body
@@ -7,7 +7,7 @@ calls none; one C call can allocate a lot), so the only limits that hold whateve
 does are the kernel's, on a process: ``RLIMIT_AS`` and ``RLIMIT_CPU`` in the worker, and here a
 wall clock after which the worker is killed and a new one started for the next render.
 
-Each render holds one worker for its three parts, with one deadline for all of them. At most
+Each check or render holds one worker for all its parts, with one deadline for all of them. At most
 ``workers`` renders run at once; more wait for a worker, first come first served.
 """
 
@@ -22,10 +22,9 @@ from typing import Any
 import msgspec
 import structlog
 
-from lms.auth.adapters.templates import worker as worker_module
-from lms.auth.adapters.templates.jinja_renderer import PARTS, assemble
-from lms.auth.adapters.templates.limits import TemplateLimits
-from lms.auth.adapters.templates.protocol import (
+from lms_platform.templating.engine import HTML_PARTS
+from lms_platform.templating.limits import TemplateLimits, TemplateRefused
+from lms_platform.templating.protocol import (
     CheckPart,
     Done,
     FromWorker,
@@ -35,14 +34,15 @@ from lms.auth.adapters.templates.protocol import (
     Start,
     frame,
     frame_length,
+    worker_command,
+    worker_environment,
 )
-from lms.auth.domain.templates import InvalidTemplate, RenderedEmail, TemplateContent
 
 _GRACE_SECONDS = 0.5  # the worker's own deadline fires first and names the line
 _START_SECONDS = 30.0  # a busy machine can take seconds to start an interpreter
 _STOP_SECONDS = 2.0
 _decoder = msgspec.msgpack.Decoder(FromWorker)
-_log = structlog.get_logger("lms.auth.templates")
+_log = structlog.get_logger("lms_platform.templating")
 
 
 class _WorkerLost(Exception):
@@ -57,10 +57,10 @@ class _Worker:
     @classmethod
     async def start(cls, start: Start) -> _Worker:
         process = await asyncio.create_subprocess_exec(
-            *worker_module.command(),
+            *worker_command(),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-            env=worker_module.environment(),
+            env=worker_environment(),
         )
         started = cls(process)
         try:
@@ -111,37 +111,48 @@ class _Worker:
             await self.kill()
 
 
-class IsolatedTemplateRenderer:
-    def __init__(self, limits: TemplateLimits, *, workers: int = 2, memory_mib: int = 256) -> None:
+class TemplateSandbox:
+    """``check`` and ``render`` take a template as its named parts (``{"subject": ...}``) and
+    raise ``TemplateRefused``; ``aclose`` stops the workers."""
+
+    def __init__(
+        self,
+        limits: TemplateLimits | None = None,
+        *,
+        workers: int = 2,
+        memory_mib: int = 256,
+        html_parts: frozenset[str] = HTML_PARTS,
+    ) -> None:
         if workers < 1:
             raise ValueError("at least one template worker is needed")
-        self.limits = limits
+        self.limits = limits = limits or TemplateLimits()
         self._start = Start(
             max_output_chars=limits.max_output_chars,
             max_value_chars=limits.max_value_chars,
             timeout_seconds=limits.timeout_seconds,
             memory_bytes=memory_mib * 1024 * 1024,
+            html_parts=sorted(html_parts),
         )
         self._slots = asyncio.Semaphore(workers)
         self._idle: list[_Worker] = []
         self._closed = False
 
-    async def check(self, content: TemplateContent, allowed: frozenset[str]) -> None:
+    async def check(self, parts: Mapping[str, str], allowed: frozenset[str]) -> None:
         names = sorted(allowed)
         async with self._render() as run:
-            for part in PARTS:
-                source = getattr(content, part)
+            for part, source in parts.items():
                 await run(CheckPart(part=part, source=source, allowed=names, seconds=0.0))
 
-    async def render(self, content: TemplateContent, variables: Mapping[str, Any]) -> RenderedEmail:
+    async def render(
+        self, parts: Mapping[str, str], variables: Mapping[str, Any]
+    ) -> dict[str, str]:
         plain = dict(variables)  # encoded for the worker, which thus gets its own copy
         texts: dict[str, str] = {}
         async with self._render() as run:
-            for part in PARTS:
-                source = getattr(content, part)
+            for part, source in parts.items():
                 job = RenderPart(part=part, source=source, variables=plain, seconds=0.0)
                 texts[part] = await run(job)
-        return assemble(texts)
+        return texts
 
     async def aclose(self) -> None:
         self._closed = True
@@ -186,19 +197,19 @@ class IsolatedTemplateRenderer:
         if isinstance(reply, Refused):
             if reply.worker_exits:
                 await worker.kill()
-            raise InvalidTemplate(reply.detail, part=reply.part, line=reply.line)
+            raise TemplateRefused(reply.detail, part=reply.part, line=reply.line)
         if not isinstance(reply, Done):
             await worker.kill()
             raise RuntimeError(f"a template worker answered {type(reply).__name__} to a job")
         return reply.text
 
-    def _too_slow(self, part: str) -> InvalidTemplate:
+    def _too_slow(self, part: str) -> TemplateRefused:
         seconds = self.limits.timeout_seconds
-        return InvalidTemplate(
+        return TemplateRefused(
             f"{part}: rendering took longer than {seconds:g} s", part=part, line=None
         )
 
-    async def _lost(self, worker: _Worker, part: str) -> InvalidTemplate:
+    async def _lost(self, worker: _Worker, part: str) -> TemplateRefused:
         code = await worker.exit_code()
         await worker.kill()
         _log.warning("template_worker_lost", part=part, exit_code=code)
@@ -206,4 +217,4 @@ class IsolatedTemplateRenderer:
             detail = f"{part}: rendering used more CPU time than allowed"
         else:
             detail = f"{part}: rendering stopped its worker (too much memory or time)"
-        return InvalidTemplate(detail, part=part, line=None)
+        return TemplateRefused(detail, part=part, line=None)
