@@ -90,7 +90,7 @@ CATALOGUE: tuple[PermissionInfo, ...] = (
     ),
     PermissionInfo(
         _P.COLLEGE_CONFIGURE,
-        "Change the college's settings, password policy and email templates",
+        "Change the college's settings and password policy",
     ),
     PermissionInfo(_P.AUDIT_READ, "Read the college's audit log"),
     PermissionInfo(_P.API_KEY_MANAGE, "Create, rotate and revoke the college's API keys"),
