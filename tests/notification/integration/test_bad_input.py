@@ -13,6 +13,9 @@ import pytest
 from tests.notification.integration.conftest import COLLEGE
 from tests.notification.integration.events import RunningNotification
 from tests.notification.integration.test_permission_matrix import TABLE, World
+from tests.notification.permissions import default_permissions
+
+ADMIN = ("college_admin",)
 
 BODY_ROUTES = sorted((m, p) for (m, p), rule in TABLE.items() if rule.body is not None)
 BIG = "x" * 70_000  # over the 64 KiB body limit of the test settings
@@ -31,7 +34,7 @@ def _is_problem(response: Any, statuses: tuple[int, ...], label: str) -> None:
 
 
 def _admin(service: RunningNotification) -> dict[str, str]:
-    return service.bearer("admin-a", COLLEGE, roles=("college_admin",))
+    return service.bearer("admin-a", COLLEGE, roles=ADMIN, permissions=default_permissions(ADMIN))
 
 
 @pytest.mark.parametrize(("method", "path"), BODY_ROUTES, ids=str)

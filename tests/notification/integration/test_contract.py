@@ -15,6 +15,9 @@ import pytest
 from lms_platform.testing.contract import Allowance, ExplicitCase, run_contract
 from tests.notification.integration.conftest import COLLEGE
 from tests.notification.integration.events import RunningNotification
+from tests.notification.permissions import default_permissions
+
+ADMIN = ("college_admin",)
 
 MAX_EXAMPLES = 25
 ALLOWANCES = (
@@ -66,7 +69,9 @@ def notification_overrides() -> dict[str, Any]:
 async def test_the_contract_holds_for_a_college_admin(
     notification_service: RunningNotification, tmp_path: Path
 ) -> None:
-    headers = notification_service.bearer("admin-" + COLLEGE, COLLEGE, roles=("college_admin",))
+    headers = notification_service.bearer(
+        "admin-" + COLLEGE, COLLEGE, roles=ADMIN, permissions=default_permissions(ADMIN)
+    )
     result = await run_contract(
         str(notification_service.client.base_url),
         headers=headers,

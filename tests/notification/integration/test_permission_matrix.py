@@ -28,10 +28,20 @@ from tests.notification.integration.events import (
     wait_for,
 )
 from tests.notification.integration.push_endpoint import Device
+from tests.notification.permissions import default_permissions
 
-CALLERS = ("student", "instructor", "admin", "other_admin", "super_admin", "api_key")
-ACCOUNTS = frozenset({"student", "instructor", "admin", "other_admin", "super_admin"})
-ADMINS = frozenset({"admin", "super_admin", "other_admin"})  # other_admin: in their own college
+CALLERS = (
+    "student", "instructor", "admin", "unconfigured_admin", "other_admin", "super_admin", "api_key"
+)  # fmt: skip
+ACCOUNTS = frozenset(
+    {"student", "instructor", "admin", "unconfigured_admin", "other_admin", "super_admin"}
+)
+# other_admin: in their own college. unconfigured_admin: a college admin whose college took
+# college:configure away from its admins; it still reads the delivery history.
+ADMINS = frozenset({"admin", "unconfigured_admin", "super_admin", "other_admin"})
+TEMPLATE_MANAGERS = ADMINS - {"unconfigured_admin"}
+ADMIN = ("college_admin",)
+CONFIGURE = default_permissions(ADMIN)
 PLATFORM_PATHS = ("/health", "/ready", "/metrics", "/schema")
 
 
@@ -59,9 +69,9 @@ TEMPLATE = {"subject": "Hi {{ email }}", "text_body": "Welcome {{ display_name }
 DEVICE = Device()
 SUBSCRIPTION = {"endpoint": "https://push.example.com/s/1",
                 "keys": {"p256dh": DEVICE.p256dh, "auth": DEVICE.auth}}  # fmt: skip
-NOT_OWNER = {c: 404 for c in ("instructor", "admin", "other_admin", "super_admin")} | {
-    "api_key": 403
-}
+NOT_OWNER = {
+    c: 404 for c in ("instructor", "admin", "unconfigured_admin", "other_admin", "super_admin")
+} | {"api_key": 403}
 
 TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/me/notification-preferences"): Rule(ACCOUNTS, _fixed("/me/notification-preferences")),
@@ -86,16 +96,16 @@ TABLE: dict[tuple[str, str], Rule] = {
     ),  # fmt: skip
     ("GET", "/notifications"): Rule(ADMINS, _fixed("/notifications")),
     ("GET", "/templates/{kind:str}/{channel:str}"): Rule(
-        ADMINS, _fixed("/templates/welcome/email")
+        TEMPLATE_MANAGERS, _fixed("/templates/welcome/email")
     ),
     ("GET", "/templates/{kind:str}/{channel:str}/versions"): Rule(
-        ADMINS, _fixed("/templates/welcome/email/versions")
+        TEMPLATE_MANAGERS, _fixed("/templates/welcome/email/versions")
     ),
     ("PUT", "/templates/{kind:str}/{channel:str}"): Rule(
-        ADMINS, _fixed("/templates/welcome/email"), TEMPLATE, status=201
+        TEMPLATE_MANAGERS, _fixed("/templates/welcome/email"), TEMPLATE, status=201
     ),
     ("POST", "/templates/{kind:str}/{channel:str}/preview"): Rule(
-        ADMINS, _fixed("/templates/welcome/email/preview"), {}
+        TEMPLATE_MANAGERS, _fixed("/templates/welcome/email/preview"), {}
     ),
 }
 
@@ -123,9 +133,12 @@ async def _world(service: RunningNotification, bootstrap: str) -> World:
     world.headers = {
         "student": mint(student, COLLEGE, roles=("student",)),
         "instructor": mint(str(uuid.uuid4()), COLLEGE, roles=("instructor",)),
-        "admin": mint(str(uuid.uuid4()), COLLEGE, roles=("college_admin",)),
-        "other_admin": mint(str(uuid.uuid4()), OTHER_COLLEGE, roles=("college_admin",)),
-        "super_admin": mint(str(uuid.uuid4()), "platform", roles=("super_admin",)),
+        "admin": mint(str(uuid.uuid4()), COLLEGE, roles=ADMIN, permissions=CONFIGURE),
+        "unconfigured_admin": mint(str(uuid.uuid4()), COLLEGE, roles=ADMIN),
+        "other_admin": mint(str(uuid.uuid4()), OTHER_COLLEGE, roles=ADMIN, permissions=CONFIGURE),
+        "super_admin": mint(
+            str(uuid.uuid4()), "platform", roles=("super_admin",), permissions=CONFIGURE
+        ),
         "api_key": mint(f"apikey:{uuid.uuid4()}", COLLEGE, roles=()),
     }
     await publish_to(service, bootstrap, "account", registered(student, "s@uni-a.edu"))

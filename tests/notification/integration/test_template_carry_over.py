@@ -11,6 +11,9 @@ import pytest
 
 from lms.notification.adapters.commands import import_auth_templates
 from tests.notification.integration.events import RunningNotification
+from tests.notification.permissions import default_permissions
+
+ADMIN = ("college_admin",)
 
 # Made by PostgreSQL's row_to_json from the column types of auth's email_templates, as the
 # documented export does.
@@ -56,7 +59,7 @@ async def test_auth_versions_are_carried_over_in_order_once_and_bad_ones_are_rep
     notification_service: RunningNotification, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     service = notification_service
-    admin = service.bearer("admin", COLLEGE, roles=("college_admin",))
+    admin = service.bearer("admin", COLLEGE, roles=ADMIN, permissions=default_permissions(ADMIN))
     path = "/templates/password_reset/email"
     mine = {"subject": "here first", "text_body": "{{ reset_url }}", "html_body": ""}
     assert (await service.client.put(path, json=mine, headers=admin)).status_code == 201

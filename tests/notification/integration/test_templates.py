@@ -16,6 +16,9 @@ from tests.notification.integration.events import (
     password_reset,
     publish_to,
 )
+from tests.notification.permissions import default_permissions
+
+ADMIN = ("college_admin",)
 
 PATH = "/templates/password_reset/email"
 MINE = {
@@ -26,7 +29,9 @@ MINE = {
 
 
 def _admin(service: RunningNotification, college: str = COLLEGE) -> dict[str, str]:
-    return service.bearer("admin-" + college, college, roles=("college_admin",))
+    return service.bearer(
+        "admin-" + college, college, roles=ADMIN, permissions=default_permissions(ADMIN)
+    )
 
 
 async def test_a_new_version_is_previewed_stored_and_used_for_the_next_mail(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from lms.notification.application.authorization import ensure_college_admin
+from lms.notification.application.authorization import ensure_template_manager
 from lms.notification.application.ports import TemplateRenderer, TemplateStore
 from lms.notification.domain.kinds import Channel, NotificationType
 from lms.notification.domain.templates import (
@@ -42,7 +42,7 @@ class GetCurrentTemplate:
     async def __call__(
         self, principal: Principal, kind: NotificationType, channel: Channel
     ) -> MessageTemplate:
-        ensure_college_admin(principal, principal.tenant_id)
+        ensure_template_manager(principal)
         return await current_template(self._uow.templates, principal.tenant_id, kind, channel)
 
 
@@ -53,7 +53,7 @@ class ListTemplateVersions:
     async def __call__(
         self, principal: Principal, kind: NotificationType, channel: Channel, page: PageRequest
     ) -> Page[MessageTemplate]:
-        ensure_college_admin(principal, principal.tenant_id)
+        ensure_template_manager(principal)
         return await self._uow.templates.versions(principal.tenant_id, kind, channel, page)
 
 
@@ -73,7 +73,7 @@ class PublishTemplate:
         channel: Channel,
         content: TemplateContent,
     ) -> MessageTemplate:
-        ensure_college_admin(principal, principal.tenant_id)
+        ensure_template_manager(principal)
         college = principal.tenant_id
         draft = builtin_template(college, kind, channel)
         await self._renderer.check(content, draft.variables)
@@ -109,7 +109,7 @@ class PreviewTemplate:
         content: TemplateContent | None = None,
         version: int | None = None,
     ) -> RenderedMessage:
-        ensure_college_admin(principal, principal.tenant_id)
+        ensure_template_manager(principal)
         college = principal.tenant_id
         if content is None:
             content = (await self._stored(college, kind, channel, version)).content
