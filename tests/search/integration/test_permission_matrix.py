@@ -136,7 +136,6 @@ async def test_every_caller_finds_what_they_may_and_nothing_else(
     await build(search_service, world)
     others = Others()
     prefix = search_service.settings.kafka_topic_prefix
-    in_section = {"section_id": world.section, "course_id": world.course}
     await publish(
         search_service.settings.kafka_bootstrap_servers,
         f"{prefix}enrollment",
@@ -145,9 +144,10 @@ async def test_every_caller_finds_what_they_may_and_nothing_else(
             enrollment_event(COLLEGE, new_id(), user_id=others.ta, section_id=world.other_section,
                              course_id=world.course, role="teaching_assistant"),
             enrollment_event(COLLEGE, new_id(), user_id=others.designer, role="designer",
-                             **in_section),
+                             section_id=world.section, course_id=world.course),
             enrollment_event(COLLEGE, new_id(), user_id=others.observer, role="observer",
-                             observed_user_id=world.student, **in_section),
+                             section_id=world.section, course_id=world.course,
+                             observed_user_id=world.student),
         ],
     )  # fmt: skip
     headers = callers(search_service, world, others)

@@ -123,11 +123,12 @@ def test_users_need_user_read_else_only_oneself() -> None:
 
 
 def test_classmates_are_found_by_name_only_and_never_through_a_users_filter_or_facet() -> None:
-    me = {"doc_type": "user", "tenant_id": "a", "deleted": False, "id": str(ME),
-          "display_name": "Me Myself"}  # fmt: skip
-    peer = me | {"id": str(uuid.uuid4()), "display_name": "Clara Mate"}
+    peer_id = str(uuid.uuid4())
+    me: dict[str, Any] = {"doc_type": "user", "tenant_id": "a", "deleted": False, "id": str(ME),
+                          "display_name": "Me Myself"}  # fmt: skip
+    peer = me | {"id": peer_id, "display_name": "Clara Mate"}
     stranger = me | {"id": str(uuid.uuid4()), "display_name": "Clara Other"}
-    student = dataclasses.replace(viewer(member()), classmates=frozenset({peer["id"]}))
+    student = dataclasses.replace(viewer(member()), classmates=frozenset({peer_id}))
 
     def finds(doc: dict[str, Any], **asked: Any) -> bool:
         query = search_query(types=[DocType.USER], **{"text": "", **asked})

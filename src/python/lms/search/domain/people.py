@@ -63,7 +63,6 @@ def _seen_from(mine: Membership, roster: Sequence[Membership]) -> set[str]:
         return {
             str(m.user_id)
             for m in active
-            if m.is_staff
-            or (m.role is SectionRole.STUDENT and m.user_id == mine.observed_user_id)
+            if m.is_staff or (m.role is SectionRole.STUDENT and m.user_id == mine.observed_user_id)
         }
     return set()

@@ -24,8 +24,6 @@ from datetime import datetime
 from uuid import UUID
 
 from lms.search.domain.documents import DocType
-from lms.search.domain.people import PUBLIC_MATCH_FIELD
-from lms.search.domain.query import SearchQuery
 from lms.search.domain.filters import (
     Eq,
     Filter,
@@ -36,6 +34,8 @@ from lms.search.domain.filters import (
     any_of,
     one_of,
 )
+from lms.search.domain.people import PUBLIC_MATCH_FIELD
+from lms.search.domain.query import SearchQuery
 from lms_platform.kernel.membership import EnrollmentState, Membership, staff_courses
 from lms_platform.kernel.permissions import Permission
 from lms_platform.kernel.principal import Principal
@@ -74,9 +74,7 @@ class Viewer:
         return self.principal.is_super_admin or self.principal.has_permission(permission)
 
 
-def visible(
-    viewer: Viewer, types: Iterable[DocType], query: SearchQuery | None = None
-) -> Filter:
+def visible(viewer: Viewer, types: Iterable[DocType], query: SearchQuery | None = None) -> Filter:
     """The documents of ``types`` that ``viewer`` may find (for ``query``: the classmates'
     profiles are found by name only)."""
     rules = {
