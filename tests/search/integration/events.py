@@ -76,10 +76,12 @@ def user_deleted(tenant: str, user_id: str) -> Envelope:
 def enrollment_event(
     tenant: str, enrollment_id: str, *, user_id: str, section_id: str, course_id: str,
     role: str = "student", state: str = "active", version: int = 1, deleted: bool = False,
+    observed_user_id: str | None = None,
 ) -> Envelope:  # fmt: skip
     enrollment = {
         "id": enrollment_id, "user_id": user_id, "section_id": section_id,
-        "course_id": course_id, "role": role, "state": state, "observed_user_id": None,
+        "course_id": course_id, "role": role, "state": state,
+        "observed_user_id": observed_user_id,
         "version": version, "created_at": NOW.isoformat(),
         "updated_at": (NOW + timedelta(seconds=version)).isoformat(),
         "deleted_at": NOW.isoformat() if deleted else None,

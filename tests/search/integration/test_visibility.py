@@ -88,8 +88,10 @@ async def test_counts_pages_and_facets_agree_with_what_is_visible(
     everything = await search(
         search_service, me, facets={"assignment": ["status"], "course": ["status"]}
     )
-    expected = (
-        world.visible_to_student | {world.course, world.student} | world.notes_of_enrolled_student
+    expected = (  # the instructor of the student's section too (a classmate: docs, "users")
+        world.visible_to_student
+        | {world.course, world.student, world.teacher}
+        | world.notes_of_enrolled_student
     )
     assert ids(everything) == expected
     assert everything["total"] == len(expected)

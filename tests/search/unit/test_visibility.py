@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lms.search.domain.documents import DocType
-from lms.search.domain.filters import AllOf, AnyOf, Eq, Filter, In, NotAfter, Nothing
+from lms.search.domain.filters import AllOf, AnyOf, Eq, Filter, In, MatchesText, NotAfter, Nothing
+from lms.search.domain.query import search_query
 from lms.search.domain.visibility import Viewer, visible
 from lms_platform.kernel.membership import EnrollmentState, Membership, SectionRole
 from lms_platform.kernel.principal import Principal
@@ -29,6 +31,9 @@ def matches(node: Filter, doc: dict[str, Any]) -> bool:
             return any(v in values for v in found)
         case NotAfter(field, moment):
             return doc.get(field) is not None and doc[field] <= moment
+        case MatchesText(field, text):  # word beginnings, enough for these rules
+            words = str(doc.get(field, "")).lower().split()
+            return all(any(w.startswith(t) for w in words) for t in text.lower().split())
         case AllOf(parts):
             return all(matches(p, doc) for p in parts)
         case AnyOf(parts):
@@ -115,6 +120,27 @@ def test_users_need_user_read_else_only_oneself() -> None:
     assert sees(viewer(), me) and not sees(viewer(), other)
     assert sees(viewer(permissions=("user:read",)), other)
     assert not sees(viewer(permissions=("user:read",)), other | {"tenant_id": "b"})
+
+
+def test_classmates_are_found_by_name_only_and_never_through_a_users_filter_or_facet() -> None:
+    peer_id = str(uuid.uuid4())
+    me: dict[str, Any] = {"doc_type": "user", "tenant_id": "a", "deleted": False, "id": str(ME),
+                          "display_name": "Me Myself"}  # fmt: skip
+    peer = me | {"id": peer_id, "display_name": "Clara Mate"}
+    stranger = me | {"id": str(uuid.uuid4()), "display_name": "Clara Other"}
+    student = dataclasses.replace(viewer(member()), classmates=frozenset({peer_id}))
+
+    def finds(doc: dict[str, Any], **asked: Any) -> bool:
+        query = search_query(types=[DocType.USER], **{"text": "", **asked})
+        return matches(visible(student, query.types, query), doc)
+
+    assert finds(peer) and finds(me) and not finds(stranger)
+    assert finds(peer, text="clar") and not finds(stranger, text="clar")
+    assert not finds(peer, text="cmate77")  # an email's words are not a classmate's to match
+    assert not finds(peer, filters={DocType.USER: {"roles": ["student"]}})
+    assert not finds(peer, facets={DocType.USER: ["status"]})
+    assert finds(me, filters={DocType.USER: {"roles": ["student"]}})
+    assert not finds(peer | {"tenant_id": "b"})
 
 
 def test_several_types_at_once_keep_each_types_rule() -> None:

@@ -32,6 +32,15 @@ class NotAfter:
 
 
 @dataclass(frozen=True, slots=True)
+class MatchesText:
+    """``text`` matches the text field ``field`` (as the search matches words: whole words with
+    typos tolerated, or word beginnings); an empty text matches every document."""
+
+    field: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class AllOf:
     parts: tuple[Filter, ...]
 
@@ -46,7 +55,7 @@ class Nothing:
     """Matches no document."""
 
 
-Filter = Eq | In | NotAfter | AllOf | AnyOf | Nothing
+Filter = Eq | In | NotAfter | MatchesText | AllOf | AnyOf | Nothing
 
 
 def all_of(*parts: Filter) -> Filter:

@@ -13,6 +13,7 @@ from lms.search.domain.filters import (
     Eq,
     Filter,
     In,
+    MatchesText,
     NotAfter,
     Nothing,
     all_of,
@@ -32,6 +33,8 @@ def to_dsl(node: Filter) -> dict[str, Any]:
             return {"terms": {field: sorted(values)}}
         case NotAfter(field, moment):
             return {"range": {field: {"lte": moment.astimezone(UTC).isoformat()}}}
+        case MatchesText(field, text):  # a text field of the mappings: it has a prefix subfield
+            return _words(text, [field], [f"{field}.prefix"])
         case AllOf(parts):
             return {"bool": {"filter": [to_dsl(p) for p in parts]}} if parts else {"match_all": {}}
         case AnyOf(parts):
@@ -57,6 +60,11 @@ def caller_filters(query: SearchQuery) -> Filter:
 
 
 def text_query(text: str) -> dict[str, Any]:
+    return _words(text, list(FULL_TEXT_FIELDS), list(PREFIX_FIELDS))
+
+
+def _words(text: str, full: list[str], prefixes: list[str]) -> dict[str, Any]:
+    """Whole words with typos tolerated on ``full``, word beginnings on ``prefixes``."""
     if not text:
         return {"match_all": {}}
     return {
@@ -65,12 +73,12 @@ def text_query(text: str) -> dict[str, Any]:
                 {
                     "multi_match": {
                         "query": text,
-                        "fields": list(FULL_TEXT_FIELDS),
+                        "fields": full,
                         "fuzziness": "AUTO",
                         "prefix_length": 1,
                     }
                 },
-                {"multi_match": {"query": text, "fields": list(PREFIX_FIELDS)}},
+                {"multi_match": {"query": text, "fields": prefixes}},
             ],
             "minimum_should_match": 1,
         }
