@@ -123,8 +123,10 @@ class ChatGateway:
         try:
             identity = await self._auth.authenticate(token)
         except SocketAuthError as exc:
+            # Two arguments: ``message`` a string and ``data`` the object (one dict alone
+            # reached clients as its Python repr in ``message``).
             raise socketio.exceptions.ConnectionRefusedError(
-                frames.error_frame(exc.code, "authentication failed")
+                "authentication failed", frames.error_frame(exc.code, "authentication failed")
             ) from None
         connection = Connection(sid, identity)
         self._connections[sid] = connection
