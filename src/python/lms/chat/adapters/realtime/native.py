@@ -27,8 +27,8 @@ NATIVE_PATH = "/ws"
 CLOSE_GOING_AWAY = 1001  # the server is stopping
 CLOSE_TRY_AGAIN = 1013  # the socket fell too far behind: reconnect and join with after_seq
 MAX_CORRELATION_ID = 64
-# uWS pings a socket silent this long and closes it if still silent as long again; under Kong's
-# 60 s read timeout, so a quiet socket behind Kong is pinged before Kong cuts it.
+# uWS pings a socket before it has been silent this long, and closes it when this long passes
+# with no frame or pong; under Kong's 60 s read timeout, so Kong never cuts a healthy quiet one.
 IDLE_TIMEOUT_SECONDS = 32
 
 
