@@ -1,13 +1,16 @@
 """infra/kong/kong.yml for the chat service: every REST endpoint the real app serves is routed
 exactly once, to the chat service, behind the jwt, rate-limiting, CORS, request-id and
-size-limit plugins; Socket.IO (polling and the WebSocket upgrade) has a route of its own, on
-which Kong proxies the upgrade and the service checks the token from the Socket.IO auth payload
-(the refusals are in tests/chat/integration/test_live.py); the OpenAPI is public."""
+size-limit plugins; Socket.IO (polling and the WebSocket upgrade) and the native WebSocket
+(``/ws``) have routes of their own, on which Kong proxies the upgrade and the service checks the
+token from the Socket.IO auth payload or the native first frame (the refusals are in
+tests/chat/integration/test_live.py and test_native.py); the OpenAPI and AsyncAPI are public."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from lms.chat.adapters.http.asyncapi import ASYNCAPI_PATH
+from lms.chat.adapters.realtime.native import IDLE_TIMEOUT_SECONDS, NATIVE_PATH
 from lms.chat.config import ChatSettings
 from lms.chat.main import SERVICE
 from tests.infra.kong_routes import matching, routes
@@ -90,3 +93,25 @@ def test_the_openapi_document_is_public_under_docs() -> None:
     (route,) = matching(routes(kong_config()), "GET", "/docs/chat/openapi.json")
     assert route.service == "chat-docs" and "jwt" not in route.plugins
     assert route.upstream_path("/docs/chat/openapi.json") == "/schema/openapi.json"
+
+
+def test_the_native_websocket_has_one_route_to_the_socket_service() -> None:
+    table = routes(kong_config())
+    (route,) = matching(table, "GET", NATIVE_PATH)
+    assert (route.name, route.service) == ("chat-ws", "chat-socket")
+    assert not route.strip_path and route.service_path == "/"
+    assert route.upstream_path(NATIVE_PATH) == NATIVE_PATH
+    assert PROTECTED_ROUTE_PLUGINS - route.plugins == {"jwt"}  # the token is the first frame
+    assert matching(table, "GET", NATIVE_PATH + "x") == []
+    assert matching(table, "POST", NATIVE_PATH) == []
+
+
+def test_a_quiet_native_socket_is_pinged_before_kong_cuts_it() -> None:
+    service = kong_service(kong_config(), "chat-socket")
+    assert min(service["read_timeout"], service["write_timeout"]) > IDLE_TIMEOUT_SECONDS * 1000
+
+
+def test_the_asyncapi_document_is_public_under_docs() -> None:
+    (route,) = matching(routes(kong_config()), "GET", "/docs/chat/asyncapi.yaml")
+    assert route.service == "chat-docs" and "jwt" not in route.plugins
+    assert route.upstream_path("/docs/chat/asyncapi.yaml") == ASYNCAPI_PATH

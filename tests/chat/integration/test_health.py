@@ -1,5 +1,5 @@
 """``chat serve`` on socketify is healthy and ready, serves its schema and metrics, and answers
-errors as problem details; both processes do."""
+errors as problem details; both processes do. It serves its AsyncAPI document too."""
 
 from __future__ import annotations
 
@@ -31,3 +31,15 @@ async def test_an_unknown_route_is_a_404_problem_and_no_token_a_401(chat: ChatCl
         anonymous = await client.get("/rooms")
         assert anonymous.status_code == 401
         assert anonymous.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_the_asyncapi_document_is_served_without_a_token(chat: ChatCluster) -> None:
+    from lms.chat.adapters.http.asyncapi import asyncapi_document
+
+    async with httpx.AsyncClient(base_url=chat.a.base_url) as client:
+        served = await client.get("/schema/asyncapi.yaml")
+        schema = (await client.get("/schema/openapi.json")).json()
+    assert served.status_code == 200
+    assert served.headers["content-type"].startswith("application/yaml")
+    assert served.content == asyncapi_document()
+    assert "/schema/asyncapi.yaml" not in schema["paths"]

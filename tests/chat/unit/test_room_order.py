@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from lms.chat.adapters.realtime.gateway import _RoomOrder
+from lms.chat.adapters.realtime.ordering import RoomOrder
 
 
 async def released_after(arrivals: list[int], wait: float = 0.0) -> list[int]:
@@ -15,7 +15,7 @@ async def released_after(arrivals: list[int], wait: float = 0.0) -> list[int]:
     async def release(seq: int, frame: dict[str, Any]) -> None:
         out.append(seq)
 
-    order = _RoomOrder(release)
+    order = RoomOrder(release)
     for seq in arrivals:
         await order.arrived(seq, {"seq": seq})
     await asyncio.sleep(wait)
@@ -32,4 +32,4 @@ async def test_a_late_or_repeated_one_is_released_for_the_sockets_to_skip() -> N
 
 async def test_a_gap_that_stays_open_is_given_up_after_the_hold() -> None:
     assert await released_after([1, 3, 4]) == [1]
-    assert await released_after([1, 3, 4], wait=_RoomOrder.HOLD_SECONDS + 0.2) == [1, 3, 4]
+    assert await released_after([1, 3, 4], wait=RoomOrder.HOLD_SECONDS + 0.2) == [1, 3, 4]

@@ -19,6 +19,8 @@ class ChatSettings(ServiceSettings, kw_only=True, frozen=True):
     # Socket.IO heartbeat; a polling client's disconnect waits for the next one.
     socket_ping_interval_seconds: float = 25.0
     socket_max_frame_bytes: int = 64 * 1024
+    # A native WebSocket that has not sent its auth frame by then is closed (4401).
+    socket_auth_timeout_seconds: float = 10.0
     # Browser origins allowed to open a Socket.IO connection ("*" for any, in development).
     socket_cors_origins: str = ""
 

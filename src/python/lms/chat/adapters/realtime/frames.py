@@ -1,5 +1,7 @@
 """The frames of the socket protocol (version 1): what clients send, checked with msgspec, and
-what the server sends back. Documented in docs/services/chat.md ("Socket protocol")."""
+what the server sends back, the same over Socket.IO and the native WebSocket. Documented in
+docs/services/chat.md ("Socket protocol") and docs/services/chat-asyncapi.yaml; the registries
+at the end are what both transports handle and what the AsyncAPI test checks against."""
 
 from __future__ import annotations
 
@@ -51,6 +53,30 @@ class ReadFrame(msgspec.Struct, forbid_unknown_fields=True):
 
 class ReauthFrame(msgspec.Struct, forbid_unknown_fields=True):
     token: str
+
+
+class AuthFrame(msgspec.Struct, forbid_unknown_fields=True):
+    """The native WebSocket's first frame (Socket.IO carries the token in its ``auth`` payload)."""
+
+    token: str
+
+
+# Client frames both transports handle, by event (Socket.IO) or ``type`` (native).
+CLIENT_FRAMES: dict[str, type[msgspec.Struct]] = {
+    "join": JoinFrame,
+    "leave": LeaveFrame,
+    "send": SendFrame,
+    "edit": EditFrame,
+    "delete": DeleteFrame,
+    "mute": MuteFrame,
+    "read": ReadFrame,
+    "reauth": ReauthFrame,
+}
+# What the server pushes on both transports.
+SERVER_EVENTS = frozenset({"message", "message_changed", "member_muted", "removed", "error"})
+# The native WebSocket's own: its first frame, and the answer to every client frame.
+NATIVE_CLIENT_FRAMES: dict[str, type[msgspec.Struct]] = {"auth": AuthFrame}
+NATIVE_SERVER_FRAMES = frozenset({"ack"})
 
 
 def message_frame(message: Message) -> dict[str, Any]:
