@@ -13,7 +13,7 @@ from lms.submission.domain.assignments import AssignmentRules, CoursePolicy
 from lms.submission.domain.submissions import Submission, WorkflowState
 from lms.submission.domain.uploads import Upload
 from lms_platform.kernel.events import DomainEvent
-from lms_platform.kernel.pagination import Page, PageRequest
+from lms_platform.kernel.pagination import CursorPage, CursorPageRequest
 
 
 class ObjectStore(Protocol):
@@ -82,7 +82,9 @@ class Submissions(Protocol):
     ) -> Submission | None: ...
     async def add(self, submission: Submission) -> None: ...
     async def save(self, submission: Submission) -> None: ...
-    async def find(self, where: SubmissionFilter, page: PageRequest) -> Page[Submission]: ...
+    async def find(
+        self, where: SubmissionFilter, page: CursorPageRequest
+    ) -> CursorPage[Submission]: ...
     async def of_assignment(
         self, tenant_id: str, assignment_id: UUID, *, lock: bool = True
     ) -> Sequence[Submission]: ...

@@ -51,11 +51,14 @@ from lms.submission.domain.errors import UnsupportedFileType, UploadTooLarge
 from lms.submission.domain.submissions import LateStatus, WorkflowState
 from lms_platform.http.openapi import problems
 from lms_platform.http.pagination import (
+    CursorPageResponse,
+    CursorQuery,
+    IncludeTotalQuery,
     LimitQuery,
     OffsetQuery,
-    PageResponse,
-    page_request,
-    to_page_response,
+    cursor_page_request,
+    query_binding,
+    to_cursor_page_response,
 )
 from lms_platform.http.problems import problem_response
 from lms_platform.kernel.errors import DomainError, InvalidInput
@@ -214,7 +217,9 @@ class SubmissionsController(Controller):
             raise InvalidInput(f"the form is malformed: {error}", field="file") from error
         raise InvalidInput("the form has no part named file", field="file")
 
-    @get("/", summary="Submissions: one assignment's (graders) or the caller's own, filtered and paginated",
+    @get("/", summary="Submissions: one assignment's (graders) or the caller's own, filtered, in cursor pages",
+         description="Pages follow `next_cursor` (bound to the filters it was issued for); the order "
+         "is hand-in time, then id, stable while submissions arrive.",
          responses=problems(404, 422))  # fmt: skip
     @inject
     async def list_submissions(
@@ -225,15 +230,22 @@ class SubmissionsController(Controller):
             Parameter(query="state"),
         ] = None,
         late: bool | None = None, include: Include = None,
-        limit: LimitQuery = DEFAULT_LIMIT,
-        offset: OffsetQuery = 0,
-    ) -> PageResponse[SubmissionResponse]:  # fmt: skip
+        limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None, offset: OffsetQuery = 0,
+        include_total: IncludeTotalQuery = False,
+    ) -> CursorPageResponse[SubmissionResponse]:  # fmt: skip
         wanted = _includes(include)
+        binding = query_binding(
+            "submissions", assignment_id=assignment_id, student_id=student_id,
+            state=workflow_state, late=late,
+        )  # fmt: skip
+        request = cursor_page_request(
+            limit=limit, cursor=cursor, offset=offset, include_total=include_total, binding=binding
+        )
         page = await use_case(
-            principal, page_request(limit, offset), assignment_id=assignment_id, student_id=student_id,
+            principal, request, assignment_id=assignment_id, student_id=student_id,
             state=WorkflowState(workflow_state) if workflow_state else None, late=late,
         )  # fmt: skip
-        return to_page_response(page, lambda v: _one(v, wanted))
+        return to_cursor_page_response(page, lambda v: _one(v, wanted), binding)
 
     @get("/{submission_id:uuid}", summary="One submission", responses=problems(422))
     @inject

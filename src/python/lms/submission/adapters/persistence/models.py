@@ -84,7 +84,9 @@ class SubmissionRecord(DefaultBase):
     __tablename__ = "submissions"
     __table_args__ = (
         UniqueConstraint("tenant_id", "assignment_id", "student_id", name="uq_submissions_student"),
-        Index("ix_submissions_assignment", "tenant_id", "assignment_id", "created_at"),
+        # The keyset orders of the list (migration 0003).
+        Index("ix_submissions_assignment_order", "tenant_id", "assignment_id", "created_at", "id"),
+        Index("ix_submissions_student_order", "tenant_id", "student_id", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
