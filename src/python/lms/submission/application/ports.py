@@ -10,6 +10,7 @@ from typing import Protocol
 from uuid import UUID
 
 from lms.submission.domain.assignments import AssignmentRules, CoursePolicy
+from lms.submission.domain.rubrics import Rubric
 from lms.submission.domain.submissions import Submission, WorkflowState
 from lms.submission.domain.uploads import Upload
 from lms_platform.kernel.events import DomainEvent
@@ -90,10 +91,27 @@ class Submissions(Protocol):
     ) -> Sequence[Submission]: ...
 
 
+class Rubrics(Protocol):
+    async def of_assignment(
+        self, tenant_id: str, assignment_id: UUID, *, for_update: bool = False, share: bool = False
+    ) -> Rubric | None:
+        """The assignment's rubric; ``for_update`` locks it to change it, ``share`` to assess by it."""
+        ...
+
+    async def put(self, rubric: Rubric) -> bool:
+        """Creates or replaces the assignment's rubric; False (nothing written) if a submission
+        has been assessed with the rubric it would replace."""
+        ...
+
+    async def delete(self, rubric_id: UUID) -> None: ...
+    async def assessed(self, rubric_id: UUID) -> bool: ...
+
+
 class SubmissionUnitOfWork(Protocol):
     uploads: Uploads
     submissions: Submissions
     copies: AssignmentCopies
+    rubrics: Rubrics
 
     def record(self, event: DomainEvent) -> None: ...
     async def commit(self) -> None: ...

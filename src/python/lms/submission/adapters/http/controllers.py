@@ -18,6 +18,7 @@ from litestar.params import FromQuery, Parameter
 from litestar.response import Stream
 
 from lms.submission.adapters.http.multipart import MultipartError, MultipartReader, boundary_of
+from lms.submission.adapters.http.rubric_schemas import criterion_scores
 from lms.submission.adapters.http.schemas import (
     ConfirmRequest,
     ConfirmResponse,
@@ -88,7 +89,9 @@ _INCLUDE_PATTERN = "^(history|comments|rubric)(,(history|comments|rubric))*$"
 Include = Annotated[
     str | None,
     Parameter(
-        description="comma-separated: history, comments", max_length=64, pattern=_INCLUDE_PATTERN
+        description="comma-separated: history, comments, rubric (the rubric assessment)",
+        max_length=64,
+        pattern=_INCLUDE_PATTERN,
     ),
 ]
 
@@ -268,7 +271,8 @@ class SubmissionsController(Controller):
         return _one(_view_of_own(submission))
 
     @post("/{submission_id:uuid}/grade", status_code=200,
-          summary="Grade: a score, excused, a late-policy override and a comment", responses=problems(403))  # fmt: skip
+          summary="Grade: a score (or a rubric assessment, whose points make it), excused, a late-policy "
+          "override and a comment", responses=problems(403))  # fmt: skip
     @inject
     async def grade(
         self, submission_id: UUID, data: GradeRequest, principal: FromDishka[Principal],
@@ -277,9 +281,11 @@ class SubmissionsController(Controller):
         command = GradeCommand(
             score=Decimal(str(data.score)) if data.score is not None else None, excused=data.excused,
             late_status=LateStatus(data.late_status) if data.late_status else None, comment=data.comment,
+            rubric_assessment=criterion_scores(data.rubric_assessment)
+            if data.rubric_assessment is not None else None,
         )  # fmt: skip
         submission = await use_case(principal, submission_id, command)
-        return _one(await reader(principal, submission.id), frozenset({"comments"}))
+        return _one(await reader(principal, submission.id), frozenset({"comments", "rubric"}))
 
     @get(
         "/{submission_id:uuid}/files/{file_id:uuid}/download",
