@@ -23,7 +23,7 @@ def submission_endpoints() -> set[tuple[str, str]]:
 def test_the_app_serves_the_rubric_and_bulk_grading_routes() -> None:
     assert {
         ("PUT", "/assignments/{assignment_id}/rubric"), ("GET", "/assignments/{assignment_id}/rubric"),
-        ("DELETE", "/assignments/{assignment_id}/rubric"),
+        ("DELETE", "/assignments/{assignment_id}/rubric"), ("POST", "/assignments/{assignment_id}/grades"),
         ("GET", "/submissions"), ("POST", "/submissions/{submission_id}/grade"),
     } <= submission_endpoints()  # fmt: skip
 

@@ -1,4 +1,4 @@
-"""Bad input on the rubric and grading routes is refused with its own status and writes
+"""Bad input on the rubric, grading and bulk grading routes is refused with its own status and writes
 nothing: rows (rubrics and their versions, assessments, submissions' versions, comments,
 outbox) counted before and after. Malformed JSON, a mistyped or unknown field, an oversize body,
 values out of range: 400 (the schema), 413 (the size), 422 (a rule across fields)."""
@@ -130,4 +130,77 @@ async def test_an_assessment_the_schema_refuses_is_400_and_writes_nothing(
         headers=world.as_teacher(),
     )  # fmt: skip
     assert response.status_code == 400, response.text
+    await _unchanged(world, before)
+
+
+def _grade(**fields: Any) -> dict[str, Any]:
+    return {"submission_id": "00000000-0000-0000-0000-000000000001", **fields}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"grades": []},
+        {"grades": [_grade(score=-1)]},  # out of range
+        {"grades": [_grade(score=1_000_001)]},
+        {"grades": [_grade(score="5")]},  # mistyped
+        {"grades": [_grade(late_status="sometimes")]},
+        {"grades": [_grade(submission_id="not-a-uuid")]},
+        {"grades": [_grade(grade="A")]},  # unknown field
+        {"grades": [_grade(comment="x" * 8193)]},
+        {"grades": [_grade()], "notify": True},
+        {"grades": {"score": 1}},
+        [_grade(score=1)],
+        {},
+    ],
+)
+async def test_a_bulk_grading_the_schema_refuses_is_400_and_writes_nothing(
+    world: World, body: Any
+) -> None:
+    assignment = await world.assignment()
+    await world.text_submission(assignment)
+    before = await world.counts()
+    response = await world.client.post(
+        f"/assignments/{assignment}/grades", json=body, headers=world.as_teacher()
+    )
+    assert response.status_code == 400, response.text
+    await _unchanged(world, before)
+
+
+async def test_more_than_200_grades_is_413_and_writes_nothing(world: World) -> None:
+    assignment = await world.assignment()
+    submission = await world.text_submission(assignment)
+    before = await world.counts()
+    too_many = [{"submission_id": submission, "score": 1}] * 201
+    response = await world.client.post(
+        f"/assignments/{assignment}/grades", json={"grades": too_many}, headers=world.as_teacher()
+    )
+    assert response.status_code == 413, response.text
+    assert response.json()["code"] == "too_many_items"
+    assert response.json()["extra"]["max_items"] == 200
+    headers = {**world.as_teacher(), "Content-Type": "application/json"}
+    broken = await world.client.post(
+        f"/assignments/{assignment}/grades", content=b'{"grades": [', headers=headers
+    )
+    assert broken.status_code == 400
+    huge = b'{"grades": [], "x": "' + b"x" * (1024 * 1024 + 10) + b'"}'
+    oversize = await world.client.post(
+        f"/assignments/{assignment}/grades", content=huge, headers=headers
+    )
+    assert oversize.status_code == 413
+    await _unchanged(world, before)
+
+
+async def test_200_grades_are_taken_and_refused_ones_write_nothing(world: World) -> None:
+    assignment = await world.assignment(points_possible=10.0)
+    submission = await world.text_submission(assignment)
+    before = await world.counts()
+    # One submission, 200 times: the first is out of range, every other one a duplicate.
+    grades = [{"submission_id": submission, "score": 101}] * 200
+    response = await world.client.post(
+        f"/assignments/{assignment}/grades", json={"grades": grades}, headers=world.as_teacher()
+    )
+    assert response.status_code == 200, response.text
+    statuses = [r["status"] for r in response.json()["results"]]
+    assert statuses == ["invalid"] + ["refused"] * 199
     await _unchanged(world, before)

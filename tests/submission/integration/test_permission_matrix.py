@@ -134,6 +134,13 @@ async def _delete_rubric(w: World, f: Fixture, h: dict[str, str]) -> Any:
     return await w.client.delete(f"/assignments/{f.assignment}/rubric", headers=h)
 
 
+async def _bulk(w: World, f: Fixture, h: dict[str, str]) -> Any:
+    return await w.client.post(
+        f"/assignments/{f.assignment}/grades",
+        json={"grades": [{"submission_id": f.submission, "score": 5}]}, headers=h,
+    )  # fmt: skip
+
+
 MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/submissions/uploads"): Rule(STUDENTS, _slot, write=True, expect=201),
     ("POST", "/submissions/uploads/{upload_id}/confirm"): Rule(
@@ -155,6 +162,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/assignments/{assignment_id}/submissions.zip"): Rule(READERS, _zip, write=False),
     ("POST", "/assignments/{assignment_id}/grades/post"): Rule(
         GRADERS, _post, write=True, forbidden=frozenset({"ta_readonly"})
+    ),
+    ("POST", "/assignments/{assignment_id}/grades"): Rule(
+        GRADERS, _bulk, write=True, forbidden=frozenset({"ta_readonly"})
     ),
     # The course's students read the rubric, as in Canvas; graders change it.
     ("GET", "/assignments/{assignment_id}/rubric"): Rule(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lms.submission.adapters.persistence.unit_of_work import SubmissionSqlAlchemyUnitOfWork
 from lms.submission.application.assignment_copies import KeepAssignment, KeepLatePolicy
+from lms.submission.application.bulk_grading import BulkGrade
 from lms.submission.application.grading import ApplyGrade, GradeSubmission, PostGrades
 from lms.submission.application.handing_in import HandIn, Resubmit, Submit
 from lms.submission.application.ports import ObjectStore, SubmissionUnitOfWork, UploadLimits
@@ -93,7 +94,7 @@ class SubmissionUseCasesProvider(Provider):
         + provide(DownloadFile)
         + provide(ArchiveOfAssignment)
     )
-    grading = provide(GradeSubmission) + provide(PostGrades)
+    grading = provide(GradeSubmission) + provide(PostGrades) + provide(BulkGrade)
     rubrics = provide(ApplyGrade) + provide(PutRubric) + provide(GetRubric) + provide(DeleteRubric)
     copies = provide(KeepAssignment) + provide(KeepLatePolicy)
 

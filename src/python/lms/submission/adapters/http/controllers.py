@@ -17,6 +17,7 @@ from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import FromQuery, Parameter
 from litestar.response import Stream
 
+from lms.submission.adapters.http.bulk_schemas import BulkGradeRequest, BulkGradeResponse
 from lms.submission.adapters.http.multipart import MultipartError, MultipartReader, boundary_of
 from lms.submission.adapters.http.rubric_schemas import criterion_scores
 from lms.submission.adapters.http.schemas import (
@@ -36,6 +37,7 @@ from lms.submission.adapters.http.schemas import (
     UrlWork,
 )
 from lms.submission.adapters.http.zipping import zip_stream
+from lms.submission.application.bulk_grading import MAX_BULK_ITEMS, BulkGrade, TooManyItems
 from lms.submission.application.grading import GradeCommand, GradeSubmission, PostGrades
 from lms.submission.application.handing_in import Resubmit, Submit
 from lms.submission.application.ports import ObjectStore
@@ -325,6 +327,19 @@ class AssignmentArchiveController(Controller):
 class AssignmentGradesController(Controller):
     path = "/assignments/{assignment_id:uuid}/grades"
     tags = ["grading"]
+    exception_handlers = {TooManyItems: _status(413)}
+
+    @post("/", status_code=200, summary="Grade many submissions at once: one report per grade",
+          description=f"Up to {MAX_BULK_ITEMS} grades, each applied on its own (its events "
+          "included), so one refused grade leaves the others applied.",
+          responses=problems(403))  # fmt: skip
+    @inject
+    async def bulk_grade(
+        self, assignment_id: UUID, data: BulkGradeRequest, principal: FromDishka[Principal],
+        use_case: FromDishka[BulkGrade],
+    ) -> BulkGradeResponse:  # fmt: skip
+        results = await use_case(principal, assignment_id, [g.item() for g in data.grades])
+        return BulkGradeResponse.of(results)
 
     @post("/post", status_code=200, summary="Post the assignment's grades: students see them",
           responses=problems(403))  # fmt: skip
