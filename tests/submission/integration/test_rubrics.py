@@ -6,9 +6,13 @@ posted); a rubric once used for an assessment is neither changed nor removed (40
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from tests.submission.integration.conftest import World
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from lms.submission.adapters.persistence.repositories import SqlRubrics
+from tests.submission.integration.conftest import COLLEGE, World
 
 ASSESSMENT = {
     "thesis": {"points": 5, "rating_id": "some", "comment": "Sharpen the claim"},
@@ -182,3 +186,31 @@ async def test_an_assessment_outside_the_rubric_is_422_and_writes_nothing(world:
     await _refused(
         world, unassessable, {"rubric_assessment": {"thesis": {"points": 1}}}, "rubric_assessment"
     )
+
+
+async def test_the_write_itself_refuses_to_replace_an_assessed_rubric(world: World) -> None:
+    """The guard in the upsert, not only the use case's look before it: an assessment written
+    between the look and the write (a race) still keeps the rubric as it was."""
+    assignment = await world.assignment()
+    kept = (await world.rubric(assignment)).json()
+    submission = await world.text_submission(assignment)
+    graded = await world.client.post(
+        f"/submissions/{submission}/grade",
+        json={"rubric_assessment": {"thesis": {"points": 1}}}, headers=world.as_teacher(),
+    )  # fmt: skip
+    assert graded.status_code == 200, graded.text
+    engine = create_async_engine(world.service.settings.database_url)
+    try:
+        async with AsyncSession(engine) as session:
+            rubrics = SqlRubrics(session)
+            current = await rubrics.of_assignment(COLLEGE, assignment, for_update=True)
+            assert current is not None
+            changed = dataclasses.replace(current, title="Changed", version=current.version + 1)
+            assert await rubrics.put(changed) is False
+            await session.commit()
+    finally:
+        await engine.dispose()
+    after = (
+        await world.client.get(f"/assignments/{assignment}/rubric", headers=world.as_ta())
+    ).json()
+    assert after == kept
