@@ -92,6 +92,20 @@ PDF = b"%PDF-1.7\n" + b"0123456789abcdef" * 64 + b"\n%%EOF\n"
 ZIP = b"PK\x03\x04" + b"\x00" * 60
 
 
+# Two criteria worth 6 and 4 points: the first with its own ids, the second named by the service.
+RUBRIC: dict[str, Any] = {
+    "title": "Essay rubric",
+    "criteria": [
+        {"id": "thesis", "description": "Thesis", "long_description": "A clear claim", "points": 6,
+         "ratings": [{"id": "full", "description": "Clear", "points": 6},
+                     {"id": "some", "description": "Vague", "points": 3},
+                     {"id": "none", "description": "Missing", "points": 0}]},
+        {"description": "Style", "points": 4,
+         "ratings": [{"description": "Polished", "points": 4}, {"description": "Rough", "points": 1}]},
+    ],
+}  # fmt: skip
+
+
 @dataclass
 class World:
     """One college's course, its people and assignments, in the service's own read models."""
@@ -179,6 +193,22 @@ class World:
             self.course_id, COLLEGE, json.dumps(policy),
         )  # fmt: skip
 
+    async def rubric(
+        self, assignment: uuid.UUID, *, headers: dict[str, str] | None = None, **body: Any
+    ) -> httpx.Response:
+        return await self.client.put(
+            f"/assignments/{assignment}/rubric", json={**RUBRIC, **body},
+            headers=self.as_teacher() if headers is None else headers,
+        )  # fmt: skip
+
+    async def text_submission(self, assignment: uuid.UUID, who: uuid.UUID | None = None) -> str:
+        response = await self.client.post(
+            "/submissions", json={"assignment_id": str(assignment), "kind": "text", "text": "t"},
+            headers=self.as_student(who),
+        )  # fmt: skip
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
     # -- the presigned path --------------------------------------------------------------
 
     async def slot(self, assignment: uuid.UUID, filename: str, data: bytes, *, headers: dict[str, str] | None = None,
@@ -231,6 +261,12 @@ class World:
             "attempts": await scalar("SELECT count(*) FROM attempts"),
             "files": await scalar("SELECT count(*) FROM submitted_files"),
             "uploads": await scalar("SELECT count(*) FROM uploads"),
+            "comments": await scalar("SELECT count(*) FROM submission_comments"),
+            "rubrics": await scalar("SELECT count(*) FROM rubrics"),
+            "rubric_versions": await scalar("SELECT coalesce(sum(version), 0) FROM rubrics"),
+            "assessments": await scalar("SELECT count(*) FROM rubric_assessments"),
+            # Any grade written moves a submission's version.
+            "versions": await scalar("SELECT coalesce(sum(version), 0) FROM submissions"),
             # The id sequence, not the rows: the relay deletes rows as it publishes them, so a
             # count races with it; the sequence moves on every insert and never back.
             "outbox": await scalar(

@@ -21,7 +21,7 @@ from lms.submission.config import SubmissionSettings
 from lms.submission.main import SERVICE
 from lms_platform.kernel.permissions import Permission
 from lms_platform.runtime import ServiceRuntime
-from tests.submission.integration.conftest import OTHER_COLLEGE, PDF, World
+from tests.submission.integration.conftest import OTHER_COLLEGE, PDF, RUBRIC, World
 
 CALLERS = (
     "owner", "classmate", "outsider", "ta_readonly", "ta", "teacher", "admin",
@@ -122,6 +122,25 @@ async def _zip(w: World, f: Fixture, h: dict[str, str]) -> Any:
     return await w.client.get(f"/assignments/{f.assignment}/submissions.zip", headers=h)
 
 
+async def _put_rubric(w: World, f: Fixture, h: dict[str, str]) -> Any:
+    return await w.client.put(f"/assignments/{f.assignment}/rubric", json=RUBRIC, headers=h)
+
+
+async def _get_rubric(w: World, f: Fixture, h: dict[str, str]) -> Any:
+    return await w.client.get(f"/assignments/{f.assignment}/rubric", headers=h)
+
+
+async def _delete_rubric(w: World, f: Fixture, h: dict[str, str]) -> Any:
+    return await w.client.delete(f"/assignments/{f.assignment}/rubric", headers=h)
+
+
+async def _bulk(w: World, f: Fixture, h: dict[str, str]) -> Any:
+    return await w.client.post(
+        f"/assignments/{f.assignment}/grades",
+        json={"grades": [{"submission_id": f.submission, "score": 5}]}, headers=h,
+    )  # fmt: skip
+
+
 MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/submissions/uploads"): Rule(STUDENTS, _slot, write=True, expect=201),
     ("POST", "/submissions/uploads/{upload_id}/confirm"): Rule(
@@ -143,6 +162,19 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/assignments/{assignment_id}/submissions.zip"): Rule(READERS, _zip, write=False),
     ("POST", "/assignments/{assignment_id}/grades/post"): Rule(
         GRADERS, _post, write=True, forbidden=frozenset({"ta_readonly"})
+    ),
+    ("POST", "/assignments/{assignment_id}/grades"): Rule(
+        GRADERS, _bulk, write=True, forbidden=frozenset({"ta_readonly"})
+    ),
+    # The course's students read the rubric, as in Canvas; graders change it.
+    ("GET", "/assignments/{assignment_id}/rubric"): Rule(
+        STUDENTS | READERS, _get_rubric, write=False
+    ),
+    ("PUT", "/assignments/{assignment_id}/rubric"): Rule(
+        GRADERS, _put_rubric, write=True, forbidden=frozenset({"ta_readonly"})
+    ),
+    ("DELETE", "/assignments/{assignment_id}/rubric"): Rule(
+        GRADERS, _delete_rubric, write=True, expect=204, forbidden=frozenset({"ta_readonly"})
     ),
 }
 
@@ -167,6 +199,7 @@ async def _fixture(world: World) -> Fixture:
     confirmed = (await world.presigned_submit(assignment, "a.pdf", PDF)).json()["submission"]
     pending = (await world.slot(assignment, "p.pdf", PDF)).json()
     await world.put_to_storage(pending, PDF)
+    assert (await world.rubric(assignment)).status_code == 200
     return Fixture(
         assignment=str(assignment), submission=confirmed["id"],
         file=confirmed["latest"]["files"][0]["id"], upload=pending["upload"]["id"],

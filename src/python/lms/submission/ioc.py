@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lms.submission.adapters.persistence.unit_of_work import SubmissionSqlAlchemyUnitOfWork
 from lms.submission.application.assignment_copies import KeepAssignment, KeepLatePolicy
-from lms.submission.application.grading import GradeSubmission, PostGrades
+from lms.submission.application.bulk_grading import BulkGrade
+from lms.submission.application.grading import ApplyGrade, GradeSubmission, PostGrades
 from lms.submission.application.handing_in import HandIn, Resubmit, Submit
 from lms.submission.application.ports import ObjectStore, SubmissionUnitOfWork, UploadLimits
 from lms.submission.application.reading import (
@@ -20,6 +21,7 @@ from lms.submission.application.reading import (
     GetSubmission,
     ListSubmissions,
 )
+from lms.submission.application.rubrics import DeleteRubric, GetRubric, PutRubric
 from lms.submission.application.uploads import (
     ConfirmUpload,
     DirectUpload,
@@ -95,7 +97,8 @@ class SubmissionUseCasesProvider(Provider):
         + provide(DownloadFile)
         + provide(ArchiveOfAssignment)
     )
-    grading = provide(GradeSubmission) + provide(PostGrades)
+    grading = provide(GradeSubmission) + provide(PostGrades) + provide(BulkGrade)
+    rubrics = provide(ApplyGrade) + provide(PutRubric) + provide(GetRubric) + provide(DeleteRubric)
     copies = provide(KeepAssignment) + provide(KeepLatePolicy)
 
 

@@ -4,15 +4,17 @@ The late deduction is the kernel's rule on the latest attempt."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
 from lms.submission.application.access import not_found, standing_in
 from lms.submission.application.ports import SubmissionUnitOfWork
-from lms.submission.domain.assignments import GradePosting
+from lms.submission.domain.assignments import AssignmentRules, GradePosting
 from lms.submission.domain.events import GradePosted, GradeRecorded, event_of
 from lms.submission.domain.grades import check_score, deducted, grade_for
+from lms.submission.domain.rubrics import CriterionScore, assess
 from lms.submission.domain.submissions import (
     Comment,
     Grade,
@@ -20,8 +22,8 @@ from lms.submission.domain.submissions import (
     Submission,
     evaluate_attempt,
 )
-from lms_platform.kernel.errors import NotFound
-from lms_platform.kernel.membership import MembershipReader
+from lms_platform.kernel.errors import InvalidInput, NotFound
+from lms_platform.kernel.membership import Membership, MembershipReader
 from lms_platform.kernel.ports import Clock, IdGenerator
 from lms_platform.kernel.principal import Principal
 
@@ -32,56 +34,54 @@ class GradeCommand:
     excused: bool | None = None
     late_status: LateStatus | None = None
     comment: str | None = None
+    rubric_assessment: Mapping[str, CriterionScore] | None = None
+
+    def check(self) -> None:
+        if self.score is not None and self.rubric_assessment is not None:
+            raise InvalidInput(
+                "send a score or a rubric assessment (whose points make the score), not both",
+                field="rubric_assessment",
+            )
 
 
-class GradeSubmission:
-    def __init__(
-        self,
-        uow: SubmissionUnitOfWork,
-        memberships: MembershipReader,
-        clock: Clock,
-        ids: IdGenerator,
-    ) -> None:
-        self._uow, self._memberships, self._clock, self._ids = uow, memberships, clock, ids
+def student_sections(memberships: Sequence[Membership], course_id: UUID) -> list[UUID]:
+    return [m.section_id for m in memberships if m.is_active_student and m.course_id == course_id]
+
+
+class ApplyGrade:
+    """The grade itself, on a submission its caller has locked: the score (entered, or the sum
+    of a rubric assessment), the kernel's late deduction on the latest attempt, the grade its
+    grading type makes, a comment; posting under automatic posting. Records ``grade.recorded``
+    (and ``grade.posted``); the caller commits."""
+
+    def __init__(self, uow: SubmissionUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
+        self._uow, self._clock, self._ids = uow, clock, ids
 
     async def __call__(
-        self, principal: Principal, submission_id: UUID, command: GradeCommand
-    ) -> Submission:
+        self, principal: Principal, rules: AssignmentRules, submission: Submission,
+        command: GradeCommand, sections: Sequence[UUID],
+    ) -> None:  # fmt: skip
         uow = self._uow
-        found = await uow.submissions.get(principal.tenant_id, submission_id)
-        if found is None:
-            raise not_found()
-        rules = await uow.copies.rules(found.tenant_id, found.assignment_id)
-        if rules is None:
-            raise not_found()
-        # Memberships first, with no connection held (handing_in.py), then the locked row.
-        await uow.rollback()
-        standing = await standing_in(self._memberships, principal, found.tenant_id, found.course_id)
-        student_memberships = await self._memberships.of_user(found.tenant_id, found.student_id)
-        if not standing.may_read_all():
-            raise not_found()
-        standing.ensure_grader()
-        if command == GradeCommand():
-            return found  # nothing asked, nothing changed
-        submission = await uow.submissions.get(found.tenant_id, found.id, for_update=True)
-        if submission is None:
-            raise not_found()
         now = self._clock.now()
         latest = submission.latest
+        entered_now = command.score
+        if command.rubric_assessment is not None:
+            # Shared: a rubric is not changed while an assessment of it is being written.
+            rubric = await uow.rubrics.of_assignment(rules.tenant_id, rules.id, share=True)
+            if rubric is None:
+                raise InvalidInput("the assignment has no rubric", field="rubric_assessment")
+            assessment = assess(rubric, command.rubric_assessment, by=principal.user_id, at=now)
+            submission.rubric_assessment = assessment
+            entered_now = assessment.score
         if command.late_status is not None:
             submission.late_status = command.late_status
         excused = submission.excused if command.excused is None else command.excused
         grade = submission.grade
         entered = (
-            command.score if command.score is not None else (grade.entered_score if grade else None)
+            entered_now if entered_now is not None else (grade.entered_score if grade else None)
         )
         if entered is not None and not excused:
             check_score(entered, rules.points_possible)
-            sections = [
-                m.section_id
-                for m in student_memberships
-                if m.is_active_student and m.course_id == rules.course_id
-            ]
             policy = await uow.copies.policy(rules.tenant_id, rules.course_id)
             evaluation = evaluate_attempt(
                 latest.submitted_at if latest else None, rules,
@@ -109,6 +109,39 @@ class GradeSubmission:
         uow.record(event_of(GradeRecorded, submission))
         if posts_now and submission.posted:
             uow.record(event_of(GradePosted, submission))
+
+
+class GradeSubmission:
+    def __init__(
+        self, uow: SubmissionUnitOfWork, memberships: MembershipReader, apply: ApplyGrade
+    ) -> None:
+        self._uow, self._memberships, self._apply = uow, memberships, apply
+
+    async def __call__(
+        self, principal: Principal, submission_id: UUID, command: GradeCommand
+    ) -> Submission:
+        uow = self._uow
+        found = await uow.submissions.get(principal.tenant_id, submission_id)
+        if found is None:
+            raise not_found()
+        rules = await uow.copies.rules(found.tenant_id, found.assignment_id)
+        if rules is None:
+            raise not_found()
+        # Memberships first, with no connection held (handing_in.py), then the locked row.
+        await uow.rollback()
+        standing = await standing_in(self._memberships, principal, found.tenant_id, found.course_id)
+        student_memberships = await self._memberships.of_user(found.tenant_id, found.student_id)
+        if not standing.may_read_all():
+            raise not_found()
+        standing.ensure_grader()
+        command.check()
+        if command == GradeCommand():
+            return found  # nothing asked, nothing changed
+        submission = await uow.submissions.get(found.tenant_id, found.id, for_update=True)
+        if submission is None:
+            raise not_found()
+        sections = student_sections(student_memberships, rules.course_id)
+        await self._apply(principal, rules, submission, command, sections)
         await uow.commit()
         return submission
 

@@ -10,10 +10,11 @@ from typing import Protocol
 from uuid import UUID
 
 from lms.submission.domain.assignments import AssignmentRules, CoursePolicy
+from lms.submission.domain.rubrics import Rubric
 from lms.submission.domain.submissions import Submission, WorkflowState
 from lms.submission.domain.uploads import Upload
 from lms_platform.kernel.events import DomainEvent
-from lms_platform.kernel.pagination import Page, PageRequest
+from lms_platform.kernel.pagination import CursorPage, CursorPageRequest
 
 
 class ObjectStore(Protocol):
@@ -82,16 +83,35 @@ class Submissions(Protocol):
     ) -> Submission | None: ...
     async def add(self, submission: Submission) -> None: ...
     async def save(self, submission: Submission) -> None: ...
-    async def find(self, where: SubmissionFilter, page: PageRequest) -> Page[Submission]: ...
+    async def find(
+        self, where: SubmissionFilter, page: CursorPageRequest
+    ) -> CursorPage[Submission]: ...
     async def of_assignment(
         self, tenant_id: str, assignment_id: UUID, *, lock: bool = True
     ) -> Sequence[Submission]: ...
+
+
+class Rubrics(Protocol):
+    async def of_assignment(
+        self, tenant_id: str, assignment_id: UUID, *, for_update: bool = False, share: bool = False
+    ) -> Rubric | None:
+        """The assignment's rubric; ``for_update`` locks it to change it, ``share`` to assess by it."""
+        ...
+
+    async def put(self, rubric: Rubric) -> bool:
+        """Creates or replaces the assignment's rubric; False (nothing written) if a submission
+        has been assessed with the rubric it would replace."""
+        ...
+
+    async def delete(self, rubric_id: UUID) -> None: ...
+    async def assessed(self, rubric_id: UUID) -> bool: ...
 
 
 class SubmissionUnitOfWork(Protocol):
     uploads: Uploads
     submissions: Submissions
     copies: AssignmentCopies
+    rubrics: Rubrics
 
     def record(self, event: DomainEvent) -> None: ...
     async def commit(self) -> None: ...

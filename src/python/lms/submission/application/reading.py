@@ -18,7 +18,7 @@ from lms.submission.domain.assignments import AssignmentRules
 from lms.submission.domain.submissions import Submission, WorkflowState
 from lms_platform.kernel.errors import NotFound
 from lms_platform.kernel.membership import MembershipReader
-from lms_platform.kernel.pagination import Page, PageRequest
+from lms_platform.kernel.pagination import CursorPage, CursorPageRequest, Total
 from lms_platform.kernel.permissions import Permission
 from lms_platform.kernel.ports import Clock
 from lms_platform.kernel.principal import Principal
@@ -79,9 +79,9 @@ class ListSubmissions:
         self._uow, self._memberships = uow, memberships
 
     async def __call__(
-        self, principal: Principal, page: PageRequest, *, assignment_id: UUID | None = None,
+        self, principal: Principal, page: CursorPageRequest, *, assignment_id: UUID | None = None,
         student_id: UUID | None = None, state: WorkflowState | None = None, late: bool | None = None,
-    ) -> Page[SubmissionView]:  # fmt: skip
+    ) -> CursorPage[SubmissionView]:  # fmt: skip
         tenant = principal.tenant_id
         if assignment_id is None:
             return await self._own(principal, page, state=state, late=late)
@@ -104,26 +104,26 @@ class ListSubmissions:
             late=late,
         )
         found = await self._uow.submissions.find(where, page)
-        return Page(
+        return CursorPage(
             [view_for(standing, rules, s) for s in found.items],
-            found.total,
             found.limit,
-            found.offset,
+            found.next_key,
+            found.total,
         )
 
     async def _own(
         self,
         principal: Principal,
-        page: PageRequest,
+        page: CursorPageRequest,
         *,
         state: WorkflowState | None,
         late: bool | None,
-    ) -> Page[SubmissionView]:
+    ) -> CursorPage[SubmissionView]:
         if (
             not principal.has_permission(Permission.SUBMISSION_READ_OWN)
             or standing_user(principal) is None
         ):
-            return Page([], 0, page.limit, page.offset)
+            return CursorPage([], page.limit, None, Total(0, exact=True))
         where = SubmissionFilter(
             tenant_id=principal.tenant_id,
             student_id=standing_user(principal),
@@ -132,7 +132,7 @@ class ListSubmissions:
         )
         found = await self._uow.submissions.find(where, page)
         views = [SubmissionView(s, show_grade=s.posted, anonymous=False) for s in found.items]
-        return Page(views, found.total, found.limit, found.offset)
+        return CursorPage(views, found.limit, found.next_key, found.total)
 
 
 def standing_user(principal: Principal) -> UUID | None:

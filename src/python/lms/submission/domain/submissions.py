@@ -15,6 +15,7 @@ from uuid import UUID
 
 from lms.submission.domain.assignments import AssignmentRules, CoursePolicy, SubmissionKind
 from lms.submission.domain.errors import AttemptLimitReached, SubmissionClosed
+from lms.submission.domain.rubrics import RubricAssessment
 from lms_platform.kernel.errors import InvalidInput
 from lms_platform.kernel.grading import (
     NO_LATE_POLICY,
@@ -150,6 +151,7 @@ class Submission:
     attempts: list[Attempt] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     grade: Grade | None = None
+    rubric_assessment: RubricAssessment | None = None  # the latest, by the rubric's criteria
     excused: bool = False
     late_status: LateStatus | None = None
     posted_at: datetime | None = None

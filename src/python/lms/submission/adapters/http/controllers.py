@@ -17,7 +17,9 @@ from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import FromQuery, Parameter
 from litestar.response import Stream
 
+from lms.submission.adapters.http.bulk_schemas import BulkGradeRequest, BulkGradeResponse
 from lms.submission.adapters.http.multipart import MultipartError, MultipartReader, boundary_of
+from lms.submission.adapters.http.rubric_schemas import criterion_scores
 from lms.submission.adapters.http.schemas import (
     ConfirmRequest,
     ConfirmResponse,
@@ -35,6 +37,7 @@ from lms.submission.adapters.http.schemas import (
     UrlWork,
 )
 from lms.submission.adapters.http.zipping import zip_stream
+from lms.submission.application.bulk_grading import MAX_BULK_ITEMS, BulkGrade, TooManyItems
 from lms.submission.application.grading import GradeCommand, GradeSubmission, PostGrades
 from lms.submission.application.handing_in import Resubmit, Submit
 from lms.submission.application.ports import ObjectStore
@@ -51,11 +54,14 @@ from lms.submission.domain.errors import UnsupportedFileType, UploadTooLarge
 from lms.submission.domain.submissions import LateStatus, WorkflowState
 from lms_platform.http.openapi import problems
 from lms_platform.http.pagination import (
+    CursorPageResponse,
+    CursorQuery,
+    IncludeTotalQuery,
     LimitQuery,
     OffsetQuery,
-    PageResponse,
-    page_request,
-    to_page_response,
+    cursor_page_request,
+    query_binding,
+    to_cursor_page_response,
 )
 from lms_platform.http.problems import problem_response
 from lms_platform.kernel.errors import DomainError, InvalidInput
@@ -85,7 +91,9 @@ _INCLUDE_PATTERN = "^(history|comments|rubric)(,(history|comments|rubric))*$"
 Include = Annotated[
     str | None,
     Parameter(
-        description="comma-separated: history, comments", max_length=64, pattern=_INCLUDE_PATTERN
+        description="comma-separated: history, comments, rubric (the rubric assessment)",
+        max_length=64,
+        pattern=_INCLUDE_PATTERN,
     ),
 ]
 
@@ -214,7 +222,9 @@ class SubmissionsController(Controller):
             raise InvalidInput(f"the form is malformed: {error}", field="file") from error
         raise InvalidInput("the form has no part named file", field="file")
 
-    @get("/", summary="Submissions: one assignment's (graders) or the caller's own, filtered and paginated",
+    @get("/", summary="Submissions: one assignment's (graders) or the caller's own, filtered, in cursor pages",
+         description="Pages follow `next_cursor` (bound to the filters it was issued for); the order "
+         "is hand-in time, then id, stable while submissions arrive.",
          responses=problems(404, 422))  # fmt: skip
     @inject
     async def list_submissions(
@@ -225,15 +235,22 @@ class SubmissionsController(Controller):
             Parameter(query="state"),
         ] = None,
         late: bool | None = None, include: Include = None,
-        limit: LimitQuery = DEFAULT_LIMIT,
-        offset: OffsetQuery = 0,
-    ) -> PageResponse[SubmissionResponse]:  # fmt: skip
+        limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None, offset: OffsetQuery = 0,
+        include_total: IncludeTotalQuery = False,
+    ) -> CursorPageResponse[SubmissionResponse]:  # fmt: skip
         wanted = _includes(include)
+        binding = query_binding(
+            "submissions", assignment_id=assignment_id, student_id=student_id,
+            state=workflow_state, late=late,
+        )  # fmt: skip
+        request = cursor_page_request(
+            limit=limit, cursor=cursor, offset=offset, include_total=include_total, binding=binding
+        )
         page = await use_case(
-            principal, page_request(limit, offset), assignment_id=assignment_id, student_id=student_id,
+            principal, request, assignment_id=assignment_id, student_id=student_id,
             state=WorkflowState(workflow_state) if workflow_state else None, late=late,
         )  # fmt: skip
-        return to_page_response(page, lambda v: _one(v, wanted))
+        return to_cursor_page_response(page, lambda v: _one(v, wanted), binding)
 
     @get("/{submission_id:uuid}", summary="One submission", responses=problems(422))
     @inject
@@ -256,7 +273,8 @@ class SubmissionsController(Controller):
         return _one(_view_of_own(submission))
 
     @post("/{submission_id:uuid}/grade", status_code=200,
-          summary="Grade: a score, excused, a late-policy override and a comment", responses=problems(403))  # fmt: skip
+          summary="Grade: a score (or a rubric assessment, whose points make it), excused, a late-policy "
+          "override and a comment", responses=problems(403))  # fmt: skip
     @inject
     async def grade(
         self, submission_id: UUID, data: GradeRequest, principal: FromDishka[Principal],
@@ -265,9 +283,11 @@ class SubmissionsController(Controller):
         command = GradeCommand(
             score=Decimal(str(data.score)) if data.score is not None else None, excused=data.excused,
             late_status=LateStatus(data.late_status) if data.late_status else None, comment=data.comment,
+            rubric_assessment=criterion_scores(data.rubric_assessment)
+            if data.rubric_assessment is not None else None,
         )  # fmt: skip
         submission = await use_case(principal, submission_id, command)
-        return _one(await reader(principal, submission.id), frozenset({"comments"}))
+        return _one(await reader(principal, submission.id), frozenset({"comments", "rubric"}))
 
     @get(
         "/{submission_id:uuid}/files/{file_id:uuid}/download",
@@ -307,6 +327,19 @@ class AssignmentArchiveController(Controller):
 class AssignmentGradesController(Controller):
     path = "/assignments/{assignment_id:uuid}/grades"
     tags = ["grading"]
+    exception_handlers = {TooManyItems: _status(413)}
+
+    @post("/", status_code=200, summary="Grade many submissions at once: one report per grade",
+          description=f"Up to {MAX_BULK_ITEMS} grades, each applied on its own (its events "
+          "included), so one refused grade leaves the others applied.",
+          responses=problems(403))  # fmt: skip
+    @inject
+    async def bulk_grade(
+        self, assignment_id: UUID, data: BulkGradeRequest, principal: FromDishka[Principal],
+        use_case: FromDishka[BulkGrade],
+    ) -> BulkGradeResponse:  # fmt: skip
+        results = await use_case(principal, assignment_id, [g.item() for g in data.grades])
+        return BulkGradeResponse.of(results)
 
     @post("/post", status_code=200, summary="Post the assignment's grades: students see them",
           responses=problems(403))  # fmt: skip

@@ -10,10 +10,12 @@ from lms.submission.adapters.http.controllers import (
     SubmissionsController,
     UploadsController,
 )
+from lms.submission.adapters.http.rubrics import RubricController
 
 ROUTES: list[ControllerRouterHandler] = [
     UploadsController,
     SubmissionsController,
     AssignmentGradesController,
+    RubricController,
     AssignmentArchiveController,
 ]

@@ -8,6 +8,10 @@ from uuid import UUID
 
 import msgspec
 
+from lms.submission.adapters.http.rubric_schemas import (
+    RubricAssessmentBody,
+    RubricAssessmentResponse,
+)
 from lms.submission.application.reading import SubmissionView
 from lms.submission.application.uploads import UploadSlot
 from lms.submission.domain.submissions import Attempt, Comment, WorkflowState
@@ -126,6 +130,8 @@ class GradeRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     excused: bool | None = None
     late_status: LateStatusName | None = None
     comment: Annotated[str, msgspec.Meta(max_length=8192)] | None = None
+    # Points per criterion of the assignment's rubric; their sum is the score (send no score).
+    rubric_assessment: RubricAssessmentBody | None = None
 
 
 class FileResponse(msgspec.Struct, kw_only=True):
@@ -199,6 +205,7 @@ class SubmissionResponse(msgspec.Struct, kw_only=True):
     updated_at: datetime
     history: list[AttemptResponse] | None = None
     comments: list[CommentResponse] | None = None
+    rubric_assessment: RubricAssessmentResponse | None = None  # with include=rubric
 
     @classmethod
     def of(cls, view: SubmissionView, include: frozenset[str] = frozenset()) -> SubmissionResponse:
@@ -227,6 +234,8 @@ class SubmissionResponse(msgspec.Struct, kw_only=True):
             history=[AttemptResponse.of(a) for a in s.attempts] if "history" in include else None,
             comments=[CommentResponse.of(c) for c in s.comments]
             if "comments" in include and view.show_grade else None,
+            rubric_assessment=RubricAssessmentResponse.of(s.rubric_assessment)
+            if "rubric" in include and view.show_grade and s.rubric_assessment else None,
         )  # fmt: skip
 
 

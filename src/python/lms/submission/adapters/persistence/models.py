@@ -84,7 +84,9 @@ class SubmissionRecord(DefaultBase):
     __tablename__ = "submissions"
     __table_args__ = (
         UniqueConstraint("tenant_id", "assignment_id", "student_id", name="uq_submissions_student"),
-        Index("ix_submissions_assignment", "tenant_id", "assignment_id", "created_at"),
+        # The keyset orders of the list (migration 0003).
+        Index("ix_submissions_assignment_order", "tenant_id", "assignment_id", "created_at", "id"),
+        Index("ix_submissions_student_order", "tenant_id", "student_id", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -154,3 +156,39 @@ class CommentRecord(DefaultBase):
     author_id: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RubricRecord(DefaultBase):
+    """One rubric per assignment; its criteria and their ratings as one JSON value."""
+
+    __tablename__ = "rubrics"
+    __table_args__ = (UniqueConstraint("tenant_id", "assignment_id", name="uq_rubrics_assignment"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    assignment_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    course_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    title: Mapped[str] = mapped_column(String(255))
+    criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    points_possible: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    version: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RubricAssessmentRecord(DefaultBase):
+    """The latest rubric assessment of a submission: points, rating and comment per criterion."""
+
+    __tablename__ = "rubric_assessments"
+    __table_args__ = (Index("ix_rubric_assessments_rubric", "rubric_id"),)
+
+    submission_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    rubric_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    rubric_version: Mapped[int] = mapped_column(Integer)
+    criteria: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    score: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    assessor_id: Mapped[str] = mapped_column(String(255))
+    assessed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,15 +24,25 @@ from lms.submission.adapters.persistence.models import (
     AttemptRecord,
     CommentRecord,
     LatePolicyCopyRecord,
+    RubricAssessmentRecord,
+    RubricRecord,
     SubmissionRecord,
     SubmittedFileRecord,
     UploadRecord,
 )
+from lms.submission.adapters.persistence.rubric_mapping import (
+    assessment_from,
+    assessment_values,
+    rubric_from,
+    rubric_values,
+)
 from lms.submission.application.ports import SubmissionFilter
 from lms.submission.domain.assignments import AssignmentRules, CoursePolicy
+from lms.submission.domain.rubrics import Rubric, RubricAssessment
 from lms.submission.domain.submissions import Submission
 from lms.submission.domain.uploads import Upload
-from lms_platform.kernel.pagination import Page, PageRequest
+from lms_platform.kernel.pagination import CursorPage, CursorPageRequest
+from lms_platform.persistence.keyset import KeysetOrder, fetch_cursor_page
 
 
 class SqlAssignmentCopies:
@@ -132,6 +142,7 @@ class SqlSubmissions:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self._seen: dict[UUID, tuple[int, int, set[UUID]]] = {}  # attempts, comments, files stored
+        self._assessed: dict[UUID, RubricAssessment | None] = {}  # the assessment stored
 
     async def get(
         self, tenant_id: str, submission_id: UUID, *, for_update: bool = False
@@ -179,13 +190,21 @@ class SqlSubmissions:
                 select(CommentRecord).where(CommentRecord.submission_id.in_(ids))
             )
         ).all()
+        assessments = {
+            a.submission_id: assessment_from(a)
+            for a in await self._session.scalars(
+                select(RubricAssessmentRecord).where(RubricAssessmentRecord.submission_id.in_(ids))
+            )
+        }
         loaded = []
         for record in records:
             mine = [a for a in attempts if a.submission_id == record.id]
             my_files = [f for f in files if f.submission_id == record.id]
             my_comments = [c for c in comments if c.submission_id == record.id]
             self._seen[record.id] = (len(mine), len(my_comments), {f.id for f in my_files})
-            loaded.append(submission_from(record, mine, my_files, my_comments))
+            submission = submission_from(record, mine, my_files, my_comments)
+            submission.rubric_assessment = self._assessed[record.id] = assessments.get(record.id)
+            loaded.append(submission)
         return loaded
 
     async def add(self, submission: Submission) -> None:
@@ -222,8 +241,21 @@ class SqlSubmissions:
                 created_at=c.created_at,
             ))  # fmt: skip
         self._seen[s.id] = (len(s.attempts), len(s.comments), files)
+        if s.rubric_assessment is not None and s.rubric_assessment != self._assessed.get(s.id):
+            row = pg_insert(RubricAssessmentRecord).values(
+                assessment_values(s.id, s.rubric_assessment)
+            )
+            await self._session.execute(
+                row.on_conflict_do_update(
+                    index_elements=[RubricAssessmentRecord.submission_id],
+                    set_={k: row.excluded[k] for k in _ASSESSMENT_COLUMNS},
+                )
+            )
+            self._assessed[s.id] = s.rubric_assessment
 
-    async def find(self, where: SubmissionFilter, page: PageRequest) -> Page[Submission]:
+    async def find(
+        self, where: SubmissionFilter, page: CursorPageRequest
+    ) -> CursorPage[Submission]:
         conditions = [SubmissionRecord.tenant_id == where.tenant_id]
         if where.assignment_id is not None:
             conditions.append(SubmissionRecord.assignment_id == where.assignment_id)
@@ -235,17 +267,13 @@ class SqlSubmissions:
             conditions.append(SubmissionRecord.late == where.late)
         if where.course_ids is not None:
             conditions.append(SubmissionRecord.course_id.in_(where.course_ids))
-        total = await self._session.scalar(
-            select(func.count()).select_from(SubmissionRecord).where(*conditions)
+        records = await fetch_cursor_page(
+            self._session, select(SubmissionRecord).where(*conditions), _LIST_ORDER, page,
+            lambda record: record,
+        )  # fmt: skip
+        return CursorPage(
+            await self._load(records.items), records.limit, records.next_key, records.total
         )
-        records = (
-            await self._session.scalars(
-                select(SubmissionRecord).where(*conditions)
-                .order_by(SubmissionRecord.created_at, SubmissionRecord.id)
-                .limit(page.limit).offset(page.offset)
-            )
-        ).all()  # fmt: skip
-        return Page(await self._load(records), int(total or 0), page.limit, page.offset)
 
     async def of_assignment(
         self, tenant_id: str, assignment_id: UUID, *, lock: bool = True
@@ -262,3 +290,56 @@ class SqlSubmissions:
             statement = statement.with_for_update()
         records = (await self._session.scalars(statement)).all()
         return await self._load(records)
+
+
+_ASSESSMENT_COLUMNS = (
+    "rubric_id",
+    "rubric_version",
+    "criteria",
+    "score",
+    "assessor_id",
+    "assessed_at",
+)
+
+
+class SqlRubrics:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def of_assignment(
+        self, tenant_id: str, assignment_id: UUID, *, for_update: bool = False, share: bool = False
+    ) -> Rubric | None:
+        statement = select(RubricRecord).where(
+            RubricRecord.tenant_id == tenant_id, RubricRecord.assignment_id == assignment_id
+        )
+        if for_update or share:
+            statement = statement.with_for_update(read=not for_update)
+        record = (
+            await self._session.scalars(statement.execution_options(populate_existing=True))
+        ).first()
+        return rubric_from(record) if record is not None else None
+
+    async def put(self, rubric: Rubric) -> bool:
+        row = pg_insert(RubricRecord).values(rubric_values(rubric))
+        replaced = ("title", "criteria", "points_possible", "version", "updated_at")
+        statement = row.on_conflict_do_update(
+            constraint="uq_rubrics_assignment",
+            set_={k: row.excluded[k] for k in replaced},
+            # Never under an assessment, even one written since the caller looked.
+            where=~exists().where(RubricAssessmentRecord.rubric_id == RubricRecord.id),
+        ).returning(RubricRecord.id)
+        return (await self._session.execute(statement)).first() is not None
+
+    async def delete(self, rubric_id: UUID) -> None:
+        await self._session.execute(delete(RubricRecord).where(RubricRecord.id == rubric_id))
+
+    async def assessed(self, rubric_id: UUID) -> bool:
+        found = await self._session.scalar(
+            select(exists().where(RubricAssessmentRecord.rubric_id == rubric_id))
+        )
+        return bool(found)
+
+
+# Hand-in order, the id breaking ties; indexes (tenant, assignment | student, created_at, id)
+# make a page a range scan (migration 0003).
+_LIST_ORDER = KeysetOrder((SubmissionRecord.created_at, SubmissionRecord.id))

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.submission.adapters.persistence.repositories import (
     SqlAssignmentCopies,
+    SqlRubrics,
     SqlSubmissions,
     SqlUploads,
 )
@@ -19,3 +20,4 @@ class SubmissionSqlAlchemyUnitOfWork(SqlAlchemyUnitOfWork):
         self.uploads = SqlUploads(session)
         self.submissions = SqlSubmissions(session)
         self.copies = SqlAssignmentCopies(session)
+        self.rubrics = SqlRubrics(session)
