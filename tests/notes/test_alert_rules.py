@@ -5,15 +5,13 @@ test and stays quiet in another, links its runbook, and Prometheus loads the fil
 from __future__ import annotations
 
 import re
-import subprocess
 
 import prometheus_client
 
 from lms.notes.adapters.persistence import monitoring
 from lms_platform.metrics import registry
-from lms_platform.testing.tools import ensure_promtool
 from tests.infra.deploy_files import PROMETHEUS_DIR, load_yaml
-from tests.infra.promql import metric_names
+from tests.infra.promql import assert_promtool_accepts, metric_names
 
 SUFFIXES = {"histogram": ("_bucket", "_sum", "_count"), "gauge": ("",), "counter": ("_total",)}
 
@@ -62,12 +60,4 @@ def test_every_alert_fires_in_a_unit_test_and_stays_quiet_in_another() -> None:
 
 
 def test_promtool_checks_and_unit_tests_pass() -> None:
-    promtool = ensure_promtool()
-    for command in (
-        ["check", "rules", "notes_alerts.yml"],
-        ["test", "rules", "notes_alerts_test.yml"],
-    ):
-        result = subprocess.run(
-            [promtool, *command], cwd=PROMETHEUS_DIR, capture_output=True, text=True, check=False
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    assert_promtool_accepts("notes_alerts.yml", "notes_alerts_test.yml")

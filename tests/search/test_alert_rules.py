@@ -3,14 +3,11 @@ every alert uses only series the search service exports and links its runbook.""
 
 from __future__ import annotations
 
-import subprocess
-
 import prometheus_client
 
 from lms.search.adapters import metrics
-from lms_platform.testing.tools import ensure_promtool
 from tests.infra.deploy_files import PROMETHEUS_DIR, load_yaml
-from tests.infra.promql import metric_names
+from tests.infra.promql import assert_promtool_accepts, metric_names
 
 SUFFIXES = {"histogram": ("_bucket", "_sum", "_count"), "gauge": ("",), "counter": ("_total",)}
 
@@ -36,12 +33,4 @@ def test_the_rules_use_only_the_search_services_series_and_link_a_runbook() -> N
 
 
 def test_promtool_checks_and_unit_tests_pass() -> None:
-    promtool = ensure_promtool()
-    for command in (
-        ["check", "rules", "search_alerts.yml"],
-        ["test", "rules", "search_alerts_test.yml"],
-    ):
-        result = subprocess.run(
-            [promtool, *command], cwd=PROMETHEUS_DIR, capture_output=True, text=True, check=False
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    assert_promtool_accepts("search_alerts.yml", "search_alerts_test.yml")
