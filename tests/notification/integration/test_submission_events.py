@@ -59,7 +59,9 @@ async def _channels(service: RunningNotification, account: str, kind: str) -> li
 
 
 async def _inbox(service: RunningNotification, account: str, college: str = COLLEGE) -> list[dict]:
-    response = await service.client.get("/me/notifications", headers=_student(service, account, college))
+    response = await service.client.get(
+        "/me/notifications", headers=_student(service, account, college)
+    )
     assert response.status_code == 200, response.text
     return [item for item in response.json()["items"] if item["type"] != "welcome"]
 

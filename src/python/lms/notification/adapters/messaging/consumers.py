@@ -19,15 +19,15 @@ import msgspec
 from dishka_faststream import FromDishka
 from faststream.kafka import KafkaBroker
 
-from lms.notification.application.fanout import AudienceEvent, NotifyAudience
-from lms.notification.application.intake import AcceptNotification, NotificationRequest
-from lms.notification.application.recipients import RememberRecipient
 from lms.notification.adapters.messaging.submission_events import (
     GRADE_EVENTS,
     SUBMISSION_EVENTS,
     on_grade_event,
     on_submission_event,
 )
+from lms.notification.application.fanout import AudienceEvent, NotifyAudience
+from lms.notification.application.intake import AcceptNotification, NotificationRequest
+from lms.notification.application.recipients import RememberRecipient
 from lms.notification.config import NotificationSettings
 from lms.notification.domain.deliveries import Recipient
 from lms.notification.domain.kinds import NotificationType
