@@ -24,7 +24,7 @@ def test_a_posted_grade_is_for_the_student_and_carries_no_grade() -> None:
     student, assignment = str(uuid.uuid4()), str(uuid.uuid4())
     settings = load_notification_settings({}, assignment_url_template="/a/{assignment_id}")
     envelope = decode_envelope(
-        submission_event("grade.posted", student, score=91.0, assignment_id=assignment)
+        submission_event("grade.posted", student, score=87.5, assignment_id=assignment)
     )
 
     request = grade_posted_request(envelope, settings)
@@ -34,7 +34,7 @@ def test_a_posted_grade_is_for_the_student_and_carries_no_grade() -> None:
     assert request.source_event_id == uuid.UUID(envelope.id)
     assert dict(request.variables) == {"title": "your assignment", "url": f"/a/{assignment}"}
     assert set(request.variables) <= TEMPLATE_VARIABLES[NotificationType.GRADE_POSTED]
-    assert "91" not in msgspec.json.encode(dict(request.variables)).decode()
+    assert "87.5" not in msgspec.json.encode(dict(request.variables)).decode()
 
 
 @pytest.mark.parametrize("event_type", ["submission.created", "submission.resubmitted"])
