@@ -193,3 +193,27 @@ def user_updated(user_id: str, timezone: str, *, college: str = COLLEGE) -> byte
         new_envelope("user.updated", "user", user_id, college,
                      {"changed_fields": ["timezone"], "profile": profile})
     )  # fmt: skip
+
+
+def submission_event(
+    event_type: str, student_id: str, *, attempt: int = 1, college: str | None = COLLEGE,
+    score: float | None = None, assignment_id: str | None = None,
+) -> bytes:  # fmt: skip
+    """``submission.*`` / ``grade.*`` with the submission service's snapshot
+    (``lms.submission.domain.events.submission_snapshot``)."""
+    submission_id = str(uuid.uuid4())
+    graded = score is not None
+    now = datetime.now(UTC).isoformat()
+    snapshot = {
+        "id": submission_id, "assignment_id": assignment_id or str(uuid.uuid4()),
+        "course_id": str(uuid.uuid4()), "student_id": student_id,
+        "state": "graded" if graded else "submitted", "attempt": attempt, "kind": "text",
+        "submitted_at": "2030-01-09T18:00:00+00:00", "late": False, "seconds_late": 0,
+        "excused": False, "score": score, "grade": "B+" if graded else None,
+        "points_deducted": 0.0 if graded else None,
+        "graded_by": str(uuid.uuid4()) if graded else None, "graded_at": now if graded else None,
+        "posted_at": now if event_type == "grade.posted" else None, "version": attempt + 1,
+    }  # fmt: skip
+    return encode_envelope(
+        new_envelope(event_type, "submission", submission_id, college, {"submission": snapshot})
+    )

@@ -61,7 +61,9 @@ TEMPLATE_VARIABLES: dict[NotificationType, frozenset[str]] = {
     NotificationType.ASSIGNMENT_PUBLISHED: frozenset({"display_name", "title", "due_at", "url"}),
     NotificationType.DEADLINE_REMINDER: frozenset({"display_name", "title", "due_at", "url"}),
     NotificationType.GRADE_POSTED: frozenset({"display_name", "title", "url"}),
-    NotificationType.SUBMISSION_RECEIPT: frozenset({"display_name", "title", "submitted_at"}),
+    NotificationType.SUBMISSION_RECEIPT: frozenset(
+        {"display_name", "title", "attempt", "submitted_at"}
+    ),
     NotificationType.CHAT_MENTION: frozenset({"display_name", "room", "author", "url"}),
 }
 
@@ -134,8 +136,14 @@ _EMAIL_DEFAULTS: dict[NotificationType, TemplateContent] = {
     ),
     NotificationType.SUBMISSION_RECEIPT: TemplateContent(
         subject="Submission received: {{ title }}",
-        text_body="We received your submission for {{ title }} at {{ submitted_at }}.\n",
-        html_body="<p>We received your submission for {{ title }} at {{ submitted_at }}.</p>\n",
+        text_body=(
+            "We received your submission for {{ title }} at {{ submitted_at }}"
+            "{% if attempt %} (attempt {{ attempt }}){% endif %}.\n"
+        ),
+        html_body=(
+            "<p>We received your submission for {{ title }} at {{ submitted_at }}"
+            "{% if attempt %} (attempt {{ attempt }}){% endif %}.</p>\n"
+        ),
     ),
     NotificationType.CHAT_MENTION: TemplateContent(
         subject="{{ author }} mentioned you in {{ room }}",
@@ -213,6 +221,7 @@ def sample_variables(kind: NotificationType) -> dict[str, Any]:
         "due_at": "2030-01-10T23:59:00+00:00",
         "url": "https://lms.example/assignments/sample",
         "submitted_at": "2030-01-09T18:00:00+00:00",
+        "attempt": 2,
         "room": "CS101 section A",
         "author": "Grace Hopper",
     }

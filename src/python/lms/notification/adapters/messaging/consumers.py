@@ -1,6 +1,7 @@
 """Kafka consumers: auth's ``credential`` events become critical emails, ``account.*`` keeps
 the contact details and sends the welcome, ``assignment.published`` goes to the active
-students of its sections (from the ``enrollment`` read model, ``lms_platform.membership``).
+students of its sections (from the ``enrollment`` read model, ``lms_platform.membership``);
+``grade.posted`` and ``submission.*`` go to the submission's student (``submission_events``).
 
 Each delivery attempt records its event id in ``processed_messages`` in the transaction that
 writes the notification, so a replayed event creates nothing; the notifications table is
@@ -18,6 +19,12 @@ import msgspec
 from dishka_faststream import FromDishka
 from faststream.kafka import KafkaBroker
 
+from lms.notification.adapters.messaging.submission_events import (
+    GRADE_EVENTS,
+    SUBMISSION_EVENTS,
+    on_grade_event,
+    on_submission_event,
+)
 from lms.notification.application.fanout import AudienceEvent, NotifyAudience
 from lms.notification.application.intake import AcceptNotification, NotificationRequest
 from lms.notification.application.recipients import RememberRecipient
@@ -256,6 +263,20 @@ def subscribe(broker: KafkaBroker, settings: NotificationSettings) -> None:
         event_types=frozenset({ASSIGNMENT_PUBLISHED}),
         **common,
     )(on_assignment_event)
+    envelope_subscriber(
+        broker,
+        topic_name("grade", settings.kafka_topic_prefix),
+        consumer="notification.grade-events",
+        event_types=GRADE_EVENTS,
+        **common,
+    )(on_grade_event)
+    envelope_subscriber(
+        broker,
+        topic_name("submission", settings.kafka_topic_prefix),
+        consumer="notification.submission-events",
+        event_types=SUBMISSION_EVENTS,
+        **common,
+    )(on_submission_event)
     envelope_subscriber(
         broker,
         topic_name("user", settings.kafka_topic_prefix),

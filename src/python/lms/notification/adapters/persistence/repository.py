@@ -409,7 +409,10 @@ class SqlNotificationStore:
     async def inbox(
         self, college_id: str, account_id: str, unread_only: bool, page: PageRequest
     ) -> Page[Notification]:
-        in_app = select(DeliveryRecord.notification_id).where(DeliveryRecord.channel == "in_app")
+        # An in-app delivery the user switched off is suppressed: not in the inbox.
+        in_app = select(DeliveryRecord.notification_id).where(
+            DeliveryRecord.channel == "in_app", DeliveryRecord.state == "delivered"
+        )
         where = [
             NotificationRecord.college_id == college_id,
             NotificationRecord.account_id == account_id,

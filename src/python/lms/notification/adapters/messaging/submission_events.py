@@ -1,0 +1,94 @@
+"""The submission service's events: ``grade.posted`` (topic ``grade``) tells the student their
+grade is out, ``submission.created`` / ``submission.resubmitted`` (topic ``submission``) give
+them a receipt. Only the submission's student is notified, and only ids and times go into the
+notification: never the score or the grade.
+
+The payload carries no assignment title and this service keeps no copy of assignments, so the
+message says "your assignment" and links to the assignment.
+
+No ``from __future__ import annotations`` here: FastStream and dishka read the handler's
+annotations at runtime.
+"""
+
+from datetime import datetime
+from uuid import UUID
+
+import msgspec
+from dishka_faststream import FromDishka
+
+from lms.notification.application.intake import AcceptNotification, NotificationRequest
+from lms.notification.config import NotificationSettings
+from lms.notification.domain.deliveries import Recipient
+from lms.notification.domain.kinds import NotificationType
+from lms_platform.kernel.errors import InvalidInput
+from lms_platform.messaging import Envelope, EnvelopeDecodeError
+
+GRADE_POSTED = "grade.posted"
+GRADE_EVENTS = frozenset({GRADE_POSTED})
+SUBMISSION_EVENTS = frozenset({"submission.created", "submission.resubmitted"})
+# The submission's snapshot has the assignment's id only.
+ASSIGNMENT_WORDING = "your assignment"
+
+
+class SubmissionSnapshot(msgspec.Struct, kw_only=True):
+    """The fields used here of ``submission_snapshot`` (the submission service's events.py)."""
+
+    id: str
+    assignment_id: str
+    student_id: str
+    attempt: int = 0
+    submitted_at: datetime | None = None
+
+
+class SubmissionData(msgspec.Struct, kw_only=True):
+    submission: SubmissionSnapshot
+
+
+def _submission(envelope: Envelope) -> tuple[str, SubmissionSnapshot]:
+    if not envelope.tenant:
+        raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
+    submission = envelope.data_as(SubmissionData).submission
+    if not submission.student_id:
+        raise InvalidInput(f"{envelope.type} {envelope.id} names no student")
+    return envelope.tenant, submission
+
+
+def grade_posted_request(envelope: Envelope, settings: NotificationSettings) -> NotificationRequest:
+    college, submission = _submission(envelope)
+    url = settings.assignment_url_template.replace("{assignment_id}", submission.assignment_id)
+    return NotificationRequest(
+        source_event_id=UUID(envelope.id),
+        college_id=college,
+        type=NotificationType.GRADE_POSTED,
+        recipient=Recipient(account_id=submission.student_id, email=None),
+        variables={"title": ASSIGNMENT_WORDING, "url": url},
+    )
+
+
+def submission_receipt_request(envelope: Envelope) -> NotificationRequest:
+    college, submission = _submission(envelope)
+    if submission.submitted_at is None or submission.attempt < 1:
+        raise InvalidInput(f"{envelope.type} {envelope.id} carries no attempt")
+    return NotificationRequest(
+        source_event_id=UUID(envelope.id),
+        college_id=college,
+        type=NotificationType.SUBMISSION_RECEIPT,
+        recipient=Recipient(account_id=submission.student_id, email=None),
+        variables={
+            "title": ASSIGNMENT_WORDING,
+            "attempt": submission.attempt,
+            "submitted_at": submission.submitted_at.isoformat(),
+        },
+    )
+
+
+async def on_grade_event(
+    envelope: Envelope,
+    accept: FromDishka[AcceptNotification],
+    settings: FromDishka[NotificationSettings],
+) -> None:
+    await accept(grade_posted_request(envelope, settings))
+
+
+async def on_submission_event(envelope: Envelope, accept: FromDishka[AcceptNotification]) -> None:
+    await accept(submission_receipt_request(envelope))
