@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import http.server
 import json
 import os
 import platform
 import resource
 import statistics
+import struct
 import subprocess
 import sys
 import threading
@@ -37,6 +39,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -155,51 +158,129 @@ class Client:
         await self.ws.close()
 
 
-class NativeClient:
-    """One connection of the native protocol on ``/ws``: JSON text frames, ``auth`` first."""
+class NativeClient(asyncio.Protocol):
+    """One connection of the native protocol on ``/ws`` (JSON text frames, ``auth`` first), on
+    a bare asyncio stream with the WebSocket framing done here: the generator must read tens of
+    thousands of frames a second on the cores the server also needs, and a full WebSocket
+    client's per-frame cost would be what is measured. A pushed ``message`` is counted from its
+    first bytes; only acks and the timed messages (one client in ``TIMED_EVERY``) are parsed."""
+
+    TIMED_EVERY = 10
+    _MESSAGE = b'{"type":"message"'
+    _serial = 0
 
     def __init__(self, url: str, token: str, stats: Stats) -> None:
-        self.url, self.token, self.stats = url, token, stats
-        self.ws: Any = None
+        parsed = urlsplit(url)
+        self.host, self.port, self.path = parsed.hostname or "", parsed.port or 80, parsed.path
+        self.token, self.stats = token, stats
         self._acks: dict[int, asyncio.Future[Any]] = {}
         self._next_ack = 0
-        self._reader: asyncio.Task[None] | None = None
+        self._transport: asyncio.Transport | None = None
+        self._buffer = b""
+        self._upgraded: asyncio.Future[bytes] | None = None
+        NativeClient._serial += 1
+        self._timed = NativeClient._serial % self.TIMED_EVERY == 1  # the first one, and so on
+
+    # asyncio.Protocol: bytes arrive by callback, with no stream reader or task per socket.
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        if self._upgraded is not None and not self._upgraded.done():
+            head, found, rest = self._buffer.partition(b"\r\n\r\n")
+            if not found:
+                return
+            self._buffer = rest
+            self._upgraded.set_result(head)
+        self._buffer = self._frames(self._buffer)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
 
     async def connect(self) -> None:
-        self.ws = await websockets.connect(
-            self.url, max_size=2**20, compression=None, ping_interval=None, open_timeout=60
-        )
-        await self.ws.send(json.dumps({"type": "auth", "id": 0, "token": self.token}))
-        answer = json.loads(await self.ws.recv())
-        assert answer.get("type") == "ack" and answer.get("ok"), answer
-        self._reader = asyncio.get_running_loop().create_task(self._read())
+        loop = asyncio.get_running_loop()
+        self._upgraded = loop.create_future()
+        await loop.create_connection(lambda: self, self.host, self.port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        assert self._transport is not None
+        self._transport.write(
+            f"GET {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+        )  # fmt: skip
+        head = await asyncio.wait_for(self._upgraded, 60)
+        assert head.startswith(b"HTTP/1.1 101"), head
+        answer = await self._call_frame({"type": "auth", "token": self.token})
+        assert answer["ok"], answer
 
-    async def _read(self) -> None:
-        try:
-            async for raw in self.ws:
-                frame = json.loads(raw)
-                if frame["type"] == "message":
-                    self.stats.delivered(frame["data"])
-                elif frame["type"] == "ack":
-                    future = self._acks.pop(frame["id"], None)
-                    if future is not None and not future.done():
-                        data = frame.get("data") if frame["ok"] else frame.get("error")
-                        future.set_result({"ok": frame["ok"], **(data or {})})
-        except websockets.ConnectionClosed:
+    def _send(self, payload: bytes, opcode: int = 0x1) -> None:
+        if self._transport is None:
             return
+        mask = os.urandom(4)
+        size = len(payload)
+        if size < 126:
+            header = struct.pack("!BB", 0x80 | opcode, 0x80 | size)
+        elif size < 65536:
+            header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, size)
+        else:
+            header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, size)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self._transport.write(header + mask + masked)
 
-    async def call(self, event: str, data: Any) -> Any:
+    def _frames(self, buffer: bytes) -> bytes:
+        """Handles every whole frame in ``buffer`` (server frames are never masked); returns
+        the rest."""
+        at = 0
+        while len(buffer) - at >= 2:
+            opcode, size = buffer[at] & 0x0F, buffer[at + 1] & 0x7F
+            start = at + 2
+            if size == 126:
+                if len(buffer) - at < 4:
+                    break
+                size, start = struct.unpack_from("!H", buffer, at + 2)[0], at + 4
+            elif size == 127:
+                if len(buffer) - at < 10:
+                    break
+                size, start = struct.unpack_from("!Q", buffer, at + 2)[0], at + 10
+            if len(buffer) - start < size:
+                break
+            payload = buffer[start : start + size]
+            at = start + size
+            if opcode == 0x9:
+                self._send(payload, 0xA)  # pong
+            elif opcode == 0x1:
+                self._text(payload)
+        return buffer[at:]
+
+    def _text(self, payload: bytes) -> None:
+        if payload.startswith(self._MESSAGE):
+            if self._timed:
+                self.stats.delivered(json.loads(payload)["data"])
+            else:
+                self.stats.counted()
+            return
+        frame = json.loads(payload)
+        if frame.get("type") == "ack":
+            future = self._acks.pop(frame["id"], None)
+            if future is not None and not future.done():
+                data = frame.get("data") if frame["ok"] else frame.get("error")
+                future.set_result({"ok": frame["ok"], **(data or {})})
+
+    async def _call_frame(self, frame: dict[str, Any]) -> Any:
         self._next_ack += 1
         ack_id = self._next_ack
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._acks[ack_id] = future
-        await self.ws.send(json.dumps({"type": event, "id": ack_id, **data}))
+        self._send(json.dumps({**frame, "id": ack_id}).encode())
         return await asyncio.wait_for(future, 60)
 
+    async def call(self, event: str, data: Any) -> Any:
+        return await self._call_frame({"type": event, **data})
+
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-        await self.ws.close()
+        if self._transport is not None and not self._transport.is_closing():
+            self._send(struct.pack("!H", 1000), 0x8)
+            self._transport.close()
 
 
 class Stats:
@@ -207,6 +288,10 @@ class Stats:
         self.count = 0
         self.latencies: list[float] = []
         self.last = 0.0
+
+    def counted(self) -> None:
+        self.count += 1
+        self.last = time.perf_counter()
 
     def delivered(self, data: dict[str, Any]) -> None:
         now = time.perf_counter()
