@@ -28,9 +28,10 @@ from lms_platform.security.testing import TokenFactory
 from lms_platform.testing.dsn import to_asyncpg_dsn
 from lms_platform.testing.services import (
     RunningService,
+    ServiceSettingsFactory,
     migrate_with,
     running_service,
-    settings_for_test,
+    service_settings,  # noqa: F401 - fixture
 )
 from lms_platform.tracing import configure_tracing
 from tests.assignment.permissions import default_permissions
@@ -67,22 +68,10 @@ def tokens() -> TokenFactory:
 
 @pytest.fixture
 def assignment_settings(
-    request: pytest.FixtureRequest,
-    fresh_database: Callable[..., str],
+    service_settings: ServiceSettingsFactory,  # noqa: F811
     assignment_template: str,
-    redis_url: str,
-    kafka_bootstrap: str,
-    kafka_namespace: str,
 ) -> AssignmentSettings:
-    return settings_for_test(
-        AssignmentSettings,
-        dsn=fresh_database(assignment_template),
-        redis_url=redis_url,
-        kafka_bootstrap=kafka_bootstrap,
-        kafka_namespace=kafka_namespace,
-        run_relay=request.node.get_closest_marker("with_relay") is not None,
-        run_consumers=request.node.get_closest_marker("with_consumers") is not None,
-    )
+    return service_settings(AssignmentSettings, assignment_template)
 
 
 @pytest.fixture

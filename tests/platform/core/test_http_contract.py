@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
@@ -44,6 +45,20 @@ class Lenient(msgspec.Struct):
     note: str
 
 
+Key = Annotated[str, msgspec.Meta(min_length=1, max_length=8, pattern="^[a-z]+$")]
+Points = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class Scores(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    points: Annotated[dict[Key, Points], msgspec.Meta(min_length=1, max_length=3)]
+    notes: Annotated[dict[Key, str], msgspec.Meta(max_length=2)] | None = None
+    kinds: dict[Literal["x", "y"], int] = msgspec.field(default_factory=dict)
+    later: Annotated[dict[str, int], msgspec.Meta(min_length=1)] | msgspec.UnsetType = msgspec.UNSET
+    pages: list[Annotated[dict[Key, Points], msgspec.Meta(max_length=2)]] = msgspec.field(
+        default_factory=list
+    )
+
+
 class ThingController(Controller):
     path = "/things"
 
@@ -64,6 +79,10 @@ class ThingController(Controller):
     @post("/patch")
     async def patch_thing(self, data: JSONBody[ThingPatch]) -> None:
         return None
+
+    @post("/scores", status_code=200)
+    async def score(self, data: JSONBody[Scores]) -> Scores:
+        return data
 
     @get("/{thing_id:uuid}")
     async def read(self, thing_id: FromPath[UUID]) -> Lenient:
@@ -146,6 +165,54 @@ def test_request_schemas_say_what_decoding_enforces() -> None:
     # An UNSET-able list (a PATCH field) keeps its items' constraints inside the oneOf.
     [patched] = schemas["ThingPatch"]["properties"]["tags"]["oneOf"]
     assert patched["items"]["enum"] == ["a", "b"] and patched["items"]["minLength"] == 1
+
+
+def test_mapping_schemas_bound_their_entries_and_keys_as_decoding_does() -> None:
+    properties = _document()["components"]["schemas"]["Scores"]["properties"]
+    names = {"minLength": 1, "maxLength": 8, "pattern": "^[a-z]+$"}
+    nul_free = {"not": {"type": "string", "pattern": NUL_PATTERN}}
+    # A mapping's size is its number of entries (minProperties), never a string's length.
+    assert properties["points"] == {
+        "type": "object",
+        "minProperties": 1,
+        "maxProperties": 3,
+        "propertyNames": names | nul_free,
+        "additionalProperties": {"type": "integer", "minimum": 0},
+    }
+    [notes, _null] = properties["notes"]["oneOf"]
+    assert notes["maxProperties"] == 2 and "maxLength" not in notes
+    assert notes["propertyNames"] == names | nul_free
+    assert properties["kinds"]["propertyNames"] == {"enum": ["x", "y"]}
+    later = properties["later"]
+    assert "minLength" not in json.dumps(later) and later["minProperties"] == 1
+    assert later["oneOf"][0]["propertyNames"] == nul_free  # any text but NUL (the edge's 400)
+    page = properties["pages"]["items"]
+    assert page["maxProperties"] == 2 and "maxLength" not in page
+    assert page["additionalProperties"] == {"type": "integer", "minimum": 0}
+    assert page["propertyNames"] == names | nul_free
+
+
+async def test_mapping_bodies_are_refused_as_their_schema_says() -> None:
+    factory = TokenFactory()
+    headers = {"Authorization": "Bearer " + factory.mint("u", "c")}
+    async with AsyncTestClient(_app(factory)) as client:
+
+        async def score(body: dict[str, Any]) -> int:
+            return (await client.post("/things/scores", json=body, headers=headers)).status_code
+
+        assert await score({"points": {"a": 1}, "kinds": {"x": 1}, "later": {"": 2}}) == 200
+        refused_bodies: list[dict[str, Any]] = [
+            {"points": {}},  # minProperties
+            {"points": {"a": 1, "b": 1, "c": 1, "d": 1}},  # maxProperties
+            {"points": {"A": 1}},  # propertyNames: pattern
+            {"points": {"abcdefghi": 1}},  # propertyNames: maxLength
+            {"points": {"a": -1}},  # additionalProperties: minimum
+            {"points": {"a": 1}, "kinds": {"z": 1}},  # propertyNames: enum
+            {"points": {"a": 1}, "later": {}},  # minProperties of an UNSET-able mapping
+            {"points": {"a": 1}, "later": {"a\u0000": 1}},  # propertyNames: no NUL
+        ]
+        for refused in refused_bodies:
+            assert await score(refused) == 400, refused
 
 
 def test_optional_query_parameters_are_left_out_never_null() -> None:

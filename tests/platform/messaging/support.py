@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import RecordMetadata
@@ -11,7 +12,8 @@ from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lms_platform.messaging import Backoff, Envelope, OutboxRelay, encode_envelope
+from lms_platform.messaging import PENDING, Backoff, Envelope, OutboxRelay, encode_envelope
+from lms_platform.messaging.admin_port import ParkedOutboxAdmin
 from lms_platform.messaging.headers import cloudevent_headers, encode_headers
 
 # A stand-in for a service's own state, changed in the same transaction as the outbox write or
@@ -91,3 +93,41 @@ async def delete_topics(bootstrap: str, names: list[str]) -> None:
     errors = [(topic, code) for topic, code, *_ in response.topic_error_codes if code]
     if errors:
         raise RuntimeError(f"could not delete topics: {errors}")
+
+
+Store = TypeVar("Store")
+Id = TypeVar("Id")
+_Store_contra = TypeVar("_Store_contra", contravariant=True)
+_Id_co = TypeVar("_Id_co", covariant=True)
+
+
+class AddOutboxRow(Protocol[_Store_contra, _Id_co]):
+    """A test's ``add(store, topic, key, parked=...)``: one outbox row, parked as the relay
+    parks one or left pending after a few failed attempts."""
+
+    async def __call__(
+        self, store: _Store_contra, topic: str, key: str, /, *, parked: bool
+    ) -> _Id_co: ...
+
+
+async def check_retry_and_discard_touch_only_parked(
+    store: Store,
+    admin: ParkedOutboxAdmin,
+    add: AddOutboxRow[Store, Id],
+    states: Callable[[Store], Awaitable[dict[Id, tuple[str, int]]]],
+) -> None:
+    """What every outbox admin (PostgreSQL's and MongoDB's) must do: retry by ids (an empty
+    list is not "all"), by topic or all, and discard, each touching parked rows only."""
+    u1 = await add(store, "user", "a", parked=True)
+    u2 = await add(store, "user", "b", parked=True)
+    c1 = await add(store, "course", "a", parked=True)
+    pending = await add(store, "course", "z", parked=False)
+
+    assert await admin.retry([]) == 0  # an empty list is not "all"
+    assert await admin.retry(topic="course") == 1
+    assert (await states(store))[c1] == (PENDING, 0)
+    assert await admin.discard([u1, pending, c1]) == 1  # only u1 was parked
+    assert set(await states(store)) == {u2, c1, pending}
+    assert await admin.discard([]) == 0
+    assert await admin.retry() == 1
+    assert {state for state, _ in (await states(store)).values()} == {PENDING}

@@ -30,7 +30,10 @@ from lms_platform.messaging.mongo_outbox import (
     ensure_outbox_indexes,
 )
 from lms_platform.testing import consume_all
-from tests.platform.messaging.support import FAST_BACKOFF
+from tests.platform.messaging.support import (
+    FAST_BACKOFF,
+    check_retry_and_discard_touch_only_parked,
+)
 
 
 @pytest.fixture()
@@ -116,20 +119,9 @@ async def test_retry_makes_documents_pending_and_due_and_resets_attempts_behind_
 async def test_retry_all_or_by_topic_and_discard_touch_only_parked_documents(
     database: AsyncIOMotorDatabase,
 ) -> None:
-    u1 = await add(database, "user", "a", parked=True)
-    u2 = await add(database, "user", "b", parked=True)
-    c1 = await add(database, "course", "a", parked=True)
-    pending = await add(database, "course", "z", parked=False)
-    admin = MongoOutboxAdmin(database)
-
-    assert await admin.retry([]) == 0  # an empty list is not "all"
-    assert await admin.retry(topic="course") == 1
-    assert (await states(database))[c1] == (PENDING, 0)
-    assert await admin.discard([u1, pending, c1]) == 1  # only u1 was parked
-    assert set(await states(database)) == {u2, c1, pending}
-    assert await admin.discard([]) == 0
-    assert await admin.retry() == 1
-    assert {state for state, _ in (await states(database)).values()} == {PENDING}
+    await check_retry_and_discard_touch_only_parked(
+        database, MongoOutboxAdmin(database), add, states
+    )
 
 
 async def test_a_retried_document_wakes_the_relay_and_is_published(

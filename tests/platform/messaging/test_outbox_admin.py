@@ -21,6 +21,7 @@ from lms_platform.messaging import (
 )
 from lms_platform.messaging.outbox_rows import relay_lock_id
 from lms_platform.testing import to_asyncpg_dsn
+from tests.platform.messaging.support import check_retry_and_discard_touch_only_parked
 
 
 async def add(engine: AsyncEngine, topic: str, key: str, *, parked: bool) -> int:
@@ -109,20 +110,7 @@ async def test_retry_makes_rows_pending_resets_attempts_behind_them_and_notifies
 async def test_retry_all_or_by_topic_and_discard_touch_only_parked_rows(
     engine: AsyncEngine,
 ) -> None:
-    u1 = await add(engine, "user", "a", parked=True)
-    u2 = await add(engine, "user", "b", parked=True)
-    c1 = await add(engine, "course", "a", parked=True)
-    pending = await add(engine, "course", "z", parked=False)
-    admin = OutboxAdmin(engine)
-
-    assert await admin.retry([]) == 0  # an empty list is not "all"
-    assert await admin.retry(topic="course") == 1
-    assert (await states(engine))[c1] == (PENDING, 0)
-    assert await admin.discard([u1, pending, c1]) == 1  # only u1 was parked
-    assert set(await states(engine)) == {u2, c1, pending}
-    assert await admin.discard([]) == 0
-    assert await admin.retry() == 1
-    assert {state for state, _ in (await states(engine)).values()} == {PENDING}
+    await check_retry_and_discard_touch_only_parked(engine, OutboxAdmin(engine), add, states)
 
 
 async def test_admin_changes_wait_for_a_relay_cycle_in_progress(engine: AsyncEngine) -> None:

@@ -10,7 +10,8 @@ every service's edge answers anyway, derived from each operation (``complete_con
 * a public route (one of the app's public path patterns): ``security: []`` and no 401;
 * text never holds NUL (U+0000), which PostgreSQL cannot store: the edge refuses it (400) and
   every string schema says so (``not: {type: string, pattern: "\\u0000"}``; a pattern that
-  excludes it would make generating long strings from the schema slow);
+  excludes it would make generating long strings from the schema slow), and so does every
+  mapping's ``propertyNames`` (a key is text too);
 * an optional query or header parameter is left out, never ``null``;
 * in a service with a database (or an in-flight limit), every route but health, readiness and
   metrics: 503 with ``Retry-After`` (no connection within the admission bound, or too many
@@ -220,19 +221,29 @@ def _is_nul_free(schema: Reference | Schema) -> bool:
     )
 
 
-def refuse_nul(schema: Schema) -> None:
-    """Say in ``schema`` (recursively) that its free text holds no NUL."""
-    for child in _children(schema):
-        refuse_nul(child)
-    if not _is_free_text(schema) or _is_nul_free(schema):
-        return
-    if any(_is_nul_free(part) for part in schema.all_of or ()):
+def _say_nul_free(schema: Schema) -> None:
+    if _is_nul_free(schema) or any(_is_nul_free(part) for part in schema.all_of or ()):
         return
     nul_free = Schema(type=OpenAPIType.STRING, pattern=NUL_PATTERN)
     if schema.schema_not is None:
         schema.schema_not = nul_free
     else:
         schema.all_of = [*(schema.all_of or ()), Schema(schema_not=nul_free)]
+
+
+def refuse_nul(schema: Schema) -> None:
+    """Say in ``schema`` (recursively) that its free text holds no NUL, a mapping's keys too."""
+    for child in _children(schema):
+        refuse_nul(child)
+    if _is_free_text(schema):
+        _say_nul_free(schema)
+    names = schema.property_names
+    mapping = schema.additional_properties not in (None, False)  # a struct's are None or False
+    if mapping and (names is None or isinstance(names, Schema)):
+        names = names or Schema()
+        if names.enum is None and names.const is None:
+            _say_nul_free(names)
+        schema.property_names = names
 
 
 def is_public(path: str, public_paths: Sequence[str]) -> bool:

@@ -3,8 +3,11 @@
 Litestar's own struct schemas leave out what msgspec enforces: ``additionalProperties: false``
 where a struct refuses unknown fields, every constraint of an array's items
 (``list[Annotated[str, Meta(max_length=64)]]`` comes out as ``{type: string}``), and bounds
-that are zero (``ge=0`` is dropped as falsy). ``StrictStructSchemaPlugin`` puts them back;
-``create_app`` registers it for every service.
+that are zero (``ge=0`` is dropped as falsy). A mapping (``dict[K, V]``) gets its size as a
+string's (``minLength``) instead of ``minProperties``, nothing of its keys and nothing of its
+values' constraints; ``StrictStructSchemaPlugin`` states them as msgspec checks them:
+``minProperties``/``maxProperties``, ``propertyNames`` from the key type (length, pattern,
+literal values) and the values' constraints. ``create_app`` registers it for every service.
 """
 
 from __future__ import annotations
@@ -36,6 +39,30 @@ _ARRAYS = (
     msgspec.inspect.FrozenSetType,
     msgspec.inspect.VarTupleType,
 )
+_MAPPINGS = (msgspec.inspect.DictType, msgspec.inspect.FrozenDictType)
+
+
+def _branches(schema: Schema, holds: str) -> list[Schema]:
+    """``schema`` if it has ``holds`` set, else its ``oneOf`` branches that have: an
+    ``X | UnsetType`` field is a oneOf of one branch (msgspec drops UNSET from the type)."""
+    if getattr(schema, holds) is not None:
+        return [schema]
+    return [
+        b for b in schema.one_of or () if isinstance(b, Schema) and getattr(b, holds) is not None
+    ]
+
+
+def _key_names(key: msgspec.inspect.Type) -> Schema | None:
+    """``propertyNames`` of a mapping with ``key`` keys: what msgspec checks of a key."""
+    names = Schema()
+    _constrain(names, key, item=True)
+    while isinstance(key, msgspec.inspect.Metadata):
+        key = key.type
+    if isinstance(key, msgspec.inspect.LiteralType):
+        names.enum = list(key.values)
+    elif isinstance(key, msgspec.inspect.EnumType):
+        names.enum = [member.value for member in key.cls]
+    return None if names == Schema() else names
 
 
 def _constrain(
@@ -63,6 +90,11 @@ def _constrain(
     if isinstance(info, _ARRAYS):
         wanted |= {"min_items": info.min_length, "max_items": info.max_length}
         wanted.pop("min_length"), wanted.pop("max_length")
+    if isinstance(info, _MAPPINGS):
+        wanted |= {"min_properties": info.min_length, "max_properties": info.max_length}
+        wanted.pop("min_length"), wanted.pop("max_length")
+        for wrong in [schema, *_branches(schema, "additional_properties")]:
+            wrong.min_length = wrong.max_length = None  # Litestar's: sizes as string lengths
     for name, value in wanted.items():
         if value is not None and getattr(schema, name, None) is None:
             setattr(schema, name, value)
@@ -74,6 +106,14 @@ def _constrain(
         ]  # fmt: skip
         for array in arrays:
             _constrain(array.items, info.item_type, item=True)
+    if isinstance(info, _MAPPINGS):
+        names = _key_names(info.key_type)
+        for mapping in _branches(schema, "additional_properties"):
+            if names is not None and mapping.property_names is None:
+                mapping.property_names = names
+            values = mapping.additional_properties
+            if not isinstance(values, bool):
+                _constrain(values, info.value_type, item=True)
 
 
 class StrictStructSchemaPlugin(StructSchemaPlugin):

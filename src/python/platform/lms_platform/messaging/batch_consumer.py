@@ -41,7 +41,6 @@ from faststream._internal.context import ContextRepo
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
 from faststream.message import StreamMessage
-from faststream.middlewares import AckPolicy
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,15 +62,15 @@ from lms_platform.messaging.consumer import (
     KafkaMessageParam,
     RetryPolicy,
     _EnvelopeConsumer,
-    _raw_body,
     _Redeliver,
     _tracer,
     check_subscriber_options,
+    envelope_decorator,
     sql_dedup,
 )
 from lms_platform.messaging.envelope import Envelope, EnvelopeDecodeError, decode_envelope
 from lms_platform.messaging.headers import decode_headers
-from lms_platform.messaging.offsets import CommitPolicy, OffsetCommitter
+from lms_platform.messaging.offsets import CommitPolicy
 from lms_platform.metrics import KAFKA_CONSUME_DURATION
 
 __all__ = ["envelope_batch_subscriber"]
@@ -108,40 +107,15 @@ def envelope_batch_subscriber(
     if max_records < 1:
         raise ValueError("max_records must be at least 1")
     policy, options = check_subscriber_options(retry, subscriber_options)
-
-    def decorator(handler: HandlerT) -> HandlerT:
-        name = consumer or f"{group_id}.{handler.__name__}"
-        committer = OffsetCommitter(commit or CommitPolicy(), service=service, consumer=name)
-        processor = _BatchEnvelopeConsumer(
-            handler,
-            group_id=group_id,
-            service=service,
-            consumer=name,
-            committer=committer,
-            retry=policy,
-            dlq_topic=dlq_topic,
-            event_types=frozenset(event_types) if event_types is not None else None,
-            idempotent=idempotent,
-            container=container,
-            dedup=dedup or sql_dedup(session_type),
-        )
-        documentation = {"title": f"{topic}:{handler.__name__}", "description": handler.__doc__}
-        listener = committer.listener(options.pop("listener", None))
-        subscriber = registrator.subscriber(
-            topic,
-            group_id=group_id,
-            ack_policy=AckPolicy.MANUAL,
-            listener=listener,
-            batch=True,
-            max_records=max_records,
-            batch_timeout_ms=batch_timeout_ms,
-            **(documentation | options),
-        )
-        subscriber(processor.consume, parser=_tolerant_batch_parser, decoder=_raw_body)
-        subscriber.stop = committer.wrap_stop(subscriber.stop)
-        return handler
-
-    return decorator
+    batch = {"batch": True, "max_records": max_records, "batch_timeout_ms": batch_timeout_ms}
+    if clash := batch.keys() & options.keys():
+        raise TypeError(f"envelope_batch_subscriber sets {sorted(clash)} itself")
+    return envelope_decorator(
+        registrator, topic, _BatchEnvelopeConsumer, _tolerant_batch_parser, batch | options,
+        group_id=group_id, service=service, consumer=consumer, retry=policy, dlq_topic=dlq_topic,
+        event_types=event_types, idempotent=idempotent, container=container,
+        dedup=dedup or sql_dedup(session_type), commit=commit,
+    )  # fmt: skip
 
 
 @dataclasses.dataclass(slots=True)

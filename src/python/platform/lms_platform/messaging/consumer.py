@@ -295,23 +295,46 @@ def envelope_subscriber(
     ``DEFAULT_FETCH_MAX_WAIT_MS``.
     """
     policy, options = check_subscriber_options(retry, subscriber_options)
+    return envelope_decorator(
+        registrator, topic, _EnvelopeConsumer, _tolerant_parser, options,
+        group_id=group_id, service=service, consumer=consumer, retry=policy, dlq_topic=dlq_topic,
+        event_types=event_types, idempotent=idempotent, container=container,
+        dedup=dedup or sql_dedup(session_type), commit=commit,
+    )  # fmt: skip
+
+
+def envelope_decorator(
+    registrator: Any,
+    topic: str,
+    processor: "type[_EnvelopeConsumer]",
+    parser: Callable[..., Any],
+    options: dict[str, Any],
+    *,
+    group_id: str,
+    service: str,
+    consumer: str | None,
+    commit: CommitPolicy | None,
+    event_types: Collection[str] | None,
+    **processor_options: Any,
+) -> Callable[[HandlerT], HandlerT]:
+    """The decorator both ``envelope_subscriber`` and ``envelope_batch_subscriber`` return: it
+    subscribes a ``processor`` of the handler to ``topic`` with manual acks, ``parser``, the
+    handler's name in AsyncAPI and a lazy ``OffsetCommitter`` (its rebalance listener, and its
+    last commit when the subscriber stops). ``options`` go to ``registrator.subscriber``;
+    ``processor_options`` (retry, dlq_topic, idempotent, container, dedup) to ``processor``."""
 
     def decorator(handler: HandlerT) -> HandlerT:
         name = consumer or f"{group_id}.{handler.__name__}"
         committer = OffsetCommitter(commit or CommitPolicy(), service=service, consumer=name)
-        processor = _EnvelopeConsumer(
+        consume = processor(
             handler,
             group_id=group_id,
             service=service,
             consumer=name,
             committer=committer,
-            retry=policy,
-            dlq_topic=dlq_topic,
             event_types=frozenset(event_types) if event_types is not None else None,
-            idempotent=idempotent,
-            container=container,
-            dedup=dedup or sql_dedup(session_type),
-        )
+            **processor_options,
+        ).consume
         # AsyncAPI names the operation after the handler (not our generic wrapper).
         documentation = {"title": f"{topic}:{handler.__name__}", "description": handler.__doc__}
         listener = committer.listener(options.pop("listener", None))
@@ -322,7 +345,7 @@ def envelope_subscriber(
             listener=listener,
             **(documentation | options),
         )
-        subscriber(processor.consume, parser=_tolerant_parser, decoder=_raw_body)
+        subscriber(consume, parser=parser, decoder=_raw_body)
         # The last offsets go out while the client still runs (the broker stops its subscribers).
         subscriber.stop = committer.wrap_stop(subscriber.stop)
         return handler

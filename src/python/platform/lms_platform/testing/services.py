@@ -7,18 +7,26 @@ A service's integration ``conftest.py`` needs only its settings and a migrated t
     async def course(course_settings, tokens) -> AsyncIterator[RunningService[CourseSettings]]:
         async with running_service(SERVICE, course_settings, tokens=tokens) as running:
             yield running
+
+The ``service_settings`` fixture (import it into the conftest) makes those settings on a fresh
+copy of the template, with the relay and consumers on only in tests marked for them::
+
+    @pytest.fixture
+    def course_settings(service_settings, course_template) -> CourseSettings:
+        return service_settings(CourseSettings, course_template)
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import asyncpg
 import httpx
+import pytest
 from dishka import Provider
 
 from lms_platform.config import ServiceSettings
@@ -73,6 +81,38 @@ def settings_for_test(
         values["database_url"] = to_asyncpg_sqlalchemy_url(dsn)
     values.setdefault("consumer_group", f"{settings_type.__name__.lower()}-{kafka_namespace}")
     return settings_type(**values)
+
+
+class ServiceSettingsFactory(Protocol):
+    def __call__(self, settings_type: type[S], template: str, **overrides: Any) -> S: ...
+
+
+@pytest.fixture()
+def service_settings(
+    request: pytest.FixtureRequest,
+    fresh_database: Callable[..., str],
+    redis_url: str,
+    kafka_bootstrap: str,
+    kafka_namespace: str,
+) -> ServiceSettingsFactory:
+    """``service_settings(CourseSettings, course_template, **overrides)``: ``settings_for_test``
+    on a fresh copy of the template database, with the outbox relay and the Kafka consumers
+    running only in a test marked ``with_relay`` or ``with_consumers`` (the conftest registers
+    the markers), so that outbox rows stay countable and no other test waits for a group join."""
+
+    def make(settings_type: type[S], template: str, **overrides: Any) -> S:
+        return settings_for_test(
+            settings_type,
+            dsn=fresh_database(template),
+            redis_url=redis_url,
+            kafka_bootstrap=kafka_bootstrap,
+            kafka_namespace=kafka_namespace,
+            run_relay=request.node.get_closest_marker("with_relay") is not None,
+            run_consumers=request.node.get_closest_marker("with_consumers") is not None,
+            **overrides,
+        )
+
+    return make
 
 
 @dataclass

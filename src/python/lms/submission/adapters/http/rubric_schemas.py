@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
-from litestar.params import KwargDefinition
 
 from lms.submission.application.rubrics import CriterionDraft, RatingDraft, RubricDraft
 from lms.submission.domain.rubrics import (
@@ -19,6 +18,7 @@ from lms.submission.domain.rubrics import (
     Rubric,
     RubricAssessment,
 )
+from lms_platform.http.openapi import documented
 
 ITEM_ID_PATTERN = "^[A-Za-z0-9_-]+$"
 ItemId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=ITEM_ID_PATTERN)]
@@ -118,23 +118,11 @@ class CriterionAssessmentBody(msgspec.Struct, kw_only=True, forbid_unknown_field
     comment: Feedback | None = None
 
 
-class _SchemaExtra(dict[str, Any]):
-    """Litestar hashes a field's metadata; a plain dict is not hashable."""
-
-    __hash__ = object.__hash__  # type: ignore[assignment]
-
-
-# Keys are the rubric's criterion ids: msgspec checks their form (400), the rubric whether it
-# has them (422, as for none at all). Litestar states no key constraint, hence propertyNames.
+# Keys are the rubric's criterion ids: msgspec checks their form (400; the platform states it as
+# propertyNames), the rubric whether it has them and how many (422, as for none at all).
 RubricAssessmentBody = Annotated[
     dict[ItemId, CriterionAssessmentBody],
-    KwargDefinition(
-        schema_extra=_SchemaExtra(
-            propertyNames={"pattern": ITEM_ID_PATTERN, "minLength": 1, "maxLength": 64},
-            minProperties=1,
-            maxProperties=MAX_CRITERIA,
-        )
-    ),
+    documented(min_properties=1, max_properties=MAX_CRITERIA),
 ]
 
 
