@@ -2,8 +2,8 @@
 plain aiokafka producer (as the assignment, submission and notification services publish them)
 reach, as ``live`` events, every socket of the people concerned, on both transports and both
 processes, and nobody else: not another section, another student, a dropped student, or the
-same user id in another college. A duplicated event is pushed once; a bad payload goes to the
-topic's dead-letter topic and is pushed to nobody."""
+same user id in another college. A duplicated event is pushed once, a stale one not at all; a
+bad payload goes to the topic's dead-letter topic and is pushed to nobody."""
 
 from __future__ import annotations
 
@@ -86,7 +86,9 @@ def assignment_published(
     )  # fmt: skip
 
 
-def grade_posted(college: str, course: uuid.UUID, student: uuid.UUID) -> Envelope:
+def grade_posted(
+    college: str, course: uuid.UUID, student: uuid.UUID, *, time: datetime | None = None
+) -> Envelope:
     submission, assignment = uuid.uuid4(), uuid.uuid4()
     return new_envelope(
         "grade.posted", "submission", str(submission), college,
@@ -94,7 +96,7 @@ def grade_posted(college: str, course: uuid.UUID, student: uuid.UUID) -> Envelop
             "id": str(submission), "assignment_id": str(assignment), "course_id": str(course),
             "student_id": str(student), "state": "graded", "score": 17.5, "grade": "B",
             "posted_at": "2026-12-02T10:00:00+00:00", "version": 4,
-        }},
+        }}, time=time,
     )  # fmt: skip
 
 
@@ -226,6 +228,11 @@ async def test_a_grade_goes_to_its_student_and_a_notification_to_its_user_only(
     everyone: list[Client] = [ada_sio, ada_ws, bob_sio, bob_ws, tia, ada_elsewhere]
     await asyncio.gather(*(c.connect() for c in everyone))
     try:
+        # An hour old (a consumer catching up on a backlog): not live any more, pushed to nobody.
+        old = grade_posted(
+            college, school["course"], school["ada"], time=datetime.now(UTC) - timedelta(hours=1)
+        )
+        await platform.publish("grade", old)
         grade = grade_posted(college, school["course"], school["ada"])
         await platform.publish("grade", grade)
         await received([ada_sio, ada_ws], grade.id)

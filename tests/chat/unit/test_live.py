@@ -13,6 +13,7 @@ import yaml
 
 from lms.chat.adapters.http.asyncapi import asyncapi_document
 from lms.chat.adapters.realtime.frames import SERVER_EVENTS, live_frame
+from lms.chat.application.live import LiveLimits, PushLive
 from lms.chat.domain.live import (
     LIVE_BODIES,
     AssignmentPublished,
@@ -76,6 +77,44 @@ def test_students_hear_of_it_once_it_has_unlocked_or_was_announced() -> None:
     assert visible_to_students(assignment(unlock_at=NOW - timedelta(minutes=1)), False, NOW)
     assert not visible_to_students(assignment(unlock_at=NOW + timedelta(days=1)), False, NOW)
     assert visible_to_students(assignment(unlock_at=NOW + timedelta(days=1)), True, NOW)
+
+
+class Fanout:
+    def __init__(self) -> None:
+        self.pushed: list[tuple[str, list[str], LiveNotice]] = []
+
+    async def live(self, tenant_id: str, user_ids: Any, notice: LiveNotice) -> None:
+        self.pushed.append((tenant_id, list(user_ids), notice))
+
+
+class Memberships:
+    def __init__(self, *memberships: Membership) -> None:
+        self._all = memberships
+
+    async def in_course(self, tenant_id: str, course_id: uuid.UUID) -> list[Membership]:
+        return [m for m in self._all if m.tenant_id == tenant_id and m.course_id == course_id]
+
+
+class Clock:
+    def now(self) -> datetime:
+        return NOW
+
+
+async def test_an_event_older_than_the_limit_is_pushed_to_nobody() -> None:
+    student = member()
+    fanout = Fanout()
+    push = PushLive(Memberships(student), fanout, Clock(), LiveLimits(max_age_seconds=300))  # type: ignore[arg-type]
+    fresh = LiveNotice(event_id="e1", occurred_at=NOW - timedelta(seconds=299), body=assignment())
+    stale = LiveNotice(event_id="e2", occurred_at=NOW - timedelta(seconds=301), body=assignment())
+    assert await push.assignment_published("college-a", fresh, announced_early=False) == 1
+    assert await push.assignment_published("college-a", stale, announced_early=False) == 0
+    assert await push.to_person("college-a", student.user_id, stale) == 0
+    assert await push.to_person("college-b", student.user_id, fresh) == 1
+    assert await push.assignment_published("college-b", fresh, announced_early=False) == 0
+    assert [(t, users, n.event_id) for t, users, n in fanout.pushed] == [
+        ("college-a", [str(student.user_id)], "e1"),
+        ("college-b", [str(student.user_id)], "e1"),
+    ]
 
 
 @pytest.fixture(scope="module")

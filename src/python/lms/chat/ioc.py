@@ -17,7 +17,7 @@ from lms.chat.application.access import RoomGate
 from lms.chat.application.changes import DeleteMessage, EditMessage
 from lms.chat.application.enrollments import ApplyEnrollment, MembershipProjection
 from lms.chat.application.history import CatchUp, MarkRead, RoomHistory
-from lms.chat.application.live import PushLive
+from lms.chat.application.live import LiveLimits, PushLive
 from lms.chat.application.moderation import MuteMember
 from lms.chat.application.ports import ChatStore, LiveFanout, RateLimiter
 from lms.chat.application.posting import PostLimits, PostMessage
@@ -59,6 +59,10 @@ class ChatAdaptersProvider(Provider):
         return PostLimits(
             messages_per_window=s.messages_per_window, window_seconds=s.rate_window_seconds
         )
+
+    @provide
+    def live_limits(self) -> LiveLimits:
+        return LiveLimits(max_age_seconds=self._settings.live_max_age_seconds)
 
 
 class ChatUseCasesProvider(Provider):
