@@ -10,7 +10,9 @@ more CPU per message than the server's side). Scenarios:
 
 - one room of ``--big-room`` subscribers (default 1000);
 - ``--rooms`` rooms (default 100) of 10 subscribers each;
-- ``--idle`` idle authenticated connections (default 10 000): server RSS before and after.
+- ``--idle`` idle authenticated connections (default 10 000): server RSS before and after;
+
+each over Socket.IO (``socketio_*``) and over the native protocol on ``/ws`` (``native_*``).
 
 The generator's own CPU time is reported next to the server's. Everything stays on 127.0.0.1
 and every phase stops by itself. Usage, from the repo root:
@@ -153,6 +155,53 @@ class Client:
         await self.ws.close()
 
 
+class NativeClient:
+    """One connection of the native protocol on ``/ws``: JSON text frames, ``auth`` first."""
+
+    def __init__(self, url: str, token: str, stats: Stats) -> None:
+        self.url, self.token, self.stats = url, token, stats
+        self.ws: Any = None
+        self._acks: dict[int, asyncio.Future[Any]] = {}
+        self._next_ack = 0
+        self._reader: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        self.ws = await websockets.connect(
+            self.url, max_size=2**20, compression=None, ping_interval=None, open_timeout=60
+        )
+        await self.ws.send(json.dumps({"type": "auth", "id": 0, "token": self.token}))
+        answer = json.loads(await self.ws.recv())
+        assert answer.get("type") == "ack" and answer.get("ok"), answer
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.ws:
+                frame = json.loads(raw)
+                if frame["type"] == "message":
+                    self.stats.delivered(frame["data"])
+                elif frame["type"] == "ack":
+                    future = self._acks.pop(frame["id"], None)
+                    if future is not None and not future.done():
+                        data = frame.get("data") if frame["ok"] else frame.get("error")
+                        future.set_result({"ok": frame["ok"], **(data or {})})
+        except websockets.ConnectionClosed:
+            return
+
+    async def call(self, event: str, data: Any) -> Any:
+        self._next_ack += 1
+        ack_id = self._next_ack
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._acks[ack_id] = future
+        await self.ws.send(json.dumps({"type": event, "id": ack_id, **data}))
+        return await asyncio.wait_for(future, 60)
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+        await self.ws.close()
+
+
 class Stats:
     def __init__(self) -> None:
         self.count = 0
@@ -169,8 +218,15 @@ class Stats:
 
 
 def process_cpu(pid: int) -> float:
+    user, system = process_cpu_split(pid)
+    return user + system
+
+
+def process_cpu_split(pid: int) -> tuple[float, float]:
+    """User and system CPU seconds of ``pid`` so far (system: the kernel's TCP work)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def process_rss_mib(pid: int) -> float:
@@ -185,10 +241,14 @@ def own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def connect_all(url: str, tokens: list[str], stats: Stats, batch: int = 200) -> list[Client]:
-    clients: list[Client] = []
+AnyClient = Client | NativeClient
+
+
+async def connect_all(url: str, tokens: list[str], stats: Stats, batch: int = 200) -> list[AnyClient]:
+    kind = NativeClient if url.endswith("/ws") else Client
+    clients: list[AnyClient] = []
     for start in range(0, len(tokens), batch):
-        group = [Client(url, t, stats) for t in tokens[start : start + batch]]
+        group = [kind(url, t, stats) for t in tokens[start : start + batch]]
         await asyncio.gather(*(c.connect() for c in group))
         clients += group
     return clients
@@ -203,7 +263,7 @@ async def fan_out(
     stats = Stats()
     members = [(s, u) for s, users in sections.items() for u in users]
     clients = await connect_all(url, [token_of[u] for _, u in members], stats)
-    by_room: dict[uuid.UUID, list[Client]] = {}
+    by_room: dict[uuid.UUID, list[AnyClient]] = {}
     for (section, _), client in zip(members, clients, strict=True):
         by_room.setdefault(section, []).append(client)
     for section, group in by_room.items():
@@ -215,9 +275,9 @@ async def fan_out(
     sender_clients = [(rooms[i % len(rooms)], by_room[rooms[i % len(rooms)]][i // len(rooms)])
                       for i in range(senders)]  # fmt: skip
     expected = sum(len(by_room[r]) for r, _ in sender_clients) * (messages // senders)
-    cpu_server, cpu_self, began = process_cpu(pid), own_cpu(), time.perf_counter()
+    (user, system), cpu_self, began = process_cpu_split(pid), own_cpu(), time.perf_counter()
 
-    async def send(room: uuid.UUID, client: Client, n: int) -> None:
+    async def send(room: uuid.UUID, client: AnyClient, n: int) -> None:
         for i in range(n):
             answer = await client.call(
                 "send", {"room_id": str(section_room_id(COLLEGE, room)),
@@ -240,7 +300,8 @@ async def fan_out(
         "delivered_per_second": round(stats.count / elapsed) if elapsed > 0 else None,
         "latency_ms_p50": round(statistics.median(stats.latencies) * 1000, 1),
         "latency_ms_p99": round(statistics.quantiles(stats.latencies, n=100)[98] * 1000, 1),
-        "server_cpu_seconds": round(process_cpu(pid) - cpu_server, 2),
+        "server_cpu_seconds": round(process_cpu(pid) - user - system, 2),
+        "server_system_cpu_seconds": round(process_cpu_split(pid)[1] - system, 2),
         "generator_cpu_seconds": round(own_cpu() - cpu_self, 2),
     }
     await asyncio.gather(*(c.close() for c in clients))
@@ -277,16 +338,18 @@ def main() -> None:
     args = parser.parse_args()
 
     big = {uuid.uuid4(): [uuid.uuid4() for _ in range(args.big_room)]}
+    alone = {uuid.uuid4(): [uuid.uuid4()]}  # what sending costs the server, with one delivery
     small = {uuid.uuid4(): [uuid.uuid4() for _ in range(args.room_size)] for _ in range(args.rooms)}
     idle_users = [uuid.uuid4() for _ in range(args.idle)]
     tokens = TokenFactory()
-    everyone = [u for users in (*big.values(), *small.values()) for u in users] + idle_users
+    everyone = [u for users in (*big.values(), *small.values(), *alone.values()) for u in users]
+    everyone += idle_users
     token_of = {u: tokens.mint(str(u), COLLEGE, permissions=["chat:participate"]) for u in everyone}
 
     with PostgresServer() as postgres, RedisServer() as redis:
         dsn = postgres.create_database("chat_bench")
         upgrade_to_head(MIGRATIONS_DIR, to_asyncpg_sqlalchemy_url(dsn))
-        asyncio.run(seed(dsn, {**big, **small}))
+        asyncio.run(seed(dsn, {**big, **small, **alone}))
         jwks_url, jwks = serve_jwks(tokens)
         port = find_free_port()
         env = {
@@ -313,6 +376,7 @@ def main() -> None:
                     pass
                 time.sleep(0.1)
             url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
+            native_url = f"ws://127.0.0.1:{port}/ws"
             results: dict[str, Any] = {
                 "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                             "note": "2 cores shared with other sessions; loopback only"},
@@ -326,6 +390,18 @@ def main() -> None:
                 ),
                 "socketio_idle": lambda: idle_memory(
                     url, server.pid, [token_of[u] for u in idle_users]
+                ),
+                "native_send_cost": lambda: fan_out(
+                    native_url, server.pid, token_of, alone, args.messages, 1
+                ),
+                "native_one_room": lambda: fan_out(
+                    native_url, server.pid, token_of, big, args.messages, args.senders
+                ),
+                "native_many_rooms": lambda: fan_out(
+                    native_url, server.pid, token_of, small, args.messages, args.senders
+                ),
+                "native_idle": lambda: idle_memory(
+                    native_url, server.pid, [token_of[u] for u in idle_users]
                 ),
             }
             for name, phase in phases.items():

@@ -19,8 +19,10 @@ from tests.user.integration.conftest import COLLEGE, RunningUserService
 NAMES = [f"Person {i:02d}" for i in range(25)]
 
 
-async def _seed(user_service: RunningUserService, count: int, *, college: str = COLLEGE) -> None:
-    """``count`` live profiles named "Bulk <hex>" straight into the table (the API would take
+async def _seed(
+    user_service: RunningUserService, count: int, *, college: str = COLLEGE, name: str = "Bulk"
+) -> None:
+    """``count`` live profiles named "<name> <hex>" straight into the table (the API would take
     minutes for thousands); VACUUM ANALYZE so the planner knows the table's size and the GIN
     indexes have no pending list: bulk inserts land in a GIN index's pending list, which the
     planner prices into every trigram scan, and a plain ANALYZE flushes it only when autovacuum
@@ -31,13 +33,14 @@ async def _seed(user_service: RunningUserService, count: int, *, college: str = 
             """
             INSERT INTO profiles (id, tenant_id, email, display_name, timezone, locale, roles,
                                   status, preferences, created_at, updated_at, version)
-            SELECT gen_random_uuid(), $1, 'bulk' || g || '@example.edu',
-                   'Bulk ' || md5(g::text), 'UTC', 'en', ARRAY['student'], 'active', '{}',
+            SELECT gen_random_uuid(), $1, lower($3) || g || '@example.edu',
+                   $3 || ' ' || md5(g::text), 'UTC', 'en', ARRAY['student'], 'active', '{}',
                    now(), now(), 1
             FROM generate_series(1, $2) AS g
             """,
             college,
             count,
+            name,
         )
         await connection.execute("VACUUM ANALYZE profiles")
     finally:
@@ -170,7 +173,8 @@ def _statements(user_service: RunningUserService) -> Iterator[list[tuple[str, An
 
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
         # The relay polls the outbox on the same engine meanwhile: keep the list's reads only.
-        if statement.lstrip().upper().startswith("SELECT") and "FROM profiles" in statement:
+        reads = statement.lstrip().upper().startswith(("SELECT", "WITH"))
+        if reads and "FROM profiles" in statement:
             seen.append((statement, parameters))
 
     assert user_service.service.engine is not None
@@ -227,6 +231,25 @@ async def test_pages_and_searches_use_the_indexes_at_scale(
         used = {n.get("Index Name") for n in plan}
         assert {"ix_profiles_display_name_trgm", "ix_profiles_email_trgm"} <= used, plan
         assert not [n for n in plan if n["Node Type"] == "Seq Scan"], plan
+
+
+async def test_a_search_matching_five_percent_counts_on_the_trigram_indexes(
+    user_service: RunningUserService,
+) -> None:
+    """1,500 of 30,000 profiles match, the last ones written. A count with a plain LIMIT lets
+    the planner assume the matches are spread evenly and scan the table until it has 101 of
+    them, here nearly all of it; the count must use the trigram indexes."""
+    await _seed(user_service, 28_500)
+    await _seed(user_service, 1_500, name="Nakamura")
+    page, count = await _plans(user_service, "limit=20&q=nakamura")
+    assert not [n for n in count if n["Node Type"] == "Seq Scan"], count
+    assert {"ix_profiles_display_name_trgm", "ix_profiles_email_trgm"} <= {
+        n.get("Index Name") for n in count
+    }, count
+    body = (
+        await user_service.client.get("/users?limit=20&q=nakamura", headers=user_service.admin())
+    ).json()
+    assert (len(body["items"]), body["total"], body["total_exact"]) == (20, 100, False)
 
 
 async def test_a_search_counts_up_to_a_hundred_matches_unless_asked_for_all(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lms_platform.config import ServiceSettings, load_settings
+from lms_platform.config import ServiceSettings, SettingsError, load_settings
 
 ENV_PREFIX = "LMS_CHAT_"
+# Where the demo page may be switched on.
+DEMO_PAGE_ENVIRONMENTS = frozenset({"development", "test"})
 
 
 class ChatSettings(ServiceSettings, kw_only=True, frozen=True):
@@ -26,6 +28,16 @@ class ChatSettings(ServiceSettings, kw_only=True, frozen=True):
     live_max_age_seconds: float = 300.0
     # Browser origins allowed to open a Socket.IO connection ("*" for any, in development).
     socket_cors_origins: str = ""
+    # Serve the two-tab demo page at /chat/demo (adapters/http/demo.py); development only: the
+    # settings refuse it in any other environment. The devstack turns it on.
+    demo_page: bool = False
+
+    def __post_init__(self) -> None:
+        if self.demo_page and self.environment not in DEMO_PAGE_ENVIRONMENTS:
+            raise SettingsError(
+                "LMS_CHAT_DEMO_PAGE is for development only; it is refused in environment "
+                f"{self.environment!r}"
+            )
 
 
 def load_chat_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> ChatSettings:

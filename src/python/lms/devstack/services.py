@@ -93,6 +93,10 @@ def _chat_demo() -> Sequence[DemoStep]:
     return CHAT_STEPS
 
 
+def _chat_env(_: Mapping[str, Any]) -> dict[str, str]:
+    return {"DEMO_PAGE": "true"}  # /chat/demo: two tabs chat (development only)
+
+
 def _submission_env(servers: Mapping[str, Any]) -> dict[str, str]:
     from lms_platform.testing.s3 import ACCESS_KEY, SECRET_KEY
 
@@ -196,6 +200,8 @@ SERVICES: Sequence[DevService] = (
         "chat",
         8006,
         runs="HTTP and Socket.IO on socketify, Redis fan-out, outbox relay, enrollment.* consumer",
+        env=_chat_env,
         demo=_chat_demo,
+        links={"demo page": "/chat/demo"},
     ),
 )

@@ -117,9 +117,21 @@ async def _total(
     matching: Select[Any] = statement.with_only_columns(
         literal_column("1"), maintain_column_froms=True
     )
-    if not request.exact_total:
-        matching = matching.limit(cap + 1)
-    counted = int(
-        (await session.scalar(select(func.count()).select_from(matching.subquery()))) or 0
-    )
-    return Total(counted, exact=True) if request.exact_total else Total.capped(counted, cap)
+    if request.exact_total:
+        count = select(func.count()).select_from(matching.subquery())
+        return Total(int((await session.scalar(count)) or 0), exact=True)
+    counted = int((await session.scalar(_capped_count(matching, cap))) or 0)
+    return Total.capped(counted, cap)
+
+
+def _capped_count(matching: Select[Any], cap: int) -> Select[Any]:
+    """``count(*)`` of at most ``cap + 1`` of ``matching``'s rows.
+
+    The rows come from a MATERIALIZED CTE, which PostgreSQL plans as if all of them were read
+    and runs lazily, so the LIMIT above it only stops the scan early. A plain ``LIMIT`` inside
+    the count lets the planner assume the matches are spread evenly and pick a sequential scan
+    that reads thousands of rows to find a few (a search of 100,000 profiles: 7-50 ms where
+    the trigram indexes take 0.6 ms; docs/benchmarks/user-list-plans.md)."""
+    rows = matching.cte("matching").prefix_with("MATERIALIZED")
+    first = select(literal_column("1")).select_from(rows).limit(cap + 1).subquery()
+    return select(func.count()).select_from(first)

@@ -10,6 +10,7 @@ from typing import Any
 
 import socketio
 
+from lms.chat.adapters.http.demo import with_demo_page
 from lms.chat.adapters.realtime.gateway import SocketIoGateway
 from lms.chat.adapters.realtime.hub import ChatHub
 from lms.chat.adapters.realtime.native import IDLE_TIMEOUT_SECONDS, NATIVE_PATH, NativeGateway
@@ -50,7 +51,9 @@ async def serve(runtime: ServiceRuntime[Any]) -> None:
     settings: ChatSettings = runtime.settings
     hub, gateway, native = build_gateways(runtime)
     app = socketio.ASGIApp(
-        gateway.sio, other_asgi_app=runtime.http_app(), socketio_path=SOCKET_PATH
+        gateway.sio,
+        other_asgi_app=with_demo_page(runtime.http_app(), settings),
+        socketio_path=SOCKET_PATH,
     )
     server = SocketifyServer(app, host=settings.http_host, port=settings.http_port, routes=[native])
     stop = asyncio.Event()
