@@ -43,7 +43,7 @@ class SocketClient:
         self.events: list[tuple[str, Any]] = []
         self._arrived = asyncio.Condition()
         self.sio.on("message", self._on_message)
-        for name in ("error", "removed", "message_changed", "member_muted"):
+        for name in ("error", "removed", "message_changed", "member_muted", "live"):
             self.sio.on(name, self._recorder(name))
         self.sio.on("disconnect", self._recorder("disconnect"))
 

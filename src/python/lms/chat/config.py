@@ -23,6 +23,9 @@ class ChatSettings(ServiceSettings, kw_only=True, frozen=True):
     socket_max_frame_bytes: int = 64 * 1024
     # A native WebSocket that has not sent its auth frame by then is closed (4401).
     socket_auth_timeout_seconds: float = 10.0
+    # The live channel pushes an event only this long after it happened: a consumer catching
+    # up on a backlog (a first deploy reads the topics' whole retention) pushes nothing stale.
+    live_max_age_seconds: float = 300.0
     # Browser origins allowed to open a Socket.IO connection ("*" for any, in development).
     socket_cors_origins: str = ""
     # Serve the two-tab demo page at /chat/demo (adapters/http/demo.py); development only: the

@@ -17,6 +17,7 @@ from lms.chat.application.access import RoomGate
 from lms.chat.application.changes import DeleteMessage, EditMessage
 from lms.chat.application.enrollments import ApplyEnrollment, MembershipProjection
 from lms.chat.application.history import CatchUp, MarkRead, RoomHistory
+from lms.chat.application.live import LiveLimits, PushLive
 from lms.chat.application.moderation import MuteMember
 from lms.chat.application.ports import ChatStore, LiveFanout, RateLimiter
 from lms.chat.application.posting import PostLimits, PostMessage
@@ -59,6 +60,10 @@ class ChatAdaptersProvider(Provider):
             messages_per_window=s.messages_per_window, window_seconds=s.rate_window_seconds
         )
 
+    @provide
+    def live_limits(self) -> LiveLimits:
+        return LiveLimits(max_age_seconds=self._settings.live_max_age_seconds)
+
 
 class ChatUseCasesProvider(Provider):
     scope = Scope.REQUEST
@@ -67,6 +72,7 @@ class ChatUseCasesProvider(Provider):
     messages = provide(PostMessage) + provide(EditMessage) + provide(DeleteMessage)
     reading = provide(RoomHistory) + provide(CatchUp) + provide(MarkRead) + provide(MuteMember)
     enrollments = provide(ApplyEnrollment)
+    live = provide(PushLive)
 
 
 def providers(settings: ChatSettings) -> Sequence[Provider]:

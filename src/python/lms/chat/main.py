@@ -25,7 +25,7 @@ SERVICE = ServiceSpec(
     routes=ROUTES,
     migrations=MIGRATIONS_DIR,
     publishes=["chat"],
-    consumes=["enrollment"],
+    consumes=["enrollment", "assignment", "grade", "notification"],
     subscribe=subscribe,
     commands={"serve": serve},
 )

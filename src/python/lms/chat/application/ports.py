@@ -3,13 +3,14 @@ implement."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 from lms.chat.domain.history import Anchor
+from lms.chat.domain.live import LiveNotice
 from lms.chat.domain.messages import Message
 from lms.chat.domain.rooms import Room
 from lms_platform.kernel.events import DomainEvent
@@ -99,6 +100,10 @@ class LiveFanout(Protocol):
 
     async def access_lost(self, tenant_id: str, user_id: UUID) -> None:
         """Every process re-checks the user's joined rooms and removes them where refused."""
+        ...
+
+    async def live(self, tenant_id: str, user_ids: Collection[str], notice: LiveNotice) -> None:
+        """To every socket of each of ``user_ids`` (of ``tenant_id``), on every process."""
         ...
 
 

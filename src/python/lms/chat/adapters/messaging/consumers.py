@@ -1,6 +1,7 @@
 """The chat's ``enrollment.*`` consumer: the membership read model, the course's and section's
 rooms, and cutting a member off live when they lose access (lms_platform.membership's rule,
-with the reaction chat needs; docs/memberships.md, "Reacting to a change").
+with the reaction chat needs; docs/memberships.md, "Reacting to a change"); and the live
+channel's consumers (``live_events``).
 
 No ``from __future__ import annotations``: FastStream and dishka read the handler's annotations.
 """
@@ -8,6 +9,7 @@ No ``from __future__ import annotations``: FastStream and dishka read the handle
 from dishka_faststream import FromDishka
 from faststream.kafka import KafkaBroker
 
+from lms.chat.adapters.messaging.live_events import subscribe_live
 from lms.chat.application.enrollments import ApplyEnrollment
 from lms.chat.config import ChatSettings
 from lms_platform.membership import MEMBERSHIP_CONSUMER
@@ -34,3 +36,4 @@ def subscribe(broker: KafkaBroker, settings: ChatSettings) -> None:
         session_timeout_ms=settings.consumer_session_timeout_ms,
         heartbeat_interval_ms=max(settings.consumer_session_timeout_ms // 3, 100),
     )(on_enrollment_event)
+    subscribe_live(broker, settings)

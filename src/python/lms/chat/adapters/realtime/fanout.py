@@ -1,16 +1,20 @@
 """``LiveFanout`` over Redis pub/sub: one PUBLISH per change on the room's channel, which every
 process that has members of the room connected relays to its own sockets (the sender's process
-too, so nobody gets a message twice). Access changes go to one control channel."""
+too, so nobody gets a message twice). Access changes go to one control channel. The live channel
+of a user is a channel per college and user, which a process watches while it holds a socket
+of theirs."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from uuid import UUID
 
 import msgspec
 from redis.asyncio import Redis
 
-from lms.chat.adapters.realtime.frames import message_frame
+from lms.chat.adapters.realtime.frames import live_frame, message_frame
+from lms.chat.domain.live import LiveNotice
 from lms.chat.domain.messages import Message
 
 CONTROL_CHANNEL = "chat:control:access"
@@ -18,6 +22,15 @@ CONTROL_CHANNEL = "chat:control:access"
 
 def room_channel(tenant_id: str, room_id: UUID | str) -> str:
     return f"chat:{tenant_id}:room:{room_id}"
+
+
+def user_channel(tenant_id: str, user_id: UUID | str) -> str:
+    """The user's live channel; a user id that is a UUID is written the one way ``str`` does."""
+    try:
+        user = str(UUID(str(user_id)))
+    except ValueError:  # not a person's id (an API key): nobody publishes there
+        user = str(user_id)
+    return f"chat:{tenant_id}:user:{user}"
 
 
 class RedisFanout:
@@ -50,6 +63,14 @@ class RedisFanout:
         await self._publish(
             CONTROL_CHANNEL, {"kind": "access_lost", "tenant": tenant_id, "user_id": str(user_id)}
         )
+
+    async def live(self, tenant_id: str, user_ids: Collection[str], notice: LiveNotice) -> None:
+        """One PUBLISH per user on their channel, in one round trip."""
+        payload = msgspec.json.encode({"kind": "live", "live": live_frame(notice)})
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                pipe.publish(user_channel(tenant_id, user_id), payload)
+            await pipe.execute()
 
 
 class RedisRateLimiter:

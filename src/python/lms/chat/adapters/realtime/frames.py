@@ -10,6 +10,7 @@ from uuid import UUID
 
 import msgspec
 
+from lms.chat.domain.live import LiveNotice
 from lms.chat.domain.messages import Message
 
 PROTOCOL_VERSION = 1
@@ -72,8 +73,11 @@ CLIENT_FRAMES: dict[str, type[msgspec.Struct]] = {
     "read": ReadFrame,
     "reauth": ReauthFrame,
 }
-# What the server pushes on both transports.
-SERVER_EVENTS = frozenset({"message", "message_changed", "member_muted", "removed", "error"})
+# What the server pushes on both transports (``live``: the user's live channel, whatever room
+# they joined or none; its kinds and their data are ``lms.chat.domain.live.LIVE_BODIES``).
+SERVER_EVENTS = frozenset(
+    {"message", "message_changed", "member_muted", "removed", "live", "error"}
+)
 # The native WebSocket's own: its first frame, and the answer to every client frame.
 NATIVE_CLIENT_FRAMES: dict[str, type[msgspec.Struct]] = {"auth": AuthFrame}
 NATIVE_SERVER_FRAMES = frozenset({"ack"})
@@ -91,6 +95,17 @@ def message_frame(message: Message) -> dict[str, Any]:
         "created_at": message.created_at.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
         "deleted": message.is_deleted,
+    }
+
+
+def live_frame(notice: LiveNotice) -> dict[str, Any]:
+    """``{id, kind, occurred_at, data}``: ``id`` is the platform event's, the same on every
+    socket and process."""
+    return {
+        "id": notice.event_id,
+        "kind": notice.kind.value,
+        "occurred_at": msgspec.to_builtins(notice.occurred_at),
+        "data": msgspec.to_builtins(notice.body),
     }
 
 

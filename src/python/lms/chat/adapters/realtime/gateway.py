@@ -46,7 +46,7 @@ class SocketIoGateway:
             raise socketio.exceptions.ConnectionRefusedError(
                 "authentication failed", frames.error_frame(exc.code, "authentication failed")
             ) from None
-        self._hub.register(Connection(f"sio:{sid}", identity, self, handle=sid))
+        await self._hub.register(Connection(f"sio:{sid}", identity, self, handle=sid))
 
     async def _disconnect(self, sid: str, *_: Any) -> None:
         await self._hub.unregister(f"sio:{sid}")

@@ -7,6 +7,11 @@ Each connection keeps, per joined room, the last sequence number it was sent. A 
 right after it is sent at once; one further ahead (messages published out of order by two
 processes, or lost while the socket was busy) first has the gap filled from PostgreSQL; one at
 or below it was sent already (by the catch-up at join) and is skipped.
+
+Each connection also gets its user's live channel (``live`` events: an assignment published to
+their section, their grade posted, an in-app notification) from registration to the end,
+whatever rooms it joined: the process watches the user's channel while it holds one of their
+sockets, and each of those sockets gets each event once.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from dishka import AsyncContainer
 from redis.asyncio import Redis
 
 from lms.chat.adapters.realtime import frames
-from lms.chat.adapters.realtime.fanout import CONTROL_CHANNEL, room_channel
+from lms.chat.adapters.realtime.fanout import CONTROL_CHANNEL, room_channel, user_channel
 from lms.chat.adapters.realtime.ordering import RoomOrder
 from lms.chat.adapters.realtime.relay import RoomRelay
 from lms.chat.application.access import RoomGate
@@ -106,9 +111,13 @@ class ChatHub:
     def connection(self, key: str) -> Connection | None:
         return self._connections.get(key)
 
-    def register(self, connection: Connection) -> None:
+    async def register(self, connection: Connection) -> None:
+        """An authenticated connection: it gets its user's live channel from now on."""
         self._connections[connection.key] = connection
         self._schedule_expiry(connection)
+        channel = self._user_channel(connection)
+        self._listeners.setdefault(channel, set()).add(connection.key)
+        await self.relay.watch(channel)
 
     async def unregister(self, key: str) -> None:
         connection = self._connections.pop(key, None)
@@ -118,6 +127,18 @@ class ChatHub:
             connection.expiry.cancel()
         for room_id in list(connection.rooms):
             await self._forget(connection, room_id)
+        channel = self._user_channel(connection)
+        listeners = self._listeners.get(channel)
+        if listeners is not None:
+            listeners.discard(connection.key)
+            if not listeners:
+                del self._listeners[channel]
+        await self.relay.unwatch(channel)
+
+    @staticmethod
+    def _user_channel(connection: Connection) -> str:
+        principal = connection.principal  # reauth keeps the same person, so the same channel
+        return user_channel(principal.tenant_id, principal.user_id)
 
     # --- client frames -------------------------------------------------------------------------
 
@@ -267,7 +288,9 @@ class ChatHub:
                 await self._recheck(str(payload["tenant"]), str(payload["user_id"]))
             return
         kind = payload.get("kind")
-        if kind == "message":
+        if kind == "live":  # a user's channel: each of their sockets here, whatever it joined
+            await self._broadcast(channel, "live", payload["live"])
+        elif kind == "message":
             await self._order(channel).arrived(int(payload["message"]["seq"]), payload["message"])
         elif kind in ("edited", "deleted"):
             await self._broadcast(

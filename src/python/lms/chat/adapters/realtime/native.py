@@ -126,12 +126,14 @@ class NativeGateway:
         if state.auth_timer is not None:
             state.auth_timer.cancel()
         state.connection = Connection(state.key, identity, self, handle=state)
-        self._hub.register(state.connection)
         principal = identity.principal
         self._ack(state, correlation, {
             "user_id": principal.user_id, "tenant": principal.tenant_id,
             "expires_in": int(identity.seconds_left()), "protocol": frames.PROTOCOL_VERSION,
         }, None)  # fmt: skip
+        # After the ack, so a live event never comes before it (the hub holds the connection
+        # before anything else runs; the user's channel is watched once this returns).
+        await self._hub.register(state.connection)
 
     def _ack(self, state: NativeSocket, correlation: Any, result: Any, error: Any) -> None:
         ack: dict[str, Any] = {"type": "ack", "id": correlation, "ok": error is None}
