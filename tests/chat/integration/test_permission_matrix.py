@@ -1,5 +1,6 @@
 """Who may do what, over REST and over the socket, against the real service. One row per
-caller; each cell is the status (REST) and whether the socket frame was accepted.
+caller; each cell is the status (REST) and whether the socket frame was accepted. The socket
+cells are checked over each transport: Socket.IO, and the native WebSocket (``/ws``).
 
 Rows: members of the section by role, a person of the college in no section, a college admin
 in no section, the same person with another college's token, and a token without
@@ -15,7 +16,7 @@ import pytest
 
 from lms.chat.domain.rooms import section_room_id
 from lms_platform.kernel.membership import SectionRole
-from tests.chat.integration.clients import ChatApi, SocketClient
+from tests.chat.integration.clients import ChatApi, NativeClient, SocketClient
 from tests.chat.integration.conftest import ChatCluster, Enrollments
 
 PERMS = ("chat:participate",)
@@ -50,9 +51,11 @@ MATRIX = [
 
 
 @pytest.mark.parametrize("row", MATRIX, ids=lambda row: row.caller)
+@pytest.mark.parametrize("transport", ["socket.io", "native"])
 async def test_the_permission_matrix(
-    chat: ChatCluster, college: str, other_college: str, enrollments: Enrollments, row: Row
-) -> None:
+    chat: ChatCluster, college: str, other_college: str, enrollments: Enrollments, row: Row,
+    transport: str,
+) -> None:  # fmt: skip
     course, section, ada, caller = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     await enrollments.put(college, ada, course, section)
     if row.role is not None:
@@ -82,9 +85,14 @@ async def test_the_permission_matrix(
     ) == posted_by_caller  # fmt: skip
 
     # The socket follows the same rules: join needs read, send needs post.
-    async with SocketClient(chat.b.base_url, token) as sock:
-        joined = await sock.call("join", {"room_id": room})
-        sent = await sock.call("send", {"room_id": room, "body": "over the socket"})
+    if transport == "socket.io":
+        async with SocketClient(chat.b.base_url, token) as sock:
+            joined = await sock.call("join", {"room_id": room})
+            sent = await sock.call("send", {"room_id": room, "body": "over the socket"})
+    else:  # the native acks carry the same ok and error code
+        async with NativeClient(chat.b.base_url, token) as native:
+            joined = await native.call("join", room_id=room)
+            sent = await native.call("send", room_id=room, body="over the socket")
     assert joined["ok"] is (row.history == 200), joined
     assert sent["ok"] is (row.post == 201), sent
     if not sent["ok"]:

