@@ -133,6 +133,18 @@ async def test_native_route_refuses_what_accept_refuses(served: Any) -> None:
     assert refused.value.response.status_code == 403
 
 
+async def test_an_upgrade_the_app_refuses_gets_a_whole_403_at_once(served: Any) -> None:
+    """No route for the path: the app closes before accepting, and socketify's 403 had neither
+    a length nor a close, so a client waited for a body until its own timeout."""
+    server, _, _ = served
+    began = asyncio.get_running_loop().time()
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with websockets.connect(f"ws://127.0.0.1:{server.port}/nothing-here", open_timeout=5):
+            pass
+    assert refused.value.response.status_code == 403
+    assert asyncio.get_running_loop().time() - began < 2
+
+
 async def test_litestar_websockets_work_through_the_quirk_wrapper(served: Any) -> None:
     server, _, _ = served
     async with websockets.connect(f"ws://127.0.0.1:{server.port}/litestar-ws") as socket:

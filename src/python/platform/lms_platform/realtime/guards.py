@@ -13,6 +13,10 @@ close callback (``ws_close``) resolves the first one. Three things go wrong ther
   upgraded: a write to freed memory on every client-initiated close, which can corrupt a live
   socket or the listener when many close at once.
 - A client that goes away before the app accepts leaves ``receive()`` waiting forever.
+- An upgrade the app refuses (``websocket.close`` before accepting: a path no route serves, a
+  refused handshake) gets a 403 with neither a ``Content-Length`` nor a close, so the client
+  waits for a body that never comes until its own timeout. The 403 here is whole (empty body,
+  ``Content-Length: 0``) and closes the connection.
 
 The subclasses below replace socketify's classes by name in ``socketify.asgi`` (its callbacks
 look them up when a request arrives). After the close, every ``send`` is a no-op returning
@@ -36,7 +40,24 @@ def install() -> None:
 
     asgi.ASGIWebSocket = _guarded_websocket(asgi.ASGIWebSocket)
     asgi.ASGIContext = _guarded_context(asgi.ASGIContext)
+    asgi.uws_asgi_corked_403_handler = _whole_403_handler()
     _installed = True
+
+
+_handlers: list[Any] = []  # cffi callbacks live only as long as a reference to them
+
+
+def _whole_403_handler() -> Any:
+    from socketify.native import ffi, lib
+
+    @ffi.callback("void(uws_res_t*, void*)")
+    def refuse(response: Any, user_data: Any) -> None:
+        ssl = ffi.from_handle(user_data)
+        lib.socketify_res_write_int_status(ssl, response, 403)
+        lib.uws_res_end(ssl, response, b"", 0, True)
+
+    _handlers.append(refuse)
+    return refuse
 
 
 def _guarded_websocket(base: Any) -> Any:
