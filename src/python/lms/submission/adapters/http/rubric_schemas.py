@@ -118,7 +118,7 @@ class CriterionAssessmentBody(msgspec.Struct, kw_only=True, forbid_unknown_field
     comment: Feedback | None = None
 
 
-class _SchemaExtra(dict[str, Any]):
+class SchemaExtra(dict[str, Any]):
     """Litestar hashes a field's metadata; a plain dict is not hashable."""
 
     __hash__ = object.__hash__  # type: ignore[assignment]
@@ -129,7 +129,7 @@ class _SchemaExtra(dict[str, Any]):
 RubricAssessmentBody = Annotated[
     dict[ItemId, CriterionAssessmentBody],
     KwargDefinition(
-        schema_extra=_SchemaExtra(
+        schema_extra=SchemaExtra(
             propertyNames={"pattern": ITEM_ID_PATTERN, "minLength": 1, "maxLength": 64},
             minProperties=1,
             maxProperties=MAX_CRITERIA,
