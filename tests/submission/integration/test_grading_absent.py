@@ -275,3 +275,24 @@ async def test_concurrent_grades_of_work_never_handed_in_make_one_submission(wor
         headers=world.as_student(),
     )  # fmt: skip
     assert handed.status_code == 201 and handed.json()["id"] == responses[0].json()["id"]
+
+
+async def test_a_grade_and_the_first_hand_in_at_once_make_one_submission(world: World) -> None:
+    assignment = await world.assignment(points_possible=10.0)
+    students = [uuid.uuid4() for _ in range(4)]
+    for student in students:
+        await world.enroll(student, "student")
+    answers = await asyncio.gather(*(
+        call for student in students for call in (
+            _grade(world, assignment, student, {"score": 3}, world.as_ta()),
+            world.client.post(
+                "/submissions", json={"assignment_id": str(assignment), "kind": "text", "text": "t"},
+                headers=world.as_student(student),
+            ),
+        )
+    ))  # fmt: skip
+    assert [a.status_code for a in answers] == [200, 201] * 4, [a.text for a in answers]
+    for graded, handed in zip(answers[::2], answers[1::2], strict=True):
+        assert graded.json()["id"] == handed.json()["id"] and handed.json()["attempt"] == 1
+    assert await world.service.scalar("SELECT count(*) FROM submissions") == 4
+    assert await world.service.scalar("SELECT count(*) FROM attempts") == 4
