@@ -48,5 +48,6 @@ def test_the_assignment_service_keeps_its_own_assignment_routes() -> None:
     for method, path in (
         ("GET", "/assignments/a1/rubric"), ("DELETE", "/assignments/a1/rubric"),
         ("POST", "/assignments/a1/grades"), ("POST", "/assignments/a1/grades/post"),
+        ("POST", "/assignments/a1/students/s1/grade"),
     ):  # fmt: skip
         assert [r.service for r in matching(table, method, path)] == ["submission"], path

@@ -94,7 +94,9 @@ async def test_malformed_and_oversize_bodies_write_nothing(world: World) -> None
     before = await world.counts()
     headers = {**world.as_teacher(), "Content-Type": "application/json"}
     for path, method in ((f"/assignments/{assignment}/rubric", "PUT"),
-                         (f"/submissions/{submission}/grade", "POST")):  # fmt: skip
+                         (f"/submissions/{submission}/grade", "POST"),
+                         (f"/assignments/{assignment}/students/{world.classmate}/grade", "POST"),
+                         (f"/assignments/{assignment}/grades", "POST")):  # fmt: skip
         broken = await world.client.request(
             method, path, content=b'{"criteria": [', headers=headers
         )
@@ -102,6 +104,32 @@ async def test_malformed_and_oversize_bodies_write_nothing(world: World) -> None
         huge = b'{"title": "' + b"x" * (1024 * 1024 + 10) + b'"}'
         too_large = await world.client.request(method, path, content=huge, headers=headers)
         assert too_large.status_code == 413, too_large.text
+    await _unchanged(world, before)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"score": -1},
+        {"score": "5"},
+        {"grade": "A"},
+        {"late_status": "sometimes"},
+        {"comment": "x" * 8193},
+        {"rubric_assessment": {"thesis": {"points": -1}}},
+        [{"score": 1}],
+    ],
+)
+async def test_a_grade_by_student_the_schema_refuses_is_400_and_creates_nothing(
+    world: World, body: Any
+) -> None:
+    assignment = await world.assignment()
+    await world.rubric(assignment)
+    before = await world.counts()
+    response = await world.client.post(
+        f"/assignments/{assignment}/students/{world.classmate}/grade", json=body,
+        headers=world.as_teacher(),
+    )  # fmt: skip
+    assert response.status_code == 400, response.text
     await _unchanged(world, before)
 
 
@@ -149,6 +177,16 @@ def _grade(**fields: Any) -> dict[str, Any]:
         {"grades": [_grade(grade="A")]},  # unknown field
         {"grades": [_grade(comment="x" * 8193)]},
         {"grades": [_grade()], "notify": True},
+        # A rubric assessment the schema refuses refuses the whole request, as any field does.
+        {"grades": [_grade(rubric_assessment={})]},
+        {"grades": [_grade(rubric_assessment={f"c{i}": {"points": 1} for i in range(51)})]},
+        {"grades": [_grade(rubric_assessment={"has space": {"points": 1}})]},
+        {"grades": [_grade(rubric_assessment={"thesis": {"points": -1}})]},
+        {"grades": [_grade(rubric_assessment={"thesis": {"points": 1001}})]},
+        {"grades": [_grade(rubric_assessment={"thesis": {"points": 1, "grade": "A"}})]},
+        {"grades": [_grade(rubric_assessment={"thesis": {"points": 1, "comment": "x" * 8193}})]},
+        {"grades": [_grade(rubric_assessment=[{"points": 1}])]},
+        {"grades": [{"student_id": "not-a-uuid", "score": 1}]},
         {"grades": {"score": 1}},
         [_grade(score=1)],
         {},
@@ -158,6 +196,7 @@ async def test_a_bulk_grading_the_schema_refuses_is_400_and_writes_nothing(
     world: World, body: Any
 ) -> None:
     assignment = await world.assignment()
+    await world.rubric(assignment)
     await world.text_submission(assignment)
     before = await world.counts()
     response = await world.client.post(

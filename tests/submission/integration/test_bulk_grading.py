@@ -34,7 +34,8 @@ async def test_every_grade_gets_its_own_result_and_the_good_ones_stay(world: Wor
         {"submission_id": theirs, "score": 500},  # over ten times the points possible
         {"student_id": str(world.classmate), "score": 6, "late_status": "late"},
         {"submission_id": str(uuid.uuid4()), "score": 1},
-        {"student_id": str(lonely), "score": 1},  # no submission
+        {"student_id": str(lonely), "score": 1},  # handed nothing in: graded all the same
+        {"student_id": str(uuid.uuid4()), "score": 1},  # not a student of the course
         {"submission_id": elsewhere, "score": 1},  # another assignment's
         {"submission_id": mine, "score": 2},  # listed twice
         {"submission_id": mine, "student_id": str(world.student), "score": 3},
@@ -44,16 +45,19 @@ async def test_every_grade_gets_its_own_result_and_the_good_ones_stay(world: Wor
     report = response.json()
     statuses = [(r["item"], r["status"]) for r in report["results"]]
     assert statuses == [
-        (0, "ok"), (1, "invalid"), (2, "refused"), (3, "not_found"), (4, "not_found"),
-        (5, "not_found"), (6, "refused"), (7, "invalid"), (8, "invalid"),
+        (0, "ok"), (1, "invalid"), (2, "refused"), (3, "not_found"), (4, "ok"),
+        (5, "not_found"), (6, "not_found"), (7, "refused"), (8, "invalid"), (9, "invalid"),
     ], report  # fmt: skip
     # The classmate's submission was first named (item 1) and refused for its score, so naming
     # it again (item 2) is a duplicate: one grade per submission and request.
-    assert report["applied"] == 1 and report["failed"] == 8
+    assert report["applied"] == 2 and report["failed"] == 8
     first, second = report["results"][:2]
     assert first["submission_id"] == mine and first["problem"] is None
     assert second["problem"]["code"] == "invalid_input" and second["problem"]["field"] == "score"
     assert report["results"][3]["submission_id"] is None
+    started = report["results"][4]["submission_id"]
+    assert started not in (None, mine, theirs)
+    assert report["results"][5]["submission_id"] is None
     graded = (
         await world.client.get(f"/submissions/{mine}?include=comments", headers=world.as_ta())
     ).json()
@@ -116,3 +120,82 @@ async def test_each_applied_grade_emits_grade_recorded(world: World, kafka_boots
     }  # fmt: skip
     assert scores == {mine: 7.0, theirs: 3.0}
     assert all(e.subject == key and e.source == "submission" for e, key in events)
+
+
+async def test_bulk_grades_carry_rubric_assessments_checked_one_by_one(world: World) -> None:
+    """Each grade's assessment is checked as the single route checks one: a broken one is
+    reported as invalid (its field named) and writes nothing for its grade, the others stay."""
+    assignment = await world.assignment(points_possible=10.0)
+    rubric = (await world.rubric(assignment)).json()
+    style = str(rubric["criteria"][1]["id"])
+    mine = await world.text_submission(assignment)
+    theirs = await world.text_submission(assignment, world.classmate)
+    absent, third, fourth = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    for student in (absent, third, fourth):
+        await world.enroll(student, "student")
+    before = await world.counts()
+    response = await _bulk(world, assignment, [
+        {"submission_id": mine, "comment": "Solid",
+         "rubric_assessment": {"thesis": {"points": 6, "rating_id": "full"}, style: {"points": 1}}},
+        {"submission_id": theirs, "rubric_assessment": {"voice": {"points": 1}}},  # no such criterion
+        {"student_id": str(absent), "rubric_assessment": {"thesis": {"points": 0, "rating_id": "none"}}},
+        {"student_id": str(third), "rubric_assessment": {"thesis": {"points": 7}}},  # over 6
+        {"student_id": str(fourth), "rubric_assessment": {"thesis": {"points": 3},
+                                                          style: {"points": 1, "rating_id": "full"}}},
+        {"student_id": str(world.classmate), "score": 2,
+         "rubric_assessment": {"thesis": {"points": 1}}},  # both: 422 on the single route
+    ])  # fmt: skip
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [
+        "ok",
+        "invalid",
+        "ok",
+        "invalid",
+        "invalid",
+        "invalid",
+    ]
+    fields = [r["problem"]["field"] if r["problem"] else None for r in results]
+    assert fields == [
+        None, "rubric_assessment.voice", None, "rubric_assessment.thesis.points",
+        f"rubric_assessment.{style}", "rubric_assessment",  # "full" is a rating of thesis
+    ]  # fmt: skip
+    assert [r["submission_id"] for r in results[3:5]] == [None, None]  # nothing was created
+    after = await world.counts()
+    assert after["assessments"] == int(before["assessments"]) + 2
+    assert after["submissions"] == int(before["submissions"]) + 1  # the absent student's
+    graded = (await world.client.get(
+        f"/submissions/{mine}?include=rubric,comments", headers=world.as_ta()
+    )).json()  # fmt: skip
+    assert graded["score"] == 7.0 and graded["graded_by"] == str(world.teacher)
+    assessed = graded["rubric_assessment"]
+    assert assessed["score"] == 7.0 and assessed["rubric_version"] == 1
+    assert assessed["assessor_id"] == str(world.teacher)
+    assert assessed["criteria"]["thesis"] == {"points": 6.0, "rating_id": "full", "comment": None}
+    assert [c["comment"] for c in graded["comments"]] == ["Solid"]
+    started = (await world.client.get(
+        f"/submissions/{results[2]['submission_id']}?include=rubric", headers=world.as_ta()
+    )).json()  # fmt: skip
+    assert (started["attempt"], started["score"], started["state"]) == (0, 0.0, "returned")
+    assert started["rubric_assessment"]["criteria"]["thesis"]["rating_id"] == "none"
+    untouched = (await world.client.get(
+        f"/submissions/{theirs}?include=rubric", headers=world.as_ta()
+    )).json()  # fmt: skip
+    assert untouched["score"] is None and untouched["rubric_assessment"] is None
+    # Used by a bulk assessment, the rubric stays as it is.
+    assert (await world.rubric(assignment, title="Changed")).status_code == 409
+
+
+async def test_a_bulk_assessment_needs_the_assignment_to_have_a_rubric(world: World) -> None:
+    assignment = await world.assignment()
+    mine = await world.text_submission(assignment)
+    before = await world.counts()
+    response = await _bulk(world, assignment, [
+        {"submission_id": mine, "rubric_assessment": {"thesis": {"points": 1}}},
+        {"student_id": str(world.classmate), "rubric_assessment": {"thesis": {"points": 1}}},
+    ])  # fmt: skip
+    results = response.json()["results"]
+    assert [(r["status"], r["problem"]["field"]) for r in results] == [
+        ("invalid", "rubric_assessment"), ("invalid", "rubric_assessment"),
+    ]  # fmt: skip
+    assert await world.counts() == before

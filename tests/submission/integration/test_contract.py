@@ -34,9 +34,11 @@ ALLOWANCES = (
     Allowance(
         "positive_data_acceptance",
         (422,),
-        r"^POST /submissions/\{submission_id\}/grade$",
+        r"^POST /(submissions/\{submission_id\}"
+        r"|assignments/\{assignment_id\}/students/\{student_id\})/grade$",
         "a rubric assessment names the rubric's own criteria and ratings, within each "
-        "criterion's points: what the rubric holds, which no schema of the route can state",
+        "criterion's points: what the rubric holds, which no schema of the route can state; "
+        "by student, an empty body for a student who handed nothing in records nothing",
     ),
 )
 
@@ -67,6 +69,26 @@ async def test_the_contract_holds_for_a_college_admin(world: World, tmp_path: Pa
             body={"rubric_assessment": {"a\u0000": {"points": 1}}},
             path_parameters={"submission_id": submission}, expect={400},
             why="a criterion id with NUL was refused (400) while the schema stated no key form",
+        ),
+        ExplicitCase(
+            "POST", "/assignments/{assignment_id}/students/{student_id}/grade",
+            body={"rubric_assessment": {"thesis": {"points": 5}}},
+            path_parameters={"assignment_id": str(assignment), "student_id": str(world.student)},
+            expect={200}, why="a student who handed nothing in is graded by rubric all the same",
+        ),
+        ExplicitCase(
+            "POST", "/assignments/{assignment_id}/grades",
+            body={"grades": [{"student_id": str(world.student), "rubric_assessment": {}}]},
+            path_parameters={"assignment_id": str(assignment)}, expect={400},
+            why="an empty assessment in a bulk grade breaks the schema (minProperties): the "
+            "whole request is refused, not reported as one item",
+        ),
+        ExplicitCase(
+            "POST", "/assignments/{assignment_id}/grades",
+            body={"grades": [{"submission_id": submission,
+                              "rubric_assessment": {"thesis": {"points": 6, "rating_id": "full"}}}]},
+            path_parameters={"assignment_id": str(assignment)}, expect={200},
+            why="a bulk grade may carry a rubric assessment",
         ),
     ]  # fmt: skip
     result = await run_contract(

@@ -178,3 +178,47 @@ async def test_assignment_and_enrollment_events_build_the_read_models_once(
     second = await world.client.post("/submissions", json=body, headers=headers)
     third = await world.client.post("/submissions", json=body, headers=headers)
     assert (first.status_code, second.status_code, third.status_code) == (201, 201, 409), third.text
+
+
+async def test_every_change_to_a_submission_is_announced_once(
+    world: World, kafka_bootstrap: str
+) -> None:
+    """No ``submission.updated`` (docs/services/submission.md, "Events"): ``PUT`` hands in a new
+    attempt (``submission.resubmitted``) and a grader's change without a score, a comment or a
+    late-status override, is ``grade.recorded``; each change is one event, with the envelope and
+    snapshot of every other."""
+    assignment = await world.assignment(grade_posting="manual")
+    first = await world.text_submission(assignment)
+    put = await world.client.put(
+        f"/submissions/{first}", json={"kind": "text", "text": "v2"}, headers=world.as_student()
+    )
+    assert put.status_code == 200 and put.json()["attempt"] == 2
+    for body in ({"comment": "Cite your sources"}, {"late_status": "extended"}):
+        graded = await world.client.post(
+            f"/submissions/{first}/grade", json=body, headers=world.as_ta()
+        )
+        assert graded.status_code == 200, graded.text
+    posted = await world.client.post(
+        f"/assignments/{assignment}/grades/post", headers=world.as_teacher()
+    )
+    assert posted.json() == {"posted": 1}
+    prefix = world.service.settings.kafka_topic_prefix
+    handed = await read_topic(kafka_bootstrap, f"{prefix}submission", expected=2)
+    graded_events = await read_topic(kafka_bootstrap, f"{prefix}grade", expected=3)
+    envelopes = [decode_envelope(r.value) for r in (*handed, *graded_events)]
+    assert [e.type for e in envelopes] == [
+        "submission.created", "submission.resubmitted",
+        "grade.recorded", "grade.recorded", "grade.posted",
+    ]  # fmt: skip
+    assert {r.key for r in (*handed, *graded_events)} == {first.encode()}
+    assert all(
+        e.source == "submission" and e.tenant == COLLEGE and e.subject == first for e in envelopes
+    )
+    snapshots = [msgspec.json.decode(e.data)["submission"] for e in envelopes]
+    assert [s["attempt"] for s in snapshots] == [1, 2, 2, 2, 2]
+    # Nothing was scored, so the state stays submitted; the comment is posted all the same.
+    assert [s["state"] for s in snapshots] == ["submitted"] * 5
+    assert [s["posted_at"] is not None for s in snapshots] == [False] * 4 + [True]
+    assert snapshots[3]["late"] is False and snapshots[3]["score"] is None
+    versions = [s["version"] for s in snapshots]
+    assert versions == sorted(set(versions))  # each event a newer version of the submission

@@ -141,6 +141,20 @@ async def _bulk(w: World, f: Fixture, h: dict[str, str]) -> Any:
     )  # fmt: skip
 
 
+async def _grade_student(w: World, f: Fixture, h: dict[str, str]) -> Any:
+    # The classmate handed nothing in: the grade creates their submission.
+    return await w.client.post(
+        f"/assignments/{f.assignment}/students/{w.classmate}/grade", json={"score": 5}, headers=h
+    )
+
+
+async def _bulk_absent(w: World, f: Fixture, h: dict[str, str]) -> Any:
+    return await w.client.post(
+        f"/assignments/{f.assignment}/grades",
+        json={"grades": [{"student_id": str(w.classmate), "score": 5}]}, headers=h,
+    )  # fmt: skip
+
+
 MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/submissions/uploads"): Rule(STUDENTS, _slot, write=True, expect=201),
     ("POST", "/submissions/uploads/{upload_id}/confirm"): Rule(
@@ -165,6 +179,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/assignments/{assignment_id}/grades"): Rule(
         GRADERS, _bulk, write=True, forbidden=frozenset({"ta_readonly"})
+    ),
+    ("POST", "/assignments/{assignment_id}/students/{student_id}/grade"): Rule(
+        GRADERS, _grade_student, write=True, forbidden=frozenset({"ta_readonly"})
     ),
     # The course's students read the rubric, as in Canvas; graders change it.
     ("GET", "/assignments/{assignment_id}/rubric"): Rule(
@@ -232,3 +249,33 @@ async def test_route(world: World, route: tuple[str, str]) -> None:
         assert (
             response.status_code == rule.expect
         ), f"{caller}: {response.status_code} {response.text}"
+
+
+@pytest.mark.parametrize("call", [_grade_student, _bulk_absent], ids=["one", "bulk"])
+async def test_grading_work_never_handed_in_creates_nothing_for_a_refused_caller(
+    world: World, call: Call
+) -> None:
+    """The classmate handed nothing in: every refused caller of the single and the bulk route
+    gets its status and creates no submission; a TA's grade creates exactly one."""
+    outsider, readonly_ta = uuid.uuid4(), uuid.uuid4()
+    await world.enroll(readonly_ta, "teaching_assistant")
+    fixture = await _fixture(world)
+    for caller in CALLERS:
+        if caller in GRADERS:
+            continue
+        before = await world.counts()
+        response = await call(world, fixture, headers_for(world, caller, outsider, readonly_ta))
+        expected = 403 if caller == "ta_readonly" else 404
+        assert response.status_code == expected, f"{caller}: {response.status_code} {response.text}"
+        assert await world.counts() == before, f"{caller} changed something"
+    before = await world.counts()
+    response = await call(world, fixture, headers_for(world, "ta", outsider, readonly_ta))
+    assert response.status_code == 200, response.text
+    after = await world.counts()
+    assert after["submissions"] == int(before["submissions"]) + 1
+    assert after["attempts"] == before["attempts"] and after["files"] == before["files"]
+    state = await world.service.scalar(
+        "SELECT state || ' ' || score::text FROM submissions WHERE student_id = $1",
+        world.classmate,
+    )
+    assert state == "returned 5.00"  # graded, and posted at once (automatic posting)

@@ -13,6 +13,7 @@ from lms.submission.adapters.persistence.unit_of_work import SubmissionSqlAlchem
 from lms.submission.application.assignment_copies import KeepAssignment, KeepLatePolicy
 from lms.submission.application.bulk_grading import BulkGrade
 from lms.submission.application.grading import ApplyGrade, GradeSubmission, PostGrades
+from lms.submission.application.grading_by_student import GradeStudent
 from lms.submission.application.handing_in import HandIn, Resubmit, Submit
 from lms.submission.application.ports import ObjectStore, SubmissionUnitOfWork, UploadLimits
 from lms.submission.application.reading import (
@@ -97,7 +98,9 @@ class SubmissionUseCasesProvider(Provider):
         + provide(DownloadFile)
         + provide(ArchiveOfAssignment)
     )
-    grading = provide(GradeSubmission) + provide(PostGrades) + provide(BulkGrade)
+    grading = (
+        provide(GradeSubmission) + provide(GradeStudent) + provide(PostGrades) + provide(BulkGrade)
+    )
     rubrics = provide(ApplyGrade) + provide(PutRubric) + provide(GetRubric) + provide(DeleteRubric)
     copies = provide(KeepAssignment) + provide(KeepLatePolicy)
 

@@ -12,19 +12,20 @@ from uuid import UUID
 
 from lms.submission.application.access import not_found, standing_in
 from lms.submission.application.grading import ApplyGrade, GradeCommand, student_sections
+from lms.submission.application.grading_by_student import (
+    ensure_nameable,
+    locked_for_grading,
+    may_start,
+)
 from lms.submission.application.ports import SubmissionUnitOfWork
 from lms.submission.domain.assignments import AssignmentRules
-from lms_platform.kernel.errors import (
-    Conflict,
-    DomainError,
-    InvalidInput,
-    NotFound,
-    PermissionDenied,
-)
+from lms_platform.kernel.errors import Conflict, DomainError, InvalidInput, NotFound
 from lms_platform.kernel.membership import MembershipReader
+from lms_platform.kernel.ports import Clock, IdGenerator
 from lms_platform.kernel.principal import Principal
 
 MAX_BULK_ITEMS = 200
+TWICE = "this submission is listed twice: only its first grade is considered"
 
 
 class TooManyItems(InvalidInput):
@@ -65,9 +66,11 @@ def _status_of(error: DomainError) -> ItemStatus:
 
 class BulkGrade:
     def __init__(
-        self, uow: SubmissionUnitOfWork, memberships: MembershipReader, apply: ApplyGrade
-    ) -> None:
+        self, uow: SubmissionUnitOfWork, memberships: MembershipReader, apply: ApplyGrade,
+        clock: Clock, ids: IdGenerator,
+    ) -> None:  # fmt: skip
         self._uow, self._memberships, self._apply = uow, memberships, apply
+        self._clock, self._ids = clock, ids
 
     async def __call__(
         self, principal: Principal, assignment_id: UUID, items: Sequence[BulkItem]
@@ -98,7 +101,11 @@ class BulkGrade:
                     )  # fmt: skip
                 )
             else:
-                results.append(ItemResult(item=index, status=ItemStatus.OK, submission_id=found[0]))
+                results.append(
+                    ItemResult(
+                        item=index, status=ItemStatus.OK, submission_id=found[0] if found else None
+                    )
+                )
         return results
 
     async def _one(
@@ -108,20 +115,18 @@ class BulkGrade:
         if (item.submission_id is None) == (item.student_id is None):
             raise InvalidInput("name either a submission_id or a student_id", field="submission_id")
         item.command.check()
+        if item.student_id is not None:
+            await self._of_student(principal, rules, item.student_id, item.command, done, found)
+            return
         uow = self._uow
         tenant = rules.tenant_id
-        if item.submission_id is not None:
-            submission = await uow.submissions.get(tenant, item.submission_id)
-        else:
-            assert item.student_id is not None
-            submission = await uow.submissions.of_student(tenant, rules.id, item.student_id)
+        assert item.submission_id is not None
+        submission = await uow.submissions.get(tenant, item.submission_id)
         if submission is None or submission.assignment_id != rules.id:
             raise not_found()
         found.append(submission.id)
-        if item.student_id is not None and rules.anonymous_grading and not submission.posted:
-            raise PermissionDenied("grading is anonymous: name the submission, not the student")
         if submission.id in done:
-            raise Conflict("this submission is listed twice: only its first grade is considered")
+            raise Conflict(TWICE)
         done.add(submission.id)
         if item.command == GradeCommand():
             return  # nothing asked, nothing changed
@@ -134,3 +139,37 @@ class BulkGrade:
             principal, rules, locked, item.command, student_sections(memberships, rules.course_id)
         )
         await uow.commit()
+
+    async def _of_student(
+        self, principal: Principal, rules: AssignmentRules, student_id: UUID,
+        command: GradeCommand, done: set[UUID], found: list[UUID],
+    ) -> None:  # fmt: skip
+        """The student's submission, or a new one without an attempt when they handed nothing
+        in (``grading_by_student.py``)."""
+        uow = self._uow
+        tenant = rules.tenant_id
+        await uow.rollback()  # no connection held while the reader takes one
+        memberships = await self._memberships.of_user(tenant, student_id)
+        submission = await uow.submissions.of_student(tenant, rules.id, student_id)
+        if submission is None and not may_start(rules, memberships):
+            raise not_found()
+        ensure_nameable(rules, submission)
+        if submission is not None:
+            found.append(submission.id)
+        if student_id in done or (submission is not None and submission.id in done):
+            raise Conflict(TWICE)
+        done.add(student_id)
+        if submission is not None:
+            done.add(submission.id)
+        if command == GradeCommand():
+            return  # nothing asked, nothing changed (and nothing created)
+        locked = await locked_for_grading(
+            uow, self._clock, self._ids, rules, student_id, memberships
+        )
+        done.add(locked.id)
+        await self._apply(
+            principal, rules, locked, command, student_sections(memberships, rules.course_id)
+        )
+        await uow.commit()
+        if not found:
+            found.append(locked.id)  # created by this grade, so reported once it is stored

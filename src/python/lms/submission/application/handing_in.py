@@ -18,7 +18,7 @@ from lms.submission.domain.submissions import (
     evaluate_attempt,
 )
 from lms.submission.domain.uploads import Upload, UploadStatus
-from lms_platform.kernel.errors import InvalidInput, NotFound
+from lms_platform.kernel.errors import Conflict, InvalidInput, NotFound
 from lms_platform.kernel.membership import MembershipReader
 from lms_platform.kernel.ports import Clock, IdGenerator
 from lms_platform.kernel.principal import Principal
@@ -75,7 +75,7 @@ class HandIn:
         submission = await uow.submissions.of_student(
             rules.tenant_id, rules.id, student, for_update=True
         )
-        first = submission is None or not submission.attempts
+        added = False
         if submission is None:
             submission = Submission(
                 id=self._ids.new_id(), tenant_id=rules.tenant_id, assignment_id=rules.id,
@@ -83,8 +83,15 @@ class HandIn:
                 created_at=now, updated_at=now,
             )  # fmt: skip
             submission.add_attempt(rules, work, evaluation, by=principal.user_id, at=now)
-            await uow.submissions.add(submission)
-        else:
+            added = await uow.submissions.add(submission)
+            if not added:  # created meanwhile: another hand-in, or a grade of work not handed in
+                submission = await uow.submissions.of_student(
+                    rules.tenant_id, rules.id, student, for_update=True
+                )
+                if submission is None:
+                    raise Conflict("the submission was changed concurrently; retry")
+        first = added or not submission.attempts
+        if not added:
             submission.add_attempt(rules, work, evaluation, by=principal.user_id, at=now)
             await uow.submissions.save(submission)
         for upload in uploads:

@@ -81,7 +81,12 @@ class Submissions(Protocol):
     async def of_student(
         self, tenant_id: str, assignment_id: UUID, student_id: UUID, *, for_update: bool = False
     ) -> Submission | None: ...
-    async def add(self, submission: Submission) -> None: ...
+    async def add(self, submission: Submission) -> bool:
+        """Inserts a new submission (with its attempts and comments); False, writing nothing,
+        when the student already has one of the assignment (created concurrently: another
+        hand-in, or a grader grading work never handed in). It waits for that one's commit."""
+        ...
+
     async def save(self, submission: Submission) -> None: ...
     async def find(
         self, where: SubmissionFilter, page: CursorPageRequest

@@ -1,5 +1,9 @@
 """Facts this service tells others: ``submission.*`` on topic ``submission`` and ``grade.*`` on
-topic ``grade``, keyed by the submission id, each with the submission as it is after the change."""
+topic ``grade``, keyed by the submission id, each with the submission as it is after the change.
+
+There is no ``submission.updated``: an attempt is never replaced in place (``PUT`` hands in a
+new one, ``submission.resubmitted``), and every grader's change is ``grade.recorded``
+(docs/services/submission.md, "Events")."""
 
 from __future__ import annotations
 
@@ -51,10 +55,6 @@ class SubmissionCreated(SubmissionEvent):
 
 class SubmissionResubmitted(SubmissionEvent):
     event_type: ClassVar[str] = "submission.resubmitted"
-
-
-class SubmissionUpdated(SubmissionEvent):
-    event_type: ClassVar[str] = "submission.updated"
 
 
 @dataclass(frozen=True, kw_only=True)

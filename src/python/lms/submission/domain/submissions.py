@@ -142,6 +142,11 @@ def check_window(rules: AssignmentRules, evaluation: LateEvaluation) -> None:
 
 @dataclass(slots=True, kw_only=True)
 class Submission:
+    """One per student and assignment. Usually created by the first hand-in; a grader who
+    grades, excuses or comments on a student who handed nothing in creates it without an
+    attempt (``attempts`` empty, the grade's attempt 0): ``graded`` or ``excused``, or
+    ``unsubmitted`` with only a comment or a late-policy override (``missing``)."""
+
     id: UUID
     tenant_id: str
     assignment_id: UUID
@@ -206,6 +211,11 @@ class Submission:
         self._touch(at)
         return attempt
 
+    @property
+    def ungraded_state(self) -> WorkflowState:
+        """The state without a grade: submitted once something was handed in."""
+        return WorkflowState.SUBMITTED if self.attempts else WorkflowState.UNSUBMITTED
+
     def record_grade(self, grade: Grade | None, *, excused: bool, at: datetime) -> None:
         self.grade = grade
         self.excused = excused
@@ -213,6 +223,8 @@ class Submission:
             self.state = WorkflowState.EXCUSED
         elif grade is not None:
             self.state = WorkflowState.RETURNED if self.posted else WorkflowState.GRADED
+        elif self.state is WorkflowState.EXCUSED:
+            self.state = self.ungraded_state  # excused no more, and not graded
         self._touch(at)
 
     def post(self, at: datetime) -> bool:

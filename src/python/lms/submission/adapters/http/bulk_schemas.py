@@ -9,17 +9,31 @@ from uuid import UUID
 
 import msgspec
 
+from lms.submission.adapters.http.rubric_schemas import (
+    CriterionAssessmentBody,
+    ItemId,
+    criterion_scores,
+)
 from lms.submission.application.bulk_grading import MAX_BULK_ITEMS, BulkItem, ItemResult
 from lms.submission.application.grading import GradeCommand
+from lms.submission.domain.rubrics import MAX_CRITERIA
 from lms.submission.domain.submissions import LateStatus
 from lms_platform.kernel.errors import InvalidInput
 
 LateStatusName = Literal["late", "missing", "extended", "none"]
 Score = Annotated[float, msgspec.Meta(ge=0, le=1_000_000)]
+# As the single grade's (rubric_schemas.RubricAssessmentBody), with its size checked here too:
+# an item breaking the schema refuses the whole request (400), as any other field does, while an
+# item the rubric refuses (a criterion it lacks, points over the criterion's) is reported.
+# The platform states the size as minProperties/maxProperties and the keys as propertyNames.
+BulkRubricAssessment = Annotated[
+    dict[ItemId, CriterionAssessmentBody], msgspec.Meta(min_length=1, max_length=MAX_CRITERIA)
+]
 
 
 class BulkGradeItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """One grade: for ``submission_id`` or for the submission of ``student_id`` (one of them)."""
+    """One grade: for ``submission_id`` or for the submission of ``student_id`` (one of them;
+    a student who handed nothing in gets a submission without an attempt)."""
 
     submission_id: UUID | None = None
     student_id: UUID | None = None
@@ -27,6 +41,8 @@ class BulkGradeItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     excused: bool | None = None
     late_status: LateStatusName | None = None
     comment: Annotated[str, msgspec.Meta(max_length=8192)] | None = None
+    # Points per criterion of the assignment's rubric; their sum is the score (send no score).
+    rubric_assessment: BulkRubricAssessment | None = None
 
     def item(self) -> BulkItem:
         return BulkItem(
@@ -35,6 +51,8 @@ class BulkGradeItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
                 score=Decimal(str(self.score)) if self.score is not None else None,
                 excused=self.excused, comment=self.comment,
                 late_status=LateStatus(self.late_status) if self.late_status else None,
+                rubric_assessment=criterion_scores(self.rubric_assessment)
+                if self.rubric_assessment is not None else None,
             ),
         )  # fmt: skip
 

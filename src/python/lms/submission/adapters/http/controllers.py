@@ -39,6 +39,7 @@ from lms.submission.adapters.http.schemas import (
 from lms.submission.adapters.http.zipping import zip_stream
 from lms.submission.application.bulk_grading import MAX_BULK_ITEMS, BulkGrade, TooManyItems
 from lms.submission.application.grading import GradeCommand, GradeSubmission, PostGrades
+from lms.submission.application.grading_by_student import GradeStudent
 from lms.submission.application.handing_in import Resubmit, Submit
 from lms.submission.application.ports import ObjectStore
 from lms.submission.application.reading import (
@@ -126,6 +127,15 @@ def _work(data: TextWork | UrlWork | FileWork) -> tuple[SubmissionKind, dict[str
     if isinstance(data, UrlWork):
         return SubmissionKind.URL, {"url": data.url}
     return SubmissionKind.FILE, {"upload_ids": data.upload_ids}
+
+
+def _command(data: GradeRequest) -> GradeCommand:
+    return GradeCommand(
+        score=Decimal(str(data.score)) if data.score is not None else None, excused=data.excused,
+        late_status=LateStatus(data.late_status) if data.late_status else None, comment=data.comment,
+        rubric_assessment=criterion_scores(data.rubric_assessment)
+        if data.rubric_assessment is not None else None,
+    )  # fmt: skip
 
 
 def _one(view: SubmissionView, include: frozenset[str] = frozenset()) -> SubmissionResponse:
@@ -280,13 +290,7 @@ class SubmissionsController(Controller):
         self, submission_id: UUID, data: GradeRequest, principal: FromDishka[Principal],
         use_case: FromDishka[GradeSubmission], reader: FromDishka[GetSubmission],
     ) -> SubmissionResponse:  # fmt: skip
-        command = GradeCommand(
-            score=Decimal(str(data.score)) if data.score is not None else None, excused=data.excused,
-            late_status=LateStatus(data.late_status) if data.late_status else None, comment=data.comment,
-            rubric_assessment=criterion_scores(data.rubric_assessment)
-            if data.rubric_assessment is not None else None,
-        )  # fmt: skip
-        submission = await use_case(principal, submission_id, command)
+        submission = await use_case(principal, submission_id, _command(data))
         return _one(await reader(principal, submission.id), frozenset({"comments", "rubric"}))
 
     @get(
@@ -351,3 +355,25 @@ class AssignmentGradesController(Controller):
         use_case: FromDishka[PostGrades],
     ) -> PostedResponse:
         return PostedResponse(posted=await use_case(principal, assignment_id))
+
+
+class StudentGradeController(Controller):
+    path = "/assignments/{assignment_id:uuid}/students/{student_id:uuid}/grade"
+    tags = ["grading"]
+
+    @post("/", status_code=200,
+          summary="Grade a student's work, handed in or not: a score (or a rubric assessment), "
+          "excused, a late-policy override and a comment",
+          description="As `POST /submissions/{id}/grade`, for the student's submission; when the "
+          "student handed nothing in (an active student of a section the assignment is for), the "
+          "grade creates their submission without an attempt. Anyone else is 404; under "
+          "anonymous grading a student may not be named before the grade is posted (403).",
+          responses=problems(403))  # fmt: skip
+    @inject
+    async def grade_student(
+        self, assignment_id: UUID, student_id: UUID, data: GradeRequest,
+        principal: FromDishka[Principal], use_case: FromDishka[GradeStudent],
+        reader: FromDishka[GetSubmission],
+    ) -> SubmissionResponse:  # fmt: skip
+        submission = await use_case(principal, assignment_id, student_id, _command(data))
+        return _one(await reader(principal, submission.id), frozenset({"comments", "rubric"}))

@@ -7,6 +7,7 @@ from litestar.types import ControllerRouterHandler
 from lms.submission.adapters.http.controllers import (
     AssignmentArchiveController,
     AssignmentGradesController,
+    StudentGradeController,
     SubmissionsController,
     UploadsController,
 )
@@ -16,6 +17,7 @@ ROUTES: list[ControllerRouterHandler] = [
     UploadsController,
     SubmissionsController,
     AssignmentGradesController,
+    StudentGradeController,
     RubricController,
     AssignmentArchiveController,
 ]

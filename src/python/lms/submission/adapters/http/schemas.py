@@ -213,7 +213,7 @@ class SubmissionResponse(msgspec.Struct, kw_only=True):
         g = s.grade if view.show_grade else None
         state = s.state
         if not view.show_grade and state in (WorkflowState.GRADED, WorkflowState.EXCUSED):
-            state = WorkflowState.SUBMITTED  # what the student may know before posting
+            state = s.ungraded_state  # what the student may know before posting
         latest = s.latest
         return cls(
             id=s.id, assignment_id=s.assignment_id, course_id=s.course_id,

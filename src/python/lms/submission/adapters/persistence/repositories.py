@@ -207,10 +207,16 @@ class SqlSubmissions:
             loaded.append(submission)
         return loaded
 
-    async def add(self, submission: Submission) -> None:
-        await self._session.execute(insert(SubmissionRecord).values(submission_values(submission)))
+    async def add(self, submission: Submission) -> bool:
+        row = pg_insert(SubmissionRecord).values(submission_values(submission))
+        statement = row.on_conflict_do_nothing(constraint="uq_submissions_student").returning(
+            SubmissionRecord.id
+        )
+        if (await self._session.execute(statement)).first() is None:
+            return False  # the student's submission exists (created since the caller looked)
         self._seen[submission.id] = (0, 0, set())
         await self._children(submission)
+        return True
 
     async def save(self, submission: Submission) -> None:
         await self._session.execute(
