@@ -25,7 +25,9 @@ from tests.notification.integration.events import (
     RunningNotification,
     assignment_change,
     enroll_students,
+    enrollment,
     publish_to,
+    registered,
     settled,
     student_override,
     submission_event,
@@ -237,3 +239,38 @@ async def test_a_deleted_or_unpublished_assignment_reminds_nobody(
     assert await service.scalar(
         "SELECT count(*) FROM notifications WHERE type = 'deadline_reminder'"
     ) == 0  # fmt: skip
+
+
+async def test_a_student_who_enrols_after_the_assignments_last_event_is_reminded_too(
+    notification_service: RunningNotification, smtp_server: SmtpSink, kafka_bootstrap: str,
+    clock: MovableClock,
+) -> None:  # fmt: skip
+    service = notification_service
+    course, section, early, late = (str(uuid.uuid4()) for _ in range(4))
+    await enroll_students(service, kafka_bootstrap, course, section, [early])
+    assignment = str(uuid.uuid4())
+    before = await settled(service)
+    await publish_to(
+        service, kafka_bootstrap, "assignment",
+        assignment_change("assignment.published", assignment, course, title="Essay 10",
+                          due_at=DUE, version=2, section_ids=[section]),
+    )  # fmt: skip
+    await _applied(service, before, 1)
+    await publish_to(service, kafka_bootstrap, "account", registered(late, _address(late)))
+    await publish_to(service, kafka_bootstrap, "enrollment", enrollment(late, section, course))
+
+    async def enrolled() -> bool:
+        found = await service.scalar(
+            "SELECT count(*) FROM memberships WHERE user_id::text = $1", late
+        )
+        return found == 1 and await service.scalar(
+            "SELECT count(*) FROM recipients WHERE account_id = $1", late
+        ) == 1  # fmt: skip
+
+    await wait_for(enrolled)
+    assert await _reminders(service, late) == []  # planned before they enrolled
+
+    clock.current = datetime(2030, 1, 9, 23, 59, 30, tzinfo=UTC)  # the window opens
+    await smtp_server.wait_for_subject("Reminder: Essay 10 is due soon", to=_address(late))
+    await smtp_server.wait_for_subject("Reminder: Essay 10 is due soon", to=_address(early))
+    assert await _reminders(service, late) == ["01-10 23:59:sent"]

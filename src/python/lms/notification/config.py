@@ -55,6 +55,9 @@ class NotificationSettings(ServiceSettings, kw_only=True, frozen=True):
     run_reminder_worker: bool = True
     reminder_poll_seconds: float = 30.0
     reminder_batch_size: int = 100
+    # An assignment whose reminder window is open is planned again this often (students who
+    # enrolled after its last event get their reminder too).
+    reminder_replan_seconds: float = 900.0
     # Colleges' templates check and render in the platform's sandbox: ``template_workers``
     # processes under these limits (lms_platform/templating/README.md).
     template_workers: int = 2

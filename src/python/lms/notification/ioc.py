@@ -124,7 +124,9 @@ class NotificationAdaptersProvider(Provider):
     def reminder_policy(self) -> ReminderPolicy:
         s = self._settings
         return ReminderPolicy(
-            batch_size=s.reminder_batch_size, url_template=s.assignment_url_template
+            batch_size=s.reminder_batch_size,
+            url_template=s.assignment_url_template,
+            replan_every=timedelta(seconds=s.reminder_replan_seconds),
         )
 
     @provide

@@ -6,6 +6,7 @@ Submissions from ``submission.*`` events cancel the student's reminder."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from lms.notification.application.ports import AssignmentStore, Audience, ReminderStore
@@ -28,24 +29,29 @@ class KeepAssignmentCopy:
         """True when ``copy`` is newer than what was here (and reminders were replanned)."""
         if not await self._uow.assignments.keep(copy):
             return False
-        await self._plan_reminders(copy)
+        await plan_reminders(self._uow, self._audience, copy, self._clock.now())
         if commit:
             await self._uow.commit()
         return True
 
-    async def _plan_reminders(self, copy: AssignmentCopy) -> None:
-        now = self._clock.now()
-        due = {}
-        if copy.open_for_reminders:
-            students = await self._audience.student_sections(
-                copy.college_id, copy.course_id, copy.section_ids
-            )
-            done = await self._uow.assignments.submitted(copy.college_id, copy.id, list(students))
-            for student, sections in students.items():
-                when = copy.due_for(student, sections)
-                if when is not None and when > now and student not in done:
-                    due[student] = when
-        await self._uow.reminders.schedule(copy.college_id, copy.id, due, now)
+
+async def plan_reminders(
+    uow: AssignmentsUnitOfWork, audience: Audience, copy: AssignmentCopy, now: datetime
+) -> None:
+    """The assignment's pending reminders made exactly one per current student whose
+    effective due date is ahead and who has not submitted."""
+    due = {}
+    if copy.open_for_reminders:
+        students = await audience.student_sections(
+            copy.college_id, copy.course_id, copy.section_ids
+        )
+        done = await uow.assignments.submitted(copy.college_id, copy.id, list(students))
+        for student, sections in students.items():
+            when = copy.due_for(student, sections)
+            if when is not None and when > now and student not in done:
+                due[student] = when
+    await uow.reminders.schedule(copy.college_id, copy.id, due, now)
+    await uow.assignments.planned(copy.college_id, copy.id, now)
 
 
 class AssignmentTitles:

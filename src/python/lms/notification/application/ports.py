@@ -145,6 +145,18 @@ class AssignmentStore(Protocol):
         """Stores ``copy`` unless one of the same or a higher version is here; True if stored."""
         ...
 
+    async def in_reminder_window(
+        self, now: datetime, horizon: datetime, planned_before: datetime, limit: int
+    ) -> list[AssignmentCopy]:
+        """Published assignments some student's due date of which is between ``now`` and
+        ``horizon`` (their reminder window is open or about to) and whose reminders were last
+        planned before ``planned_before``; locked for this transaction (others skip them)."""
+        ...
+
+    async def planned(self, college_id: str, assignment_id: str, at: datetime) -> None:
+        """Its reminders were planned ``at``."""
+        ...
+
     async def record_submission(self, college_id: str, assignment_id: str, student_id: str) -> None:
         """The student submitted this assignment (idempotent)."""
         ...

@@ -1,4 +1,5 @@
-"""The deadline-reminder worker's step: claim the reminders that are due (``FOR UPDATE SKIP
+"""The deadline-reminder worker's step: plan again the assignments whose reminder window is
+open (students who enrolled since their last event), then claim the reminders that are due (``FOR UPDATE SKIP
 LOCKED``: several processes never take the same one), check each still holds (the assignment
 is published, the student is still one of its active students, has not submitted, and their
 effective due date is still the reminder's and still ahead), and make it a
@@ -8,10 +9,12 @@ reminder is a notification once: its id is the notification's source event."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from lms.notification.application.assignment_copies import plan_reminders
 from lms.notification.application.intake import AcceptNotification, NotificationRequest
 from lms.notification.application.ports import Audience, DeliveryWakeup, IntakeUnitOfWork
-from lms.notification.domain.assignments import AssignmentCopy
+from lms.notification.domain.assignments import REMINDER_LEAD, AssignmentCopy
 from lms.notification.domain.deliveries import Recipient
 from lms.notification.domain.kinds import NotificationType
 from lms.notification.domain.reminders import Reminder, ReminderState
@@ -22,6 +25,9 @@ from lms_platform.kernel.ports import Clock
 class ReminderPolicy:
     batch_size: int = 100
     url_template: str = "/assignments/{assignment_id}"
+    # How often an assignment in its reminder window is planned again (late enrolments).
+    replan_every: timedelta = timedelta(minutes=15)
+    replan_batch_size: int = 20
 
 
 class SendDueReminders:
@@ -41,9 +47,12 @@ class SendDueReminders:
 
     async def __call__(self) -> bool:
         now = self._clock.now()
+        replanned = await self._replan(now)
         claimed = await self._uow.reminders.claim_due(now, self._policy.batch_size)
         if not claimed:
-            return False
+            if replanned:
+                await self._uow.commit()
+            return replanned
         queued = False
         for reminder in claimed:
             copy = await self._uow.assignments.get(reminder.college_id, reminder.assignment_id)
@@ -57,6 +66,20 @@ class SendDueReminders:
         if queued:
             self._wakeup.delivery_queued()
         return True
+
+    async def _replan(self, now: datetime) -> bool:
+        """Plans again the assignments whose reminder window is open (or opens before the next
+        replan) and were not planned for ``replan_every``: a student who enrolled after the
+        assignment's last event gets their reminder too."""
+        stale = await self._uow.assignments.in_reminder_window(
+            now,
+            now + REMINDER_LEAD + self._policy.replan_every,
+            now - self._policy.replan_every,
+            self._policy.replan_batch_size,
+        )
+        for copy in stale:
+            await plan_reminders(self._uow, self._audience, copy, now)
+        return bool(stale)
 
     async def _still_holds(self, reminder: Reminder, copy: AssignmentCopy) -> bool:
         if not copy.open_for_reminders or reminder.due_at <= self._clock.now():

@@ -34,6 +34,11 @@ class AssignmentCopy:
     def open_for_reminders(self) -> bool:
         return self.published and not self.deleted
 
+    def due_dates(self) -> list[datetime]:
+        """Every due date some student may have: the assignment's and its overrides'."""
+        dates = [self.due_at] + [o.due_at for o in self.overrides if "due_at" in o.fields]
+        return sorted(d for d in dates if d is not None)
+
     def due_for(self, student_id: str, section_ids: Iterable[str]) -> datetime | None:
         """The student's effective due date: their own override, else their sections', else
         the assignment's (``lms_platform.kernel.grading.effective_dates``)."""

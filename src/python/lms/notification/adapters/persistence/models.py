@@ -154,7 +154,14 @@ class AssignmentRecord(UUIDBase):
     """The copy of an assignment kept from ``assignment.*`` events (the highest version)."""
 
     __tablename__ = "assignments"
-    __table_args__ = (UniqueConstraint("college_id", "assignment_id"),)
+    __table_args__ = (
+        UniqueConstraint("college_id", "assignment_id"),
+        Index(
+            "ix_assignments_reminder_window",
+            "earliest_due_at",
+            postgresql_where=text("published AND NOT deleted"),
+        ),
+    )
 
     college_id: Mapped[str] = mapped_column(String(ID), nullable=False)
     assignment_id: Mapped[str] = mapped_column(String(ID), nullable=False)
@@ -167,6 +174,12 @@ class AssignmentRecord(UUIDBase):
     # [{"target", "target_id", "due_at"?}, ...]: the overrides that set a due date
     overrides: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The earliest and latest due date any student has (the assignment's and its overrides'),
+    # and when its reminders were last planned: the reminder worker plans again, for late
+    # enrolments, those whose reminder window is open.
+    earliest_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    latest_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    replanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class SubmittedRecord(UUIDBase):

@@ -138,7 +138,10 @@ class SqlAssignmentStore:
         return _assignment(row) if row is not None else None
 
     async def keep(self, copy: AssignmentCopy) -> bool:
+        dates = copy.due_dates()
         values: dict[str, Any] = {
+            "earliest_due_at": dates[0] if dates else None,
+            "latest_due_at": dates[-1] if dates else None,
             "course_id": copy.course_id,
             "title": copy.title[:255],
             "section_ids": list(copy.section_ids),
@@ -159,6 +162,37 @@ class SqlAssignmentStore:
             ).returning(AssignmentRecord.id)
         )
         return stored is not None
+
+    async def in_reminder_window(
+        self, now: datetime, horizon: datetime, planned_before: datetime, limit: int
+    ) -> list[AssignmentCopy]:
+        rows = (
+            await self._session.scalars(
+                select(AssignmentRecord)
+                .where(
+                    AssignmentRecord.published.is_(True),
+                    AssignmentRecord.deleted.is_(False),
+                    AssignmentRecord.earliest_due_at <= horizon,
+                    AssignmentRecord.latest_due_at > now,
+                    (AssignmentRecord.replanned_at.is_(None))
+                    | (AssignmentRecord.replanned_at < planned_before),
+                )
+                .order_by(AssignmentRecord.earliest_due_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        return [_assignment(row) for row in rows]
+
+    async def planned(self, college_id: str, assignment_id: str, at: datetime) -> None:
+        await self._session.execute(
+            update(AssignmentRecord)
+            .where(
+                AssignmentRecord.college_id == college_id,
+                AssignmentRecord.assignment_id == assignment_id,
+            )
+            .values(replanned_at=at)
+        )
 
     async def record_submission(self, college_id: str, assignment_id: str, student_id: str) -> None:
         await self._session.execute(

@@ -56,7 +56,16 @@ def upgrade() -> None:
         sa.Column("due_at", WHEN, nullable=True),
         sa.Column("overrides", postgresql.JSONB(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("earliest_due_at", WHEN, nullable=True),
+        sa.Column("latest_due_at", WHEN, nullable=True),
+        sa.Column("replanned_at", WHEN, nullable=True),
         sa.UniqueConstraint("college_id", "assignment_id", name=op.f("uq_assignments_college_id")),
+    )
+    op.create_index(
+        "ix_assignments_reminder_window",
+        "assignments",
+        ["earliest_due_at"],
+        postgresql_where=sa.text("published AND NOT deleted"),
     )
     op.create_table(
         "submitted_assignments",
@@ -94,5 +103,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_reminders_due", table_name="reminders")
+    op.drop_index("ix_assignments_reminder_window", table_name="assignments")
     for table in ("reminders", "submitted_assignments", "assignments", "college_channel_defaults"):
         op.drop_table(table)
