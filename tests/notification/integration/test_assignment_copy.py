@@ -274,3 +274,35 @@ async def test_a_student_who_enrols_after_the_assignments_last_event_is_reminded
     await smtp_server.wait_for_subject("Reminder: Essay 10 is due soon", to=_address(late))
     await smtp_server.wait_for_subject("Reminder: Essay 10 is due soon", to=_address(early))
     assert await _reminders(service, late) == ["01-10 23:59:sent"]
+
+
+async def test_a_due_date_moved_before_the_reminder_replaces_the_pending_one(
+    notification_service: RunningNotification, smtp_server: SmtpSink, kafka_bootstrap: str,
+    clock: MovableClock,
+) -> None:  # fmt: skip
+    service = notification_service
+    course, section, student = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    await enroll_students(service, kafka_bootstrap, course, section, [student])
+    assignment = str(uuid.uuid4())
+
+    async def change(version: int, due: str) -> None:
+        before = await settled(service)
+        await publish_to(
+            service, kafka_bootstrap, "assignment",
+            assignment_change("assignment.updated" if version > 2 else "assignment.published",
+                              assignment, course, title="Quiz", due_at=due, version=version),
+        )  # fmt: skip
+        await _applied(service, before, 1)
+
+    await change(2, DUE)
+    await change(3, LATER_DUE)
+    assert await _reminders(service, student) == ["01-10 23:59:cancelled", "01-11 23:59:pending"]
+    await change(4, DUE)  # back again: the first one is pending again, still one per date
+    assert await _reminders(service, student) == ["01-10 23:59:pending", "01-11 23:59:cancelled"]
+
+    clock.current = datetime(2030, 1, 9, 23, 59, 30, tzinfo=UTC)
+    await smtp_server.wait_for_subject("Reminder: Quiz is due soon", to=_address(student))
+    clock.current = datetime(2030, 1, 10, 23, 59, 30, tzinfo=UTC)  # the cancelled one's time
+    await asyncio.sleep(1.5)  # several polls of the reminder worker
+    assert len(_reminder_mails(smtp_server, student)) == 1
+    assert await _reminders(service, student) == ["01-10 23:59:sent", "01-11 23:59:cancelled"]

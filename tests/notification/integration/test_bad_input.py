@@ -101,6 +101,8 @@ DEFAULTS_BODIES: list[tuple[str, Any, int]] = [
     ("no list", {}, 400),
     ("a critical type without email", {"defaults": [
         {"type": "password_reset", "channels": ["sms"]}]}, 422),
+    ("a critical type in the inbox", {"defaults": [
+        {"type": "password_reset", "channels": ["email", "in_app"]}]}, 422),
     ("a critical type with nothing", {"defaults": [
         {"type": "invitation", "channels": []}]}, 422),
     ("a type twice", {"defaults": [

@@ -66,6 +66,8 @@ def test_college_defaults_set_the_channels_and_a_users_choice_still_wins() -> No
 def test_a_critical_type_keeps_its_email_and_a_type_comes_once() -> None:
     with pytest.raises(CriticalTypeRefused):
         checked_defaults([(NotificationType.INVITATION, [Channel.SMS])])
+    with pytest.raises(CriticalTypeRefused):  # the inbox would keep the live link
+        checked_defaults([(NotificationType.PASSWORD_RESET, [Channel.EMAIL, Channel.IN_APP])])
     with pytest.raises(InvalidInput):
         checked_defaults([(NotificationType.WELCOME, []), (NotificationType.WELCOME, [])])
     wider = checked_defaults([(NotificationType.PASSWORD_RESET, [Channel.EMAIL, Channel.SMS])])

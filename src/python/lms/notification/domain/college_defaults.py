@@ -22,8 +22,8 @@ def channels_for(defaults: ChannelDefaults, kind: NotificationType) -> frozenset
 def checked_defaults(
     entries: Iterable[tuple[NotificationType, Iterable[Channel]]],
 ) -> dict[NotificationType, frozenset[Channel]]:
-    """A college's new defaults, refusing a critical type without its email and a type given
-    twice."""
+    """A college's new defaults, refusing a critical type without its email or in the inbox
+    (which would keep its live link and publish it), and a type given twice."""
     defaults: dict[NotificationType, frozenset[Channel]] = {}
     for kind, channels in entries:
         chosen = frozenset(channels)
@@ -35,6 +35,13 @@ def checked_defaults(
                 "cannot be switched off",
                 field="defaults",
                 extra={"type": kind.value, "channel": CRITICAL_CHANNEL.value},
+            )
+        if is_critical(kind) and Channel.IN_APP in chosen:
+            raise CriticalTypeRefused(
+                f"{kind.value} carries a one-time link: it cannot go to the inbox, which keeps "
+                "it and publishes it",
+                field="defaults",
+                extra={"type": kind.value, "channel": Channel.IN_APP.value},
             )
         defaults[kind] = chosen
     return defaults
