@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from dishka import Provider
 
+from lms.notification.application.reminders import SendDueReminders
 from lms_platform.testing.smtp import SmtpSink
 from tests.notification.integration.conftest import COLLEGE, MovableClock, clock_provider
 from tests.notification.integration.events import (
@@ -306,3 +307,45 @@ async def test_a_due_date_moved_before_the_reminder_replaces_the_pending_one(
     await asyncio.sleep(1.5)  # several polls of the reminder worker
     assert len(_reminder_mails(smtp_server, student)) == 1
     assert await _reminders(service, student) == ["01-10 23:59:sent", "01-11 23:59:cancelled"]
+
+
+async def test_concurrent_reminder_workers_make_each_reminder_once(
+    notification_service: RunningNotification, smtp_server: SmtpSink, kafka_bootstrap: str,
+    clock: MovableClock,
+) -> None:  # fmt: skip
+    service = notification_service
+    course, section = str(uuid.uuid4()), str(uuid.uuid4())
+    students = [str(uuid.uuid4()) for _ in range(12)]
+    await enroll_students(service, kafka_bootstrap, course, section, students)
+    before = await settled(service)
+    await publish_to(
+        service, kafka_bootstrap, "assignment",
+        assignment_change("assignment.published", str(uuid.uuid4()), course, title="Lab 4",
+                          due_at=DUE, version=2),
+    )  # fmt: skip
+    await _applied(service, before, 1)
+    assert await service.scalar("SELECT count(*) FROM reminders WHERE state = 'pending'") == 12
+
+    async def step() -> bool:
+        async with service.runtime.container() as request:
+            return bool(await (await request.get(SendDueReminders))())
+
+    clock.current = datetime(2030, 1, 9, 23, 59, 30, tzinfo=UTC)
+    # Four more workers at once, beside the service's own: the claims skip each other's rows.
+    await asyncio.gather(*(step() for _ in range(4)))
+
+    async def all_sent() -> bool:
+        return await service.scalar("SELECT count(*) FROM reminders WHERE state = 'sent'") == 12
+
+    await wait_for(all_sent)
+
+    async def all_mailed() -> bool:
+        return sum(len(_reminder_mails(smtp_server, s)) for s in students) >= 12
+
+    await wait_for(all_mailed)
+    await asyncio.sleep(1.5)  # a second copy would arrive by now
+    assert [len(_reminder_mails(smtp_server, s)) for s in students] == [1] * 12
+    assert await service.scalar(
+        "SELECT count(DISTINCT account_id) || '/' || count(*) FROM notifications"
+        " WHERE type = 'deadline_reminder'"
+    ) == "12/12"  # fmt: skip
