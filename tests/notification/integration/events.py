@@ -217,3 +217,32 @@ def submission_event(
     return encode_envelope(
         new_envelope(event_type, "submission", submission_id, college, {"submission": snapshot})
     )
+
+
+def assignment_change(
+    event_type: str, assignment_id: str, course_id: str, *, title: str, due_at: str | None,
+    version: int, section_ids: list[str] | None = None, status: str = "published",
+    overrides: list[dict[str, Any]] | None = None, college: str = COLLEGE,
+) -> bytes:  # fmt: skip
+    """``assignment.*`` with the assignment service's snapshot (``assignment_snapshot`` in its
+    events.py; the fields used here, overrides as it writes them)."""
+    snapshot = {
+        "id": assignment_id, "course_id": course_id, "section_ids": section_ids or [],
+        "title": title, "description": "", "status": status, "unlock_at": None,
+        "due_at": due_at, "lock_at": None, "overrides": overrides or [],
+        "deleted_at": datetime.now(UTC).isoformat() if event_type == "assignment.deleted" else None,
+        "version": version,
+    }  # fmt: skip
+    return encode_envelope(
+        new_envelope(
+            event_type, "assignment", assignment_id, college,
+            {"assignment": snapshot, "changed_fields": []},
+        )
+    )  # fmt: skip
+
+
+def student_override(student_id: str, due_at: str) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()), "target": "student", "target_id": student_id,
+        "dates": {"due_at": due_at}, "updated_at": datetime.now(UTC).isoformat(),
+    }  # fmt: skip

@@ -20,7 +20,7 @@ ADMIN = ("college_admin",)
 BODY_ROUTES = sorted((m, p) for (m, p), rule in TABLE.items() if rule.body is not None)
 BIG = "x" * 70_000  # over the 64 KiB body limit of the test settings
 _TABLES = ("preferences", "push_subscriptions", "templates", "notifications", "deliveries",
-           "recipients")  # fmt: skip
+           "recipients", "college_channel_defaults")  # fmt: skip
 
 
 async def _counts(service: RunningNotification) -> dict[str, int]:
@@ -93,6 +93,47 @@ async def test_preferences_refuse_what_a_rule_refuses_and_write_nothing(
     )
     _is_problem(response, (status,), label)
     assert await _counts(notification_service) == before
+
+
+DEFAULTS_BODIES: list[tuple[str, Any, int]] = [
+    ("unknown type", {"defaults": [{"type": "spam", "channels": ["email"]}]}, 400),
+    ("unknown channel", {"defaults": [{"type": "welcome", "channels": ["fax"]}]}, 400),
+    ("no list", {}, 400),
+    ("a critical type without email", {"defaults": [
+        {"type": "password_reset", "channels": ["sms"]}]}, 422),
+    ("a critical type in the inbox", {"defaults": [
+        {"type": "password_reset", "channels": ["email", "in_app"]}]}, 422),
+    ("a critical type with nothing", {"defaults": [
+        {"type": "invitation", "channels": []}]}, 422),
+    ("a type twice", {"defaults": [
+        {"type": "welcome", "channels": ["email"]},
+        {"type": "welcome", "channels": []},
+    ]}, 422),
+    ("too many entries", {"defaults": [{"type": "welcome", "channels": []}] * 17}, 400),
+    ("too many channels", {"defaults": [{"type": "welcome", "channels": ["email"] * 5}]}, 400),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("label", "body", "status"), DEFAULTS_BODIES, ids=[p[0] for p in DEFAULTS_BODIES]
+)
+async def test_college_defaults_refuse_what_a_rule_refuses_and_write_nothing(
+    notification_service: RunningNotification, label: str, body: Any, status: int
+) -> None:
+    set_first = await notification_service.client.put(
+        "/notification-defaults",
+        json={"defaults": [{"type": "welcome", "channels": ["in_app"]}]},
+        headers=_admin(notification_service),
+    )
+    assert set_first.status_code == 200, set_first.text
+    before = await _counts(notification_service)
+    response = await notification_service.client.put(
+        "/notification-defaults", json=body, headers=_admin(notification_service)
+    )
+    _is_problem(response, (status,), label)
+    assert await _counts(notification_service) == before
+    kept = await notification_service.scalar("SELECT channels::text FROM college_channel_defaults")
+    assert kept == '["in_app"]', "a refused change replaced the college's defaults"
 
 
 @pytest.mark.parametrize(

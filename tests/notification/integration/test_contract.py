@@ -31,6 +31,12 @@ ALLOWANCES = (
     Allowance(
         "positive_data_acceptance",
         (422,),
+        r"^PUT /notification-defaults$",
+        "a critical type keeps its email channel and each type comes once: rules across items",
+    ),
+    Allowance(
+        "positive_data_acceptance",
+        (422,),
         r"^POST /me/push-subscriptions$",
         "p256dh must be a point on the P-256 curve, which no pattern can say",
     ),

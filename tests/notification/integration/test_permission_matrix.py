@@ -5,9 +5,10 @@ app serves (the first test fails on a new route without an entry).
 
 - ``/me/...`` belongs to the caller: any account may call it, an API key may not (403); another
   person's notification or device answers 404, as if it did not exist.
-- ``/notifications`` and ``/templates/...`` are for the college's admins (and super admins): a
-  student or instructor gets 403; another college's admin reads and writes only their own
-  college, and asking for this college by ``college_id`` is 403.
+- ``/notifications``, ``/templates/...`` and ``/notification-defaults`` are for the college's
+  admins (and super admins; templates and defaults only with ``college:configure``): a student
+  or instructor gets 403; another college's admin reads and writes only their own college, and
+  asking for this college by ``college_id`` is 403.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def _fixed(path: str) -> Callable[[World], str]:
 
 PREFS = {"preferences": [{"type": "welcome", "channel": "email", "cadence": "daily"}]}
 TEMPLATE = {"subject": "Hi {{ email }}", "text_body": "Welcome {{ display_name }}"}
+DEFAULTS = {"defaults": [{"type": "welcome", "channels": ["in_app"]}]}
 DEVICE = Device()
 SUBSCRIPTION = {"endpoint": "https://push.example.com/s/1",
                 "keys": {"p256dh": DEVICE.p256dh, "auth": DEVICE.auth}}  # fmt: skip
@@ -106,6 +108,10 @@ TABLE: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/templates/{kind:str}/{channel:str}/preview"): Rule(
         TEMPLATE_MANAGERS, _fixed("/templates/welcome/email/preview"), {}
+    ),
+    ("GET", "/notification-defaults"): Rule(TEMPLATE_MANAGERS, _fixed("/notification-defaults")),
+    ("PUT", "/notification-defaults"): Rule(
+        TEMPLATE_MANAGERS, _fixed("/notification-defaults"), DEFAULTS
     ),
 }
 
@@ -163,7 +169,8 @@ async def _subscribe(service: RunningNotification, world: World) -> None:
     world.ids["subscription"] = made.json()["id"]
 
 
-_TABLES = ("preferences", "push_subscriptions", "templates", "notifications", "deliveries")
+_TABLES = ("preferences", "push_subscriptions", "templates", "notifications", "deliveries",
+           "college_channel_defaults")  # fmt: skip
 
 
 async def _counts(service: RunningNotification) -> dict[str, Any]:

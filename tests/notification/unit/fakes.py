@@ -90,6 +90,11 @@ class Nothing:
         return None
 
 
+class NoCollegeDefaults:
+    async def get(self, college_id: str) -> dict[NotificationType, frozenset[Channel]]:
+        return {}
+
+
 class NoRecipients:
     async def get(self, college_id: str, account_id: str) -> Recipient | None:
         return None
@@ -99,6 +104,7 @@ class UnitOfWork:
     def __init__(self) -> None:
         self.notifications = Store()
         self.preferences = Nothing()
+        self.college_defaults = NoCollegeDefaults()
         self.recipients = NoRecipients()
         self.push_subscriptions = Nothing()
         self.templates = Nothing()

@@ -32,18 +32,30 @@ def test_a_posted_grade_is_for_the_student_and_carries_no_grade() -> None:
     assert request.type is NotificationType.GRADE_POSTED
     assert request.recipient.account_id == student and request.college_id == "college-a"
     assert request.source_event_id == uuid.UUID(envelope.id)
-    assert dict(request.variables) == {"title": "your assignment", "url": f"/a/{assignment}"}
+    assert dict(request.variables) == {
+        "title": "your assignment", "assignment_title": "your assignment", "url": f"/a/{assignment}"
+    }  # fmt: skip
     assert set(request.variables) <= TEMPLATE_VARIABLES[NotificationType.GRADE_POSTED]
     assert "87.5" not in msgspec.json.encode(dict(request.variables)).decode()
+
+
+def test_a_posted_grade_names_the_assignment_when_its_title_is_known() -> None:
+    envelope = decode_envelope(submission_event("grade.posted", str(uuid.uuid4()), score=1.0))
+
+    request = grade_posted_request(envelope, load_notification_settings({}), "Essay 2")
+
+    assert request.variables["assignment_title"] == "Essay 2"
+    assert request.variables["title"] == "Essay 2"  # the older name, for colleges' templates
 
 
 @pytest.mark.parametrize("event_type", ["submission.created", "submission.resubmitted"])
 def test_a_receipt_carries_the_attempt_and_time(event_type: str) -> None:
     student = str(uuid.uuid4())
     request = submission_receipt_request(
-        decode_envelope(submission_event(event_type, student, attempt=2))
+        decode_envelope(submission_event(event_type, student, attempt=2)), "Lab 3"
     )
 
+    assert request.variables["assignment_title"] == "Lab 3"
     assert request.type is NotificationType.SUBMISSION_RECEIPT
     assert request.recipient.account_id == student
     assert request.variables["attempt"] == 2

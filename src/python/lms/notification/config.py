@@ -50,6 +50,14 @@ class NotificationSettings(ServiceSettings, kw_only=True, frozen=True):
     retry_initial_seconds: float = 2.0
     retry_max_seconds: float = 300.0
     retry_window_seconds: float = 3600.0
+    # Deadline reminders (24 h before each student's effective due date): a worker per process
+    # claims the due ones every ``reminder_poll_seconds``.
+    run_reminder_worker: bool = True
+    reminder_poll_seconds: float = 30.0
+    reminder_batch_size: int = 100
+    # An assignment whose reminder window is open is planned again this often (students who
+    # enrolled after its last event get their reminder too).
+    reminder_replan_seconds: float = 900.0
     # Colleges' templates check and render in the platform's sandbox: ``template_workers``
     # processes under these limits (lms_platform/templating/README.md).
     template_workers: int = 2

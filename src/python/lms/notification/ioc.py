@@ -19,6 +19,17 @@ from lms.notification.adapters.persistence.unit_of_work import NotificationSqlAl
 from lms.notification.adapters.push.webpush import WebPushSender
 from lms.notification.adapters.sms.twilio import TwilioSmsSender
 from lms.notification.adapters.templates.renderer import sandboxed_renderer
+from lms.notification.application.assignment_copies import (
+    AssignmentsUnitOfWork,
+    AssignmentTitles,
+    KeepAssignmentCopy,
+    RecordSubmission,
+)
+from lms.notification.application.college_defaults import (
+    CollegeDefaultsUnitOfWork,
+    GetCollegeDefaults,
+    ReplaceCollegeDefaults,
+)
 from lms.notification.application.delivery import DeliverDueNotifications, DeliveryPolicy
 from lms.notification.application.fanout import NotifyAudience
 from lms.notification.application.inbox import (
@@ -51,6 +62,7 @@ from lms.notification.application.push import (
     RemovePushSubscription,
 )
 from lms.notification.application.recipients import RecipientUnitOfWork, RememberRecipient
+from lms.notification.application.reminders import ReminderPolicy, SendDueReminders
 from lms.notification.application.template_carry_over import CarryOverAuthTemplates
 from lms.notification.application.templates import (
     GetCurrentTemplate,
@@ -85,6 +97,8 @@ class NotificationAdaptersProvider(Provider):
             RecipientUnitOfWork,
             TemplatesUnitOfWork,
             PushUnitOfWork,
+            AssignmentsUnitOfWork,
+            CollegeDefaultsUnitOfWork,
         ],
         scope=Scope.REQUEST,
     )
@@ -104,6 +118,15 @@ class NotificationAdaptersProvider(Provider):
         s = self._settings
         return DeliveryPolicy(
             batch_size=s.delivery_batch_size, retry_window=timedelta(seconds=s.retry_window_seconds)
+        )
+
+    @provide
+    def reminder_policy(self) -> ReminderPolicy:
+        s = self._settings
+        return ReminderPolicy(
+            batch_size=s.reminder_batch_size,
+            url_template=s.assignment_url_template,
+            replan_every=timedelta(seconds=s.reminder_replan_seconds),
         )
 
     @provide
@@ -158,7 +181,11 @@ class NotificationUseCasesProvider(Provider):
     def audience(self, session: AsyncSession) -> Audience:
         return SqlAudience(session)
 
-    delivery = provide(DeliverDueNotifications)
+    assignments = (
+        provide(KeepAssignmentCopy) + provide(AssignmentTitles) + provide(RecordSubmission)
+    )
+    delivery = provide(DeliverDueNotifications) + provide(SendDueReminders)
+    college_defaults = provide(GetCollegeDefaults) + provide(ReplaceCollegeDefaults)
     preferences = provide(GetMyPreferences) + provide(ReplaceMyPreferences)
     templates = (
         provide(GetCurrentTemplate) + provide(ListTemplateVersions) + provide(PublishTemplate)

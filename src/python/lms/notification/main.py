@@ -16,6 +16,7 @@ from lms.notification.adapters.commands import import_auth_templates
 from lms.notification.adapters.http.routes import ROUTES
 from lms.notification.adapters.messaging.consumers import subscribe
 from lms.notification.application.delivery import DeliverDueNotifications
+from lms.notification.application.reminders import SendDueReminders
 from lms.notification.config import NotificationSettings, load_notification_settings
 from lms_platform.runtime import JobWorker, ServiceSpec, run_service
 
@@ -35,6 +36,19 @@ def delivery_worker(container: AsyncContainer, settings: NotificationSettings) -
     )
 
 
+def reminder_worker(container: AsyncContainer, settings: NotificationSettings) -> JobWorker | None:
+    """Turns due deadline reminders into notifications (every process runs one; claims skip
+    each other's rows)."""
+    if not settings.run_reminder_worker:
+        return None
+    return JobWorker(
+        container,
+        SendDueReminders,
+        poll_seconds=settings.reminder_poll_seconds,
+        name="notification-reminders",
+    )
+
+
 SERVICE = ServiceSpec(
     name="notification",
     title="LMS notification service",
@@ -46,7 +60,7 @@ SERVICE = ServiceSpec(
     publishes=["notification"],
     consumes=["credential", "account", "user", "assignment", "grade", "submission", "enrollment"],
     subscribe=subscribe,
-    background=[delivery_worker],
+    background=[delivery_worker, reminder_worker],
     commands={"import-auth-templates": import_auth_templates},
 )
 

@@ -1,6 +1,6 @@
 """Who may do what here. Every principal reads and changes only their own preferences and
 inbox; the delivery history of a college is for its admins (and super admins); its templates
-are for its admins whose token carries ``college:configure`` (a college that takes that
+and default channel sets are for its admins whose token carries ``college:configure`` (a college that takes that
 permission from its admins is obeyed, as auth did while it kept the templates)."""
 
 from __future__ import annotations
@@ -23,7 +23,13 @@ def ensure_college_admin(principal: Principal, college_id: str) -> None:
 
 def ensure_template_manager(principal: Principal) -> None:
     """The templates of the caller's own college: its admins with ``college:configure``."""
+    ensure_college_configurer(principal, "its templates")
+
+
+def ensure_college_configurer(principal: Principal, what: str = "its settings") -> None:
+    """The caller's own college's settings (templates, default channels): its admins with
+    ``college:configure``."""
     if not principal.is_admin_of(principal.tenant_id):
-        raise PermissionDenied("only the college's admins manage its templates")
+        raise PermissionDenied(f"only the college's admins manage {what}")
     if not principal.has_permission(Permission.COLLEGE_CONFIGURE):
         raise PermissionDenied(f"missing permission {Permission.COLLEGE_CONFIGURE}")

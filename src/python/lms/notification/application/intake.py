@@ -21,9 +21,14 @@ from lms.notification.domain.deliveries import (
     Notification,
     Recipient,
 )
-from lms.notification.domain.kinds import DEFAULT_CHANNELS, Cadence, Channel, NotificationType
+from lms.notification.domain.events import InAppNotificationCreated
+from lms.notification.domain.kinds import Cadence, Channel, NotificationType
 from lms.notification.domain.preferences import Preferences, send_at
-from lms.notification.domain.templates import TEMPLATE_VARIABLES, default_template
+from lms.notification.domain.templates import (
+    TEMPLATE_VARIABLES,
+    RenderedMessage,
+    default_template,
+)
 from lms_platform.kernel.ports import Clock, IdGenerator
 
 
@@ -67,6 +72,9 @@ class AcceptNotification:
         by_college: dict[str, list[str]] = {}
         for request in requests:
             by_college.setdefault(request.college_id, []).append(request.recipient.account_id)
+        defaults = {
+            college: await self._uow.college_defaults.get(college) for college in by_college
+        }
         preferences = {
             (college, account): chosen
             for college, accounts in by_college.items()
@@ -75,34 +83,70 @@ class AcceptNotification:
         built = [
             await self._build(
                 request,
-                preferences.get((request.college_id, request.recipient.account_id), Preferences()),
+                preferences.get(
+                    (request.college_id, request.recipient.account_id), Preferences()
+                ).under(defaults[request.college_id]),
             )
             for request in requests
         ]
-        created = await self._uow.notifications.add_many(built)
+        created = await self._uow.notifications.add_many([(n, ds) for n, ds, _ in built])
+        for notification, deliveries, body in built:
+            if notification.id in created:
+                self._announce(notification, deliveries, body)
         await self._uow.commit()
-        if any(d.state is DeliveryState.QUEUED for n, ds in built if n.id in created for d in ds):
+        if any(
+            d.state is DeliveryState.QUEUED for n, ds, _ in built if n.id in created for d in ds
+        ):
             self._wakeup.delivery_queued()
         return len(created)
 
     async def stage(self, request: NotificationRequest) -> bool | None:
         """Writes (uncommitted) the notification and its deliveries: None for a replayed
         source event, else whether anything is queued for sending."""
-        notification, deliveries = await self._build(request)
+        notification, deliveries, body = await self._build(request)
         if not await self._uow.notifications.add(notification, deliveries):
             return None
+        self._announce(notification, deliveries, body)
         return any(d.state is DeliveryState.QUEUED for d in deliveries)
+
+    def _announce(
+        self, notification: Notification, deliveries: Sequence[Delivery], body_text: str
+    ) -> None:
+        """An inbox notification goes out on ``notification.in_app_created`` (the chat
+        service's live channel), in the transaction that stores it."""
+        if not any(
+            d.channel is Channel.IN_APP and d.state is DeliveryState.DELIVERED for d in deliveries
+        ):
+            return
+        self._uow.record(
+            InAppNotificationCreated(
+                aggregate_id=str(notification.id),
+                tenant_id=notification.college_id,
+                notification={
+                    "id": str(notification.id),
+                    "user_id": notification.recipient.account_id,
+                    "kind": notification.type.value,
+                    "subject": notification.title,
+                    "body_text": body_text,
+                    "created_at": notification.created_at.isoformat(),
+                },
+            )
+        )
 
     async def _build(
         self, request: NotificationRequest, preferences: Preferences | None = None
-    ) -> tuple[Notification, list[Delivery]]:
+    ) -> tuple[Notification, list[Delivery], str]:
         now = self._clock.now()
         recipient = request.recipient
         if not request.recipient_resolved:
             recipient = await self._known_recipient(request)
         if preferences is None:
-            preferences = await self._uow.preferences.get(request.college_id, recipient.account_id)
+            chosen = await self._uow.preferences.get(request.college_id, recipient.account_id)
+            preferences = chosen.under(await self._uow.college_defaults.get(request.college_id))
         channels = await self._channels(request, recipient, preferences)
+        inbox = (
+            await self._inbox_message(request, recipient) if Channel.IN_APP in channels else None
+        )
         notification = Notification(
             id=self._ids.new_id(),
             college_id=request.college_id,
@@ -112,10 +156,10 @@ class AcceptNotification:
             created_at=now,
             variables=dict(request.variables),
             expires_at=request.expires_at,
-            title=await self._title(request) if Channel.IN_APP in channels else "",
+            title=inbox.subject[:200] if inbox else "",
         )
         deliveries = [self._delivery(notification, c, preferences, now) for c in channels]
-        return notification, deliveries
+        return notification, deliveries, inbox.text_body if inbox else ""
 
     async def _known_recipient(self, request: NotificationRequest) -> Recipient:
         """The event's contact details win (auth sends the address it just checked); else
@@ -134,10 +178,11 @@ class AcceptNotification:
             timezone=given.timezone or stored.timezone,
         )
 
-    async def _title(self, request: NotificationRequest) -> str:
+    async def _inbox_message(
+        self, request: NotificationRequest, recipient: Recipient
+    ) -> RenderedMessage:
         content = default_template(request.type, Channel.IN_APP)
-        rendered = await self._renderer.render(content, _with_blanks(request))
-        return rendered.subject
+        return await self._renderer.render(content, _with_blanks(request, recipient))
 
     async def _channels(
         self, request: NotificationRequest, recipient: Recipient, preferences: Preferences
@@ -145,7 +190,7 @@ class AcceptNotification:
         wanted = [
             channel
             for channel in Channel
-            if channel in DEFAULT_CHANNELS[request.type]
+            if channel in preferences.default_channels(request.type)
             or preferences.cadence(request.type, channel) is not Cadence.OFF
         ]
         reachable: list[Channel] = []
@@ -192,9 +237,11 @@ class AcceptNotification:
         return delivery
 
 
-def _with_blanks(request: NotificationRequest) -> dict[str, Any]:
+def _with_blanks(request: NotificationRequest, recipient: Recipient) -> dict[str, Any]:
+    """The request's variables, the type's others blank, the name and address the known
+    recipient's where the event gave none (as the delivery worker renders them)."""
     values: dict[str, Any] = {name: "" for name in TEMPLATE_VARIABLES[request.type]}
     values.update(request.variables)
-    values.setdefault("display_name", request.recipient.display_name or "")
-    values.setdefault("email", request.recipient.email or "")
+    values["display_name"] = values.get("display_name") or recipient.display_name or ""
+    values["email"] = values.get("email") or recipient.email or ""
     return values

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from lms.notification.domain.assignments import AssignmentCopy
 from lms.notification.domain.deliveries import (
     Delivery,
     DeliveryState,
@@ -18,6 +19,7 @@ from lms.notification.domain.deliveries import (
 from lms.notification.domain.kinds import Channel, NotificationType
 from lms.notification.domain.preferences import Preferences
 from lms.notification.domain.push import PushSubscription
+from lms.notification.domain.reminders import Reminder, ReminderState
 from lms.notification.domain.templates import MessageTemplate, RenderedMessage, TemplateContent
 from lms_platform.kernel.events import DomainEvent
 from lms_platform.kernel.pagination import Page, PageRequest
@@ -121,6 +123,69 @@ class PreferenceStore(Protocol):
     async def put(self, college_id: str, account_id: str, preferences: Preferences) -> None: ...
 
 
+class CollegeDefaultsStore(Protocol):
+    async def get(self, college_id: str) -> dict[NotificationType, frozenset[Channel]]:
+        """Only the types the college set; the others follow the platform's defaults."""
+        ...
+
+    async def put(
+        self,
+        college_id: str,
+        defaults: Mapping[NotificationType, frozenset[Channel]],
+        updated_by: str,
+    ) -> None:
+        """Replaces the college's defaults (an unlisted type goes back to the platform's)."""
+        ...
+
+
+class AssignmentStore(Protocol):
+    async def get(self, college_id: str, assignment_id: str) -> AssignmentCopy | None: ...
+
+    async def keep(self, copy: AssignmentCopy) -> bool:
+        """Stores ``copy`` unless one of the same or a higher version is here; True if stored."""
+        ...
+
+    async def in_reminder_window(
+        self, now: datetime, horizon: datetime, planned_before: datetime, limit: int
+    ) -> list[AssignmentCopy]:
+        """Published assignments some student's due date of which is between ``now`` and
+        ``horizon`` (their reminder window is open or about to) and whose reminders were last
+        planned before ``planned_before``; locked for this transaction (others skip them)."""
+        ...
+
+    async def planned(self, college_id: str, assignment_id: str, at: datetime) -> None:
+        """Its reminders were planned ``at``."""
+        ...
+
+    async def record_submission(self, college_id: str, assignment_id: str, student_id: str) -> None:
+        """The student submitted this assignment (idempotent)."""
+        ...
+
+    async def submitted(
+        self, college_id: str, assignment_id: str, student_ids: Sequence[str]
+    ) -> set[str]: ...
+
+
+class ReminderStore(Protocol):
+    async def schedule(
+        self, college_id: str, assignment_id: str, due: Mapping[str, datetime], now: datetime
+    ) -> None:
+        """Makes the assignment's pending reminders exactly ``due`` (student -> effective
+        due_at): one per student x assignment x due_at (an existing one, sent or pending, is
+        kept; a cancelled one is pending again), and the other pending ones cancelled."""
+        ...
+
+    async def cancel(self, college_id: str, assignment_id: str, account_id: str) -> None:
+        """Cancels the student's pending reminders of the assignment."""
+        ...
+
+    async def claim_due(self, now: datetime, limit: int) -> list[Reminder]:
+        """Pending reminders due by ``now``, locked for this transaction (others skip them)."""
+        ...
+
+    async def finish(self, reminder_id: UUID, state: ReminderState, at: datetime) -> None: ...
+
+
 class RecipientStore(Protocol):
     async def get(self, college_id: str, account_id: str) -> Recipient | None: ...
 
@@ -205,8 +270,11 @@ class UnitOfWork(Protocol):
 class IntakeUnitOfWork(UnitOfWork, Protocol):
     notifications: NotificationStore
     preferences: PreferenceStore
+    college_defaults: CollegeDefaultsStore
     recipients: RecipientStore
     push_subscriptions: PushSubscriptionStore
+    assignments: AssignmentStore
+    reminders: ReminderStore
 
 
 class DeliveryUnitOfWork(UnitOfWork, Protocol):
@@ -224,4 +292,15 @@ class Audience(Protocol):
     ) -> list[str]:
         """Account ids of the active students of ``section_ids`` (all of the course's
         sections when empty)."""
+        ...
+
+    async def student_sections(
+        self, college_id: str, course_id: str, section_ids: Sequence[str]
+    ) -> dict[str, list[str]]:
+        """The same students, each with every section of the course they are an active
+        student of (the sections an override may name)."""
+        ...
+
+    async def sections_of(self, college_id: str, course_id: str, account_id: str) -> list[str]:
+        """The sections of the course ``account_id`` is an active student of."""
         ...

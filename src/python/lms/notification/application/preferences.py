@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from lms.notification.application.authorization import ensure_account
-from lms.notification.application.ports import PreferenceStore
+from lms.notification.application.ports import CollegeDefaultsStore, PreferenceStore
 from lms.notification.domain.kinds import Cadence, Channel, NotificationType
 from lms.notification.domain.preferences import (
     Preferences,
@@ -20,6 +20,7 @@ from lms_platform.kernel.principal import Principal
 
 class PreferencesUnitOfWork(Protocol):
     preferences: PreferenceStore
+    college_defaults: CollegeDefaultsStore
 
     async def commit(self) -> None: ...
 
@@ -32,12 +33,15 @@ class PreferenceChange:
 
 
 class GetMyPreferences:
+    """The caller's choices over their college's defaults (else the platform's)."""
+
     def __init__(self, uow: PreferencesUnitOfWork) -> None:
         self._uow = uow
 
     async def __call__(self, principal: Principal) -> Preferences:
         ensure_account(principal)
-        return await self._uow.preferences.get(principal.tenant_id, principal.user_id)
+        chosen = await self._uow.preferences.get(principal.tenant_id, principal.user_id)
+        return chosen.under(await self._uow.college_defaults.get(principal.tenant_id))
 
 
 class ReplaceMyPreferences:
@@ -57,4 +61,4 @@ class ReplaceMyPreferences:
         )
         await self._uow.preferences.put(principal.tenant_id, principal.user_id, preferences)
         await self._uow.commit()
-        return preferences
+        return preferences.under(await self._uow.college_defaults.get(principal.tenant_id))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -79,20 +79,29 @@ def _zones() -> frozenset[str]:
 @dataclass(frozen=True, slots=True)
 class Preferences:
     """One user's settings. ``choices`` holds only what the user chose; the rest follows the
-    defaults (immediately on each type's default channels, off elsewhere). No ``timezone``:
+    defaults (immediately on each type's default channels, the college's or else the
+    platform's, off elsewhere). No ``timezone``:
     the profile's, else UTC."""
 
     timezone: str | None = None
     quiet_hours: QuietHours | None = None
     choices: Mapping[tuple[NotificationType, Channel], Cadence] = field(default_factory=dict)
+    # The user's college's default channel sets (``college_defaults``), where it set one.
+    college_defaults: Mapping[NotificationType, frozenset[Channel]] = field(default_factory=dict)
+
+    def default_channels(self, kind: NotificationType) -> frozenset[Channel]:
+        return self.college_defaults.get(kind, DEFAULT_CHANNELS[kind])
 
     def cadence(self, kind: NotificationType, channel: Channel) -> Cadence:
         if is_critical(kind):
-            return Cadence.IMMEDIATELY if channel in DEFAULT_CHANNELS[kind] else Cadence.OFF
+            return Cadence.IMMEDIATELY if channel in self.default_channels(kind) else Cadence.OFF
         chosen = self.choices.get((kind, channel))
         if chosen is not None:
             return chosen
-        return Cadence.IMMEDIATELY if channel in DEFAULT_CHANNELS[kind] else Cadence.OFF
+        return Cadence.IMMEDIATELY if channel in self.default_channels(kind) else Cadence.OFF
+
+    def under(self, college_defaults: Mapping[NotificationType, frozenset[Channel]]) -> Preferences:
+        return replace(self, college_defaults=college_defaults)
 
     def zone(self, profile_timezone: str | None = None) -> ZoneInfo:
         for name in (self.timezone, profile_timezone):

@@ -52,18 +52,19 @@ class RenderedMessage:
 
 
 _COMMON = frozenset({"college_name", "college_slug", "display_name", "email"})
+_ASSIGNMENT = frozenset({"display_name", "title", "assignment_title"})
 
 TEMPLATE_VARIABLES: dict[NotificationType, frozenset[str]] = {
     NotificationType.PASSWORD_RESET: _COMMON | {"reset_url", "expires_at"},
     NotificationType.EMAIL_VERIFICATION: _COMMON | {"verification_url", "expires_at"},
     NotificationType.INVITATION: _COMMON | {"invitation_url", "expires_at", "roles"},
     NotificationType.WELCOME: frozenset({"display_name", "email", "login_url"}),
-    NotificationType.ASSIGNMENT_PUBLISHED: frozenset({"display_name", "title", "due_at", "url"}),
-    NotificationType.DEADLINE_REMINDER: frozenset({"display_name", "title", "due_at", "url"}),
-    NotificationType.GRADE_POSTED: frozenset({"display_name", "title", "url"}),
-    NotificationType.SUBMISSION_RECEIPT: frozenset(
-        {"display_name", "title", "attempt", "submitted_at"}
-    ),
+    # ``title`` and ``assignment_title`` are the same (the first came first): the assignment's
+    # title from this service's copy, "your assignment" while it has not seen the assignment.
+    NotificationType.ASSIGNMENT_PUBLISHED: _ASSIGNMENT | {"due_at", "url"},
+    NotificationType.DEADLINE_REMINDER: _ASSIGNMENT | {"due_at", "url"},
+    NotificationType.GRADE_POSTED: _ASSIGNMENT | {"url"},
+    NotificationType.SUBMISSION_RECEIPT: _ASSIGNMENT | {"attempt", "submitted_at"},
     NotificationType.CHAT_MENTION: frozenset({"display_name", "room", "author", "url"}),
 }
 
@@ -120,28 +121,31 @@ _EMAIL_DEFAULTS: dict[NotificationType, TemplateContent] = {
         ),
     ),
     NotificationType.ASSIGNMENT_PUBLISHED: TemplateContent(
-        subject="New assignment: {{ title }}",
-        text_body="{{ title }} is published{% if due_at %}, due {{ due_at }}{% endif %}.\n{{ url }}\n",
-        html_body='<p><a href="{{ url }}">{{ title }}</a> is published.</p>\n',
+        subject="New assignment: {{ assignment_title }}",
+        text_body=(
+            "{{ assignment_title }} is published{% if due_at %}, due {{ due_at }}{% endif %}.\n"
+            "{{ url }}\n"
+        ),
+        html_body='<p><a href="{{ url }}">{{ assignment_title }}</a> is published.</p>\n',
     ),
     NotificationType.DEADLINE_REMINDER: TemplateContent(
-        subject="Due in 24 hours: {{ title }}",
-        text_body="{{ title }} is due {{ due_at }}.\n{{ url }}\n",
-        html_body='<p><a href="{{ url }}">{{ title }}</a> is due {{ due_at }}.</p>\n',
+        subject="Reminder: {{ assignment_title }} is due soon",
+        text_body="{{ assignment_title }} is due {{ due_at }}.\n{{ url }}\n",
+        html_body='<p><a href="{{ url }}">{{ assignment_title }}</a> is due {{ due_at }}.</p>\n',
     ),
     NotificationType.GRADE_POSTED: TemplateContent(
-        subject="Grade posted: {{ title }}",
-        text_body="Your grade for {{ title }} is posted.\n{{ url }}\n",
-        html_body='<p>Your grade for <a href="{{ url }}">{{ title }}</a> is posted.</p>\n',
+        subject="Grade posted: {{ assignment_title }}",
+        text_body="Your grade for {{ assignment_title }} is posted.\n{{ url }}\n",
+        html_body='<p>Your grade for <a href="{{ url }}">{{ assignment_title }}</a> is posted.</p>\n',
     ),
     NotificationType.SUBMISSION_RECEIPT: TemplateContent(
-        subject="Submission received: {{ title }}",
+        subject="Submission received: {{ assignment_title }}",
         text_body=(
-            "We received your submission for {{ title }} at {{ submitted_at }}"
+            "We received your submission for {{ assignment_title }} at {{ submitted_at }}"
             "{% if attempt %} (attempt {{ attempt }}){% endif %}.\n"
         ),
         html_body=(
-            "<p>We received your submission for {{ title }} at {{ submitted_at }}"
+            "<p>We received your submission for {{ assignment_title }} at {{ submitted_at }}"
             "{% if attempt %} (attempt {{ attempt }}){% endif %}.</p>\n"
         ),
     ),
@@ -218,6 +222,7 @@ def sample_variables(kind: NotificationType) -> dict[str, Any]:
         "roles": ["student"],
         "login_url": "https://lms.example/login",
         "title": "Essay 1",
+        "assignment_title": "Essay 1",
         "due_at": "2030-01-10T23:59:00+00:00",
         "url": "https://lms.example/assignments/sample",
         "submitted_at": "2030-01-09T18:00:00+00:00",

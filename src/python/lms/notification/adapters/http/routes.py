@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
+from lms.notification.adapters.http.college_defaults import CollegeDefaultsController
 from lms.notification.adapters.http.inbox import DeliveryHistoryController, InboxController
 from lms.notification.adapters.http.preferences import PreferencesController
 from lms.notification.adapters.http.push import PushSubscriptionsController
@@ -15,4 +16,5 @@ ROUTES: list[ControllerRouterHandler] = [
     PushSubscriptionsController,
     DeliveryHistoryController,
     TemplatesController,
+    CollegeDefaultsController,
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time
 from typing import Annotated, Literal
 from uuid import UUID
@@ -9,6 +10,7 @@ from zoneinfo import available_timezones
 
 import msgspec
 
+from lms.notification.domain.college_defaults import channels_for
 from lms.notification.domain.deliveries import Delivery, Notification
 from lms.notification.domain.kinds import Channel, NotificationType, is_critical
 from lms.notification.domain.preferences import Preferences
@@ -194,3 +196,41 @@ class RenderedResponse(msgspec.Struct, kw_only=True):
     subject: str
     text_body: str
     html_body: str
+
+
+class ChannelDefaultBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    type: TypeName
+    channels: Annotated[list[ChannelName], msgspec.Meta(max_length=4)]
+
+
+class CollegeDefaultsRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The college's channel set for each listed type; the others follow the platform's."""
+
+    defaults: Annotated[list[ChannelDefaultBody], msgspec.Meta(max_length=16)]
+
+
+class ChannelDefaultResponse(msgspec.Struct, kw_only=True):
+    type: TypeName
+    channels: list[ChannelName]
+    critical: bool
+    college_set: bool  # false: the platform's default
+
+
+class CollegeDefaultsResponse(msgspec.Struct, kw_only=True):
+    defaults: list[ChannelDefaultResponse]
+
+    @classmethod
+    def from_domain(
+        cls, defaults: Mapping[NotificationType, frozenset[Channel]]
+    ) -> CollegeDefaultsResponse:
+        return cls(
+            defaults=[
+                ChannelDefaultResponse(
+                    type=kind.value,
+                    channels=sorted(c.value for c in channels_for(defaults, kind)),
+                    critical=is_critical(kind),
+                    college_set=kind in defaults,
+                )
+                for kind in NotificationType
+            ]
+        )

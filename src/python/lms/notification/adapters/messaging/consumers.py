@@ -1,6 +1,8 @@
 """Kafka consumers: auth's ``credential`` events become critical emails, ``account.*`` keeps
-the contact details and sends the welcome, ``assignment.published`` goes to the active
-students of its sections (from the ``enrollment`` read model, ``lms_platform.membership``);
+the contact details and sends the welcome, ``assignment.*`` keeps the copy of assignments
+(titles, due dates and overrides for the deadline reminders) and ``assignment.published``
+goes to the active students of its sections (from the ``enrollment`` read model,
+``lms_platform.membership``);
 ``grade.posted`` and ``submission.*`` go to the submission's student (``submission_events``).
 
 Each delivery attempt records its event id in ``processed_messages`` in the transaction that
@@ -12,7 +14,7 @@ annotations at runtime.
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -25,13 +27,16 @@ from lms.notification.adapters.messaging.submission_events import (
     on_grade_event,
     on_submission_event,
 )
+from lms.notification.application.assignment_copies import KeepAssignmentCopy
 from lms.notification.application.fanout import AudienceEvent, NotifyAudience
 from lms.notification.application.intake import AcceptNotification, NotificationRequest
 from lms.notification.application.recipients import RememberRecipient
 from lms.notification.config import NotificationSettings
+from lms.notification.domain.assignments import AssignmentCopy
 from lms.notification.domain.deliveries import Recipient
 from lms.notification.domain.kinds import NotificationType
 from lms_platform.kernel.errors import InvalidInput
+from lms_platform.kernel.grading import DateOverride, OverrideTarget
 from lms_platform.membership import subscribe_memberships
 from lms_platform.messaging import (
     Backoff,
@@ -52,6 +57,17 @@ ACCOUNT_REGISTERED = "account.registered"
 ACCOUNT_UPDATED = "account.updated"
 ACCOUNT_EVENTS = frozenset({ACCOUNT_REGISTERED, ACCOUNT_UPDATED})
 ASSIGNMENT_PUBLISHED = "assignment.published"
+ASSIGNMENT_DELETED = "assignment.deleted"
+# Each carries the whole assignment after the change, with its version.
+ASSIGNMENT_EVENTS = frozenset(
+    {
+        "assignment.created",
+        ASSIGNMENT_PUBLISHED,
+        "assignment.updated",
+        ASSIGNMENT_DELETED,
+        "assignment.override_changed",
+    }
+)
 USER_EVENTS = frozenset({"user.created", "user.updated"})
 
 
@@ -73,12 +89,40 @@ class CredentialData(msgspec.Struct, kw_only=True):
     roles: list[str] = []
 
 
+class OverrideSnapshot(msgspec.Struct, kw_only=True):
+    target: Literal["section", "student"]
+    target_id: UUID
+    dates: dict[str, datetime | None] = {}
+
+
 class AssignmentSnapshot(msgspec.Struct, kw_only=True):
+    """The fields used here of the assignment service's snapshot (its ``events.py``)."""
+
     id: str
     course_id: str
     section_ids: list[str] = []
     title: str
+    status: str = "published"
     due_at: datetime | None = None
+    overrides: list[OverrideSnapshot] = []
+    deleted_at: datetime | None = None
+    version: int = 0
+
+    def to_copy(self, college_id: str, *, deleted: bool) -> AssignmentCopy:
+        overrides = tuple(
+            DateOverride(
+                target=OverrideTarget(o.target), target_id=o.target_id,
+                due_at=o.dates["due_at"], fields=frozenset({"due_at"}),
+            )
+            for o in self.overrides
+            if "due_at" in o.dates  # the others leave the due date as it is
+        )  # fmt: skip
+        return AssignmentCopy(
+            college_id=college_id, id=self.id, course_id=self.course_id, title=self.title,
+            section_ids=tuple(self.section_ids), published=self.status == "published",
+            deleted=deleted or self.deleted_at is not None, due_at=self.due_at,
+            overrides=overrides, version=self.version,
+        )  # fmt: skip
 
 
 class AssignmentData(msgspec.Struct, kw_only=True):
@@ -209,19 +253,33 @@ async def on_user_event(envelope: Envelope, remember: FromDishka[RememberRecipie
 async def on_assignment_event(
     envelope: Envelope,
     notify: FromDishka[NotifyAudience],
+    keep: FromDishka[KeepAssignmentCopy],
     settings: FromDishka[NotificationSettings],
 ) -> None:
+    """Every ``assignment.*`` event updates the copy (the highest version wins; the deadline
+    reminders follow it); ``assignment.published`` also goes to the students, in the same
+    transaction."""
+    college = _tenant(envelope)
     assignment = envelope.data_as(AssignmentData).assignment
+    try:
+        copy = assignment.to_copy(college, deleted=envelope.type == ASSIGNMENT_DELETED)
+    except ValueError as error:  # a date override the kernel refuses will not read on a retry
+        raise EnvelopeDecodeError(f"{envelope.type} {envelope.id}: {error}") from error
+    publishing = envelope.type == ASSIGNMENT_PUBLISHED
+    await keep(copy, commit=not publishing)
+    if not publishing:
+        return
     url = settings.assignment_url_template.replace("{assignment_id}", assignment.id)
     await notify(
         AudienceEvent(
             source_event_id=UUID(envelope.id),
-            college_id=_tenant(envelope),
+            college_id=college,
             type=NotificationType.ASSIGNMENT_PUBLISHED,
             course_id=assignment.course_id,
             section_ids=assignment.section_ids,
             variables={
                 "title": assignment.title,
+                "assignment_title": assignment.title,
                 "due_at": assignment.due_at.isoformat() if assignment.due_at else "",
                 "url": url,
             },
@@ -260,7 +318,7 @@ def subscribe(broker: KafkaBroker, settings: NotificationSettings) -> None:
         broker,
         topic_name("assignment", settings.kafka_topic_prefix),
         consumer="notification.assignment-events",
-        event_types=frozenset({ASSIGNMENT_PUBLISHED}),
+        event_types=ASSIGNMENT_EVENTS,
         **common,
     )(on_assignment_event)
     envelope_subscriber(

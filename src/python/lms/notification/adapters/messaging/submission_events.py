@@ -3,8 +3,10 @@ grade is out, ``submission.created`` / ``submission.resubmitted`` (topic ``submi
 them a receipt. Only the submission's student is notified, and only ids and times go into the
 notification: never the score or the grade.
 
-The payload carries no assignment title and this service keeps no copy of assignments, so the
-message says "your assignment" and links to the assignment.
+The payload carries no assignment title: it comes from this service's copy of assignments
+(``assignment.*`` events); while that copy does not know the assignment yet, the message says
+"your assignment". It links to the assignment either way. A submission also cancels the
+student's deadline reminder for the assignment.
 
 No ``from __future__ import annotations`` here: FastStream and dishka read the handler's
 annotations at runtime.
@@ -16,8 +18,10 @@ from uuid import UUID
 import msgspec
 from dishka_faststream import FromDishka
 
+from lms.notification.application.assignment_copies import AssignmentTitles, RecordSubmission
 from lms.notification.application.intake import AcceptNotification, NotificationRequest
 from lms.notification.config import NotificationSettings
+from lms.notification.domain.assignments import UNKNOWN_ASSIGNMENT_TITLE
 from lms.notification.domain.deliveries import Recipient
 from lms.notification.domain.kinds import NotificationType
 from lms_platform.kernel.errors import InvalidInput
@@ -26,8 +30,6 @@ from lms_platform.messaging import Envelope, EnvelopeDecodeError
 GRADE_POSTED = "grade.posted"
 GRADE_EVENTS = frozenset({GRADE_POSTED})
 SUBMISSION_EVENTS = frozenset({"submission.created", "submission.resubmitted"})
-# The submission's snapshot has the assignment's id only.
-ASSIGNMENT_WORDING = "your assignment"
 
 
 class SubmissionSnapshot(msgspec.Struct, kw_only=True):
@@ -53,7 +55,9 @@ def _submission(envelope: Envelope) -> tuple[str, SubmissionSnapshot]:
     return envelope.tenant, submission
 
 
-def grade_posted_request(envelope: Envelope, settings: NotificationSettings) -> NotificationRequest:
+def grade_posted_request(
+    envelope: Envelope, settings: NotificationSettings, title: str = UNKNOWN_ASSIGNMENT_TITLE
+) -> NotificationRequest:
     college, submission = _submission(envelope)
     url = settings.assignment_url_template.replace("{assignment_id}", submission.assignment_id)
     return NotificationRequest(
@@ -61,11 +65,13 @@ def grade_posted_request(envelope: Envelope, settings: NotificationSettings) -> 
         college_id=college,
         type=NotificationType.GRADE_POSTED,
         recipient=Recipient(account_id=submission.student_id, email=None),
-        variables={"title": ASSIGNMENT_WORDING, "url": url},
+        variables={"title": title, "assignment_title": title, "url": url},
     )
 
 
-def submission_receipt_request(envelope: Envelope) -> NotificationRequest:
+def submission_receipt_request(
+    envelope: Envelope, title: str = UNKNOWN_ASSIGNMENT_TITLE
+) -> NotificationRequest:
     college, submission = _submission(envelope)
     if submission.submitted_at is None or submission.attempt < 1:
         raise InvalidInput(f"{envelope.type} {envelope.id} carries no attempt")
@@ -75,7 +81,8 @@ def submission_receipt_request(envelope: Envelope) -> NotificationRequest:
         type=NotificationType.SUBMISSION_RECEIPT,
         recipient=Recipient(account_id=submission.student_id, email=None),
         variables={
-            "title": ASSIGNMENT_WORDING,
+            "title": title,
+            "assignment_title": title,
             "attempt": submission.attempt,
             "submitted_at": submission.submitted_at.isoformat(),
         },
@@ -85,10 +92,22 @@ def submission_receipt_request(envelope: Envelope) -> NotificationRequest:
 async def on_grade_event(
     envelope: Envelope,
     accept: FromDishka[AcceptNotification],
+    titles: FromDishka[AssignmentTitles],
     settings: FromDishka[NotificationSettings],
 ) -> None:
-    await accept(grade_posted_request(envelope, settings))
+    college, submission = _submission(envelope)
+    title = await titles(college, submission.assignment_id)
+    await accept(grade_posted_request(envelope, settings, title))
 
 
-async def on_submission_event(envelope: Envelope, accept: FromDishka[AcceptNotification]) -> None:
-    await accept(submission_receipt_request(envelope))
+async def on_submission_event(
+    envelope: Envelope,
+    accept: FromDishka[AcceptNotification],
+    titles: FromDishka[AssignmentTitles],
+    record: FromDishka[RecordSubmission],
+) -> None:
+    """The receipt, and no deadline reminder for this assignment any more (one transaction)."""
+    college, submission = _submission(envelope)
+    request = submission_receipt_request(envelope, await titles(college, submission.assignment_id))
+    await record(college, submission.assignment_id, submission.student_id)
+    await accept(request)

@@ -8,7 +8,17 @@ from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.base import UUIDBase
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -125,3 +135,77 @@ class TemplateRecord(UUIDBase):
     html_body: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     created_by: Mapped[str | None] = mapped_column(String(ID), nullable=True)
+
+
+class CollegeDefaultRecord(UUIDBase):
+    """A college's default channel set for one type (unlisted types: the platform's)."""
+
+    __tablename__ = "college_channel_defaults"
+    __table_args__ = (UniqueConstraint("college_id", "type"),)
+
+    college_id: Mapped[str] = mapped_column(String(ID), nullable=False)
+    type: Mapped[str] = mapped_column(String(32), nullable=False)
+    channels: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(ID), nullable=False)
+
+
+class AssignmentRecord(UUIDBase):
+    """The copy of an assignment kept from ``assignment.*`` events (the highest version)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        UniqueConstraint("college_id", "assignment_id"),
+        Index(
+            "ix_assignments_reminder_window",
+            "earliest_due_at",
+            postgresql_where=text("published AND NOT deleted"),
+        ),
+    )
+
+    college_id: Mapped[str] = mapped_column(String(ID), nullable=False)
+    assignment_id: Mapped[str] = mapped_column(String(ID), nullable=False)
+    course_id: Mapped[str] = mapped_column(String(ID), nullable=False)
+    title: Mapped[str] = mapped_column(String(255), nullable=False)
+    section_ids: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
+    published: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # [{"target", "target_id", "due_at"?}, ...]: the overrides that set a due date
+    overrides: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The earliest and latest due date any student has (the assignment's and its overrides'),
+    # and when its reminders were last planned: the reminder worker plans again, for late
+    # enrolments, those whose reminder window is open.
+    earliest_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    latest_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    replanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SubmittedRecord(UUIDBase):
+    """A student submitted an assignment (``submission.created`` / ``.resubmitted``)."""
+
+    __tablename__ = "submitted_assignments"
+    __table_args__ = (UniqueConstraint("college_id", "assignment_id", "account_id"),)
+
+    college_id: Mapped[str] = mapped_column(String(ID), nullable=False)
+    assignment_id: Mapped[str] = mapped_column(String(ID), nullable=False)
+    account_id: Mapped[str] = mapped_column(String(ID), nullable=False)
+
+
+class ReminderRecord(UUIDBase):
+    """One deadline reminder per student x assignment x effective due date."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("college_id", "assignment_id", "account_id", "due_at"),
+        Index("ix_reminders_due", "remind_at", postgresql_where=text("state = 'pending'")),
+    )
+
+    college_id: Mapped[str] = mapped_column(String(ID), nullable=False)
+    assignment_id: Mapped[str] = mapped_column(String(ID), nullable=False)
+    account_id: Mapped[str] = mapped_column(String(ID), nullable=False)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    remind_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import delete, exists, func, null, select, update
+from sqlalchemy import delete, exists, func, null, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,19 +19,26 @@ from lms.notification.adapters.persistence.mappers import (
     preferences_from,
 )
 from lms.notification.adapters.persistence.models import (
+    AssignmentRecord,
+    CollegeDefaultRecord,
     DeliveryRecord,
     NotificationRecord,
     PreferenceRecord,
     PushSubscriptionRecord,
     RecipientRecord,
+    ReminderRecord,
+    SubmittedRecord,
     TemplateRecord,
 )
 from lms.notification.application.ports import DeliveryFilter, DueDelivery, PushTarget
+from lms.notification.domain.assignments import AssignmentCopy, reminder_time
 from lms.notification.domain.deliveries import Delivery, DeliveryState, Notification, Recipient
 from lms.notification.domain.kinds import Channel, NotificationType
 from lms.notification.domain.preferences import Preferences
 from lms.notification.domain.push import PushSubscription
+from lms.notification.domain.reminders import Reminder, ReminderState
 from lms.notification.domain.templates import MessageTemplate, TemplateContent
+from lms_platform.kernel.grading import DateOverride, OverrideTarget
 from lms_platform.kernel.membership import EnrollmentState, SectionRole
 from lms_platform.kernel.pagination import Page, PageRequest
 from lms_platform.kernel.ports import Clock
@@ -79,6 +86,240 @@ class SqlPreferenceStore:
             statement.on_conflict_do_update(
                 index_elements=["college_id", "account_id"], set_=values
             )
+        )
+
+
+class SqlCollegeDefaultsStore:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+        self._session, self._clock = session, clock
+
+    async def get(self, college_id: str) -> dict[NotificationType, frozenset[Channel]]:
+        rows = (
+            await self._session.scalars(
+                select(CollegeDefaultRecord).where(CollegeDefaultRecord.college_id == college_id)
+            )
+        ).all()
+        return {
+            NotificationType(row.type): frozenset(Channel(c) for c in row.channels) for row in rows
+        }
+
+    async def put(
+        self,
+        college_id: str,
+        defaults: Mapping[NotificationType, frozenset[Channel]],
+        updated_by: str,
+    ) -> None:
+        await self._session.execute(
+            delete(CollegeDefaultRecord).where(CollegeDefaultRecord.college_id == college_id)
+        )
+        now = self._clock.now()
+        for kind, channels in defaults.items():
+            self._session.add(
+                CollegeDefaultRecord(
+                    id=uuid4(), college_id=college_id, type=kind.value,
+                    channels=sorted(c.value for c in channels), updated_at=now,
+                    updated_by=updated_by,
+                )
+            )  # fmt: skip
+        await self._session.flush()
+
+
+class SqlAssignmentStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, college_id: str, assignment_id: str) -> AssignmentCopy | None:
+        row = await self._session.scalar(
+            select(AssignmentRecord).where(
+                AssignmentRecord.college_id == college_id,
+                AssignmentRecord.assignment_id == assignment_id,
+            )
+        )
+        return _assignment(row) if row is not None else None
+
+    async def keep(self, copy: AssignmentCopy) -> bool:
+        dates = copy.due_dates()
+        values: dict[str, Any] = {
+            "earliest_due_at": dates[0] if dates else None,
+            "latest_due_at": dates[-1] if dates else None,
+            "course_id": copy.course_id,
+            "title": copy.title[:255],
+            "section_ids": list(copy.section_ids),
+            "published": copy.published,
+            "deleted": copy.deleted,
+            "due_at": copy.due_at,
+            "overrides": [_override_row(o) for o in copy.overrides],
+            "version": copy.version,
+        }
+        statement = pg_insert(AssignmentRecord).values(
+            id=uuid4(), college_id=copy.college_id, assignment_id=copy.id, **values
+        )
+        stored = await self._session.scalar(
+            statement.on_conflict_do_update(
+                index_elements=["college_id", "assignment_id"],
+                set_=values,
+                where=AssignmentRecord.version < statement.excluded.version,
+            ).returning(AssignmentRecord.id)
+        )
+        return stored is not None
+
+    async def in_reminder_window(
+        self, now: datetime, horizon: datetime, planned_before: datetime, limit: int
+    ) -> list[AssignmentCopy]:
+        rows = (
+            await self._session.scalars(
+                select(AssignmentRecord)
+                .where(
+                    AssignmentRecord.published.is_(True),
+                    AssignmentRecord.deleted.is_(False),
+                    AssignmentRecord.earliest_due_at <= horizon,
+                    AssignmentRecord.latest_due_at > now,
+                    (AssignmentRecord.replanned_at.is_(None))
+                    | (AssignmentRecord.replanned_at < planned_before),
+                )
+                .order_by(AssignmentRecord.earliest_due_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        return [_assignment(row) for row in rows]
+
+    async def planned(self, college_id: str, assignment_id: str, at: datetime) -> None:
+        await self._session.execute(
+            update(AssignmentRecord)
+            .where(
+                AssignmentRecord.college_id == college_id,
+                AssignmentRecord.assignment_id == assignment_id,
+            )
+            .values(replanned_at=at)
+        )
+
+    async def record_submission(self, college_id: str, assignment_id: str, student_id: str) -> None:
+        await self._session.execute(
+            pg_insert(SubmittedRecord)
+            .values(id=uuid4(), college_id=college_id, assignment_id=assignment_id,
+                    account_id=student_id)
+            .on_conflict_do_nothing(index_elements=["college_id", "assignment_id", "account_id"])
+        )  # fmt: skip
+
+    async def submitted(
+        self, college_id: str, assignment_id: str, student_ids: Sequence[str]
+    ) -> set[str]:
+        if not student_ids:
+            return set()
+        rows = await self._session.scalars(
+            select(SubmittedRecord.account_id).where(
+                SubmittedRecord.college_id == college_id,
+                SubmittedRecord.assignment_id == assignment_id,
+                SubmittedRecord.account_id.in_(list(student_ids)),
+            )
+        )
+        return set(rows.all())
+
+
+def _override_row(override: DateOverride) -> dict[str, Any]:
+    row: dict[str, Any] = {"target": override.target.value, "target_id": str(override.target_id)}
+    if "due_at" in override.fields:
+        row["due_at"] = override.due_at.isoformat() if override.due_at else None
+    return row
+
+
+def _assignment(row: AssignmentRecord) -> AssignmentCopy:
+    overrides = []
+    for o in row.overrides:
+        sets_due = "due_at" in o
+        due = datetime.fromisoformat(o["due_at"]) if sets_due and o["due_at"] else None
+        overrides.append(
+            DateOverride(
+                target=OverrideTarget(o["target"]), target_id=UUID(o["target_id"]),
+                due_at=due, fields=frozenset({"due_at"} if sets_due else ()),
+            )
+        )  # fmt: skip
+    return AssignmentCopy(
+        college_id=row.college_id, id=row.assignment_id, course_id=row.course_id,
+        title=row.title, section_ids=tuple(row.section_ids), published=row.published,
+        deleted=row.deleted, due_at=row.due_at, overrides=tuple(overrides), version=row.version,
+    )  # fmt: skip
+
+
+class SqlReminderStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def schedule(
+        self, college_id: str, assignment_id: str, due: Mapping[str, datetime], now: datetime
+    ) -> None:
+        of_assignment = [
+            ReminderRecord.college_id == college_id,
+            ReminderRecord.assignment_id == assignment_id,
+            ReminderRecord.state == ReminderState.PENDING.value,
+        ]
+        wanted = list(due.items())
+        stale = update(ReminderRecord).where(*of_assignment)
+        if wanted:
+            stale = stale.where(
+                tuple_(ReminderRecord.account_id, ReminderRecord.due_at).not_in(wanted)
+            )
+        await self._session.execute(
+            stale.values(state=ReminderState.CANCELLED.value, updated_at=now)
+        )
+        if not wanted:
+            return
+        rows = [
+            {
+                "id": uuid4(), "college_id": college_id, "assignment_id": assignment_id,
+                "account_id": account, "due_at": when, "remind_at": reminder_time(when),
+                "state": ReminderState.PENDING.value, "updated_at": now,
+            }
+            for account, when in wanted
+        ]  # fmt: skip
+        statement = pg_insert(ReminderRecord).values(rows)
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["college_id", "assignment_id", "account_id", "due_at"],
+                set_={"state": ReminderState.PENDING.value, "updated_at": now},
+                where=ReminderRecord.state == ReminderState.CANCELLED.value,
+            )
+        )
+
+    async def cancel(self, college_id: str, assignment_id: str, account_id: str) -> None:
+        await self._session.execute(
+            update(ReminderRecord)
+            .where(
+                ReminderRecord.college_id == college_id,
+                ReminderRecord.assignment_id == assignment_id,
+                ReminderRecord.account_id == account_id,
+                ReminderRecord.state == ReminderState.PENDING.value,
+            )
+            .values(state=ReminderState.CANCELLED.value, updated_at=func.now())
+        )
+
+    async def claim_due(self, now: datetime, limit: int) -> list[Reminder]:
+        rows = (
+            await self._session.scalars(
+                select(ReminderRecord)
+                .where(
+                    ReminderRecord.state == ReminderState.PENDING.value,
+                    ReminderRecord.remind_at <= now,
+                )
+                .order_by(ReminderRecord.remind_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        return [
+            Reminder(
+                id=r.id, college_id=r.college_id, assignment_id=r.assignment_id,
+                account_id=r.account_id, due_at=r.due_at, remind_at=r.remind_at,
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    async def finish(self, reminder_id: UUID, state: ReminderState, at: datetime) -> None:
+        await self._session.execute(
+            update(ReminderRecord)
+            .where(ReminderRecord.id == reminder_id)
+            .values(state=state.value, updated_at=at)
         )
 
 
@@ -319,6 +560,49 @@ class SqlAudience:
             await self._session.scalars(select(MembershipRecord.user_id).where(*where).distinct())
         ).all()
         return sorted(str(user) for user in users)
+
+    async def student_sections(
+        self, college_id: str, course_id: str, section_ids: Sequence[str]
+    ) -> dict[str, list[str]]:
+        audience = set(await self.active_students(college_id, course_id, section_ids))
+        if not audience:
+            return {}
+        rows = (
+            await self._session.execute(
+                select(MembershipRecord.user_id, MembershipRecord.section_id).where(
+                    *_active_students(college_id, UUID(course_id))
+                )
+            )
+        ).all()
+        found: dict[str, list[str]] = {}
+        for user, section in rows:
+            if str(user) in audience:
+                found.setdefault(str(user), []).append(str(section))
+        return found
+
+    async def sections_of(self, college_id: str, course_id: str, account_id: str) -> list[str]:
+        try:
+            course, user = UUID(course_id), UUID(account_id)
+        except ValueError:
+            return []
+        sections = (
+            await self._session.scalars(
+                select(MembershipRecord.section_id).where(
+                    *_active_students(college_id, course), MembershipRecord.user_id == user
+                )
+            )
+        ).all()
+        return sorted(str(s) for s in sections)
+
+
+def _active_students(college_id: str, course: UUID) -> list[Any]:
+    return [
+        MembershipRecord.tenant_id == college_id,
+        MembershipRecord.course_id == course,
+        MembershipRecord.role == SectionRole.STUDENT.value,
+        MembershipRecord.state == EnrollmentState.ACTIVE.value,
+        MembershipRecord.deleted_at.is_(None),
+    ]
 
 
 class SqlNotificationStore:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.notification.adapters.persistence.repository import (
+    SqlAssignmentStore,
+    SqlCollegeDefaultsStore,
     SqlNotificationStore,
     SqlPreferenceStore,
     SqlPushSubscriptionStore,
     SqlRecipientStore,
+    SqlReminderStore,
     SqlTemplateStore,
 )
 from lms_platform.kernel.ports import Clock
@@ -23,3 +26,6 @@ class NotificationSqlAlchemyUnitOfWork(SqlAlchemyUnitOfWork):
         self.recipients = SqlRecipientStore(session, clock)
         self.push_subscriptions = SqlPushSubscriptionStore(session)
         self.templates = SqlTemplateStore(session)
+        self.college_defaults = SqlCollegeDefaultsStore(session, clock)
+        self.assignments = SqlAssignmentStore(session)
+        self.reminders = SqlReminderStore(session)
