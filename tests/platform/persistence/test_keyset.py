@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lms_platform.kernel.errors import InvalidInput
-from lms_platform.kernel.pagination import CursorPage, CursorPageRequest, Total
+from lms_platform.kernel.pagination import TOTAL_CAP, CursorPage, CursorPageRequest, Total
 from lms_platform.persistence.keyset import KeysetOrder, fetch_cursor_page
 from lms_platform.testing import to_asyncpg_sqlalchemy_url
 
@@ -69,11 +69,11 @@ async def _page(
     sessions: async_sessionmaker[AsyncSession],
     request: CursorPageRequest,
     order: KeysetOrder = BY_NAME,
-    **kw: int,
+    total_cap: int = TOTAL_CAP,
 ) -> CursorPage[Item]:
     async with sessions() as session:
         return await fetch_cursor_page(
-            session, _in_group(), order, request, lambda item: item, **kw
+            session, _in_group(), order, request, lambda item: item, total_cap=total_cap
         )
 
 
@@ -188,3 +188,51 @@ async def test_a_select_of_columns_pages_as_rows(
             break
         request = CursorPageRequest(limit=3, after=page.next_key)
     assert names == [f"r{i}" for i in range(7)]
+
+
+async def test_a_total_counted_in_the_page_is_the_total_counted_apart(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """``count_in_page`` gives every request the total of the two-statement path, in one
+    statement wherever a count is needed, and still none for a page that tells it."""
+    await _add(sessions, [f"c{i:02d}" for i in range(30)])
+    table = Item.__table__
+    rows = select(table).where(table.c.group_id == "g")
+    by_name = KeysetOrder((table.c.name, table.c.id))
+    seen: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        seen.append(statement)
+
+    first = await _page(sessions, CursorPageRequest(limit=5))
+    requests = [
+        CursorPageRequest(limit=5),
+        CursorPageRequest(limit=5, exact_total=True),
+        CursorPageRequest(limit=5, offset=28),
+        CursorPageRequest(limit=5, offset=40),
+        CursorPageRequest(limit=5, after=first.next_key),
+        CursorPageRequest(limit=50),
+    ]
+    engine = sessions.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for request in requests:
+            async with sessions() as session:
+                apart = await fetch_cursor_page(
+                    session, rows, by_name, request, lambda r: r.name, total_cap=12
+                )
+                seen.clear()
+                together = await fetch_cursor_page(
+                    session, rows, by_name, request, lambda r: r.name, total_cap=12,
+                    count_in_page=True,
+                )  # fmt: skip
+            assert (together.items, together.total) == (apart.items, apart.total), request
+            # A second statement only for an empty page that must still say the total.
+            assert len(seen) == (2 if request.offset == 40 else 1), (request, seen)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    with pytest.raises(ValueError, match="count_in_page needs a select of columns"):
+        async with sessions() as session:
+            await fetch_cursor_page(
+                session, _in_group(), BY_NAME, CursorPageRequest(), lambda i: i, count_in_page=True
+            )

@@ -117,6 +117,7 @@ class SqlAlchemyProfileReader:
             return await fetch_cursor_page(
                 session, _matching(criteria), order, page, to_domain,
                 total_cap=SEARCH_TOTAL_CAP if criteria.search else TOTAL_CAP,
+                count_in_page=bool(criteria.search),
             )  # fmt: skip
 
 

@@ -44,8 +44,8 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
-        "assignments",
-        *_base("assignments"),
+        "assignment_copies",
+        *_base("assignment_copies"),
         sa.Column("college_id", ID, nullable=False),
         sa.Column("assignment_id", ID, nullable=False),
         sa.Column("course_id", ID, nullable=False),
@@ -59,11 +59,13 @@ def upgrade() -> None:
         sa.Column("earliest_due_at", WHEN, nullable=True),
         sa.Column("latest_due_at", WHEN, nullable=True),
         sa.Column("replanned_at", WHEN, nullable=True),
-        sa.UniqueConstraint("college_id", "assignment_id", name=op.f("uq_assignments_college_id")),
+        sa.UniqueConstraint(
+            "college_id", "assignment_id", name=op.f("uq_assignment_copies_college_id")
+        ),
     )
     op.create_index(
-        "ix_assignments_reminder_window",
-        "assignments",
+        "ix_assignment_copies_reminder_window",
+        "assignment_copies",
         ["earliest_due_at"],
         postgresql_where=sa.text("published AND NOT deleted"),
     )
@@ -103,6 +105,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_reminders_due", table_name="reminders")
-    op.drop_index("ix_assignments_reminder_window", table_name="assignments")
-    for table in ("reminders", "submitted_assignments", "assignments", "college_channel_defaults"):
+    op.drop_index("ix_assignment_copies_reminder_window", table_name="assignment_copies")
+    for table in (
+        "reminders",
+        "submitted_assignments",
+        "assignment_copies",
+        "college_channel_defaults",
+    ):
         op.drop_table(table)
