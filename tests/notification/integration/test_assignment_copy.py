@@ -85,7 +85,7 @@ async def test_grades_and_receipts_name_the_assignment_from_its_newest_version(
     )  # fmt: skip
     await _applied(notification_service, before, 3)
     assert await notification_service.scalar(
-        "SELECT title || ':' || version FROM assignment_copies WHERE assignment_id = $1", known
+        "SELECT title || ':' || version FROM tracked_assignments WHERE assignment_id = $1", known
     ) == "Essay 7:3"  # fmt: skip
 
     await publish_to(

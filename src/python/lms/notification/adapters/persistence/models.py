@@ -153,11 +153,11 @@ class CollegeDefaultRecord(UUIDBase):
 class AssignmentRecord(UUIDBase):
     """The copy of an assignment kept from ``assignment.*`` events (the highest version)."""
 
-    __tablename__ = "assignment_copies"
+    __tablename__ = "tracked_assignments"
     __table_args__ = (
         UniqueConstraint("college_id", "assignment_id"),
         Index(
-            "ix_assignment_copies_reminder_window",
+            "ix_tracked_assignments_reminder_window",
             "earliest_due_at",
             postgresql_where=text("published AND NOT deleted"),
         ),

@@ -44,8 +44,8 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
-        "assignment_copies",
-        *_base("assignment_copies"),
+        "tracked_assignments",
+        *_base("tracked_assignments"),
         sa.Column("college_id", ID, nullable=False),
         sa.Column("assignment_id", ID, nullable=False),
         sa.Column("course_id", ID, nullable=False),
@@ -60,12 +60,12 @@ def upgrade() -> None:
         sa.Column("latest_due_at", WHEN, nullable=True),
         sa.Column("replanned_at", WHEN, nullable=True),
         sa.UniqueConstraint(
-            "college_id", "assignment_id", name=op.f("uq_assignment_copies_college_id")
+            "college_id", "assignment_id", name=op.f("uq_tracked_assignments_college_id")
         ),
     )
     op.create_index(
-        "ix_assignment_copies_reminder_window",
-        "assignment_copies",
+        "ix_tracked_assignments_reminder_window",
+        "tracked_assignments",
         ["earliest_due_at"],
         postgresql_where=sa.text("published AND NOT deleted"),
     )
@@ -105,11 +105,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_reminders_due", table_name="reminders")
-    op.drop_index("ix_assignment_copies_reminder_window", table_name="assignment_copies")
+    op.drop_index("ix_tracked_assignments_reminder_window", table_name="tracked_assignments")
     for table in (
         "reminders",
         "submitted_assignments",
-        "assignment_copies",
+        "tracked_assignments",
         "college_channel_defaults",
     ):
         op.drop_table(table)
