@@ -62,6 +62,8 @@ class PostMessage:
                     "window_seconds": limits.window_seconds,
                 },
             )
+        # Looked up before the room's number is taken: its lock is held until the commit.
+        mentioned = await self._gate.readers(opened.room, mentioned_ids(text, user_id))
         seq = await self._store.next_seq(room_id)
         message = Message(
             id=self._ids.new_id(), room_id=room_id, tenant_id=principal.tenant_id, seq=seq,
@@ -75,7 +77,6 @@ class PostMessage:
                 body=text if opened.room.body_in_events else None,
             )
         )  # fmt: skip
-        mentioned = await self._gate.readers(opened.room, mentioned_ids(text, user_id))
         if mentioned:
             self._store.record(
                 Mentioned(
