@@ -97,3 +97,36 @@ async def test_every_change_is_one_event_without_the_body(
     deleted = next(e for _, e in events if e.type == "chat.message_deleted")
     assert data[deleted.id]["by_moderator"] is True
     assert data[deleted.id]["deleted_by"] == str(teacher)
+
+
+async def test_a_mention_names_only_members_who_read_the_room_without_the_body(
+    chat: ChatCluster, college: str, enrollments: Enrollments
+) -> None:
+    course, section, other_section = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    ada, teacher, classmate, outsider = (uuid.uuid4() for _ in range(4))
+    await enrollments.put(college, ada, course, section)
+    await enrollments.put(college, teacher, course, section, role=SectionRole.INSTRUCTOR)
+    await enrollments.put(college, classmate, course, section)
+    await enrollments.put(college, outsider, course, other_section)  # the course's, not ours
+    room = str(section_room_id(college, section))
+    body = (
+        f"@{teacher} @{outsider} @{ada} @{uuid.uuid4()} hello @{str(classmate).upper()} "
+        f"and again @{teacher}"
+    )
+    async with SocketClient(chat.a.base_url, chat.token(ada, college)) as a:
+        sent = await a.call("send", {"room_id": room, "body": body})
+        plain = await a.call("send", {"room_id": room, "body": f"no one: mail a@{teacher}"})
+    # 3 rooms (course, 2 sections), 2 messages, 1 mention: the second message mentions nobody.
+    events = await chat_events(chat, college, expected=6)
+    mentions = [(key, e) for key, e in events if e.type == "chat.mentioned"]
+    assert len(mentions) == 1, [e.type for _, e in events]
+    key, envelope = mentions[0]
+    data = msgspec.json.decode(envelope.data)
+    assert key == room and envelope.source == "chat" and envelope.tenant == college
+    assert envelope.subject == room
+    assert data == {
+        "room_id": room, "message_id": sent["id"], "seq": sent["seq"], "sender_id": str(ada),
+        "mentioned_user_ids": [str(teacher), str(classmate)], "body": None,
+    }  # fmt: skip
+    assert b"hello" not in bytes(envelope.data)
+    assert plain["seq"] == sent["seq"] + 1

@@ -68,6 +68,7 @@ class NotificationSettings(ServiceSettings, kw_only=True, frozen=True):
     # Links put in messages whose events carry none.
     login_url: str = ""
     assignment_url_template: str = "/assignments/{assignment_id}"
+    chat_room_url_template: str = "/chat/rooms/{room_id}"
 
 
 def load_notification_settings(

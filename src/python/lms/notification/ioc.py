@@ -39,6 +39,7 @@ from lms.notification.application.inbox import (
     MarkNotificationRead,
 )
 from lms.notification.application.intake import AcceptNotification
+from lms.notification.application.mentions import NotifyMention
 from lms.notification.application.ports import (
     Audience,
     ChannelSender,
@@ -175,7 +176,12 @@ class NotificationAdaptersProvider(Provider):
 
 class NotificationUseCasesProvider(Provider):
     scope = Scope.REQUEST
-    intake = provide(AcceptNotification) + provide(RememberRecipient) + provide(NotifyAudience)
+    intake = (
+        provide(AcceptNotification)
+        + provide(RememberRecipient)
+        + provide(NotifyAudience)
+        + provide(NotifyMention)
+    )
 
     @provide
     def audience(self, session: AsyncSession) -> Audience:

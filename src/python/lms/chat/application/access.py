@@ -4,6 +4,7 @@ membership read model as it is now, so a dropped student is refused at once."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -52,6 +53,25 @@ class RoomGate:
             room, user_id, mine, listed_members=listed,
             college_admin=is_college_admin(principal, room.tenant_id),
         )  # fmt: skip
+
+    async def readers(self, room: Room, user_ids: Sequence[UUID]) -> list[UUID]:
+        """Those of ``user_ids`` who may read ``room`` as members, in the given order (a
+        college admin reads every room but is not a member: left out)."""
+        if not user_ids:
+            return []
+        listed = (
+            set() if room.kind.follows_enrollments else await self._store.listed_members(room.id)
+        )
+        found = []
+        for user_id in user_ids:
+            mine = (
+                await self._memberships.of_user(room.tenant_id, user_id)
+                if room.kind.follows_enrollments
+                else ()
+            )
+            if access_to(room, user_id, mine, listed_members=listed).read:
+                found.append(user_id)
+        return found
 
     async def open(self, principal: Principal, room_id: UUID, *, need: str = "read") -> OpenRoom:
         """``need`` is ``read``, ``post`` or ``moderate``."""

@@ -1,5 +1,6 @@
 """Posting a message: checked, numbered and stored (with its event in the outbox) before it is
-fanned out; a resend with the same client id gets the first message back, not a second one."""
+fanned out; a resend with the same client id gets the first message back, not a second one.
+Members it mentions (``@<user id>``) who may read the room are named in ``chat.mentioned``."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from uuid import UUID
 from lms.chat.application.access import RoomGate
 from lms.chat.application.errors import Muted, RateLimited
 from lms.chat.application.ports import ChatStore, LiveFanout, RateLimiter
-from lms.chat.domain.events import MessagePosted
+from lms.chat.domain.events import Mentioned, MessagePosted
+from lms.chat.domain.mentions import mentioned_ids
 from lms.chat.domain.messages import Message, checked_body, checked_client_id
 from lms_platform.kernel.ports import Clock, IdGenerator
 from lms_platform.kernel.principal import Principal
@@ -60,6 +62,8 @@ class PostMessage:
                     "window_seconds": limits.window_seconds,
                 },
             )
+        # Looked up before the room's number is taken: its lock is held until the commit.
+        mentioned = await self._gate.readers(opened.room, mentioned_ids(text, user_id))
         seq = await self._store.next_seq(room_id)
         message = Message(
             id=self._ids.new_id(), room_id=room_id, tenant_id=principal.tenant_id, seq=seq,
@@ -73,6 +77,15 @@ class PostMessage:
                 body=text if opened.room.body_in_events else None,
             )
         )  # fmt: skip
+        if mentioned:
+            self._store.record(
+                Mentioned(
+                    aggregate_id=str(room_id), tenant_id=principal.tenant_id,
+                    room_id=str(room_id), message_id=str(message.id), seq=seq,
+                    sender_id=str(user_id), mentioned_user_ids=[str(m) for m in mentioned],
+                    body=text if opened.room.body_in_events else None,
+                )
+            )  # fmt: skip
         await self._store.commit()
         await self._fanout.message(message)
         return Posted(message, duplicate=False)

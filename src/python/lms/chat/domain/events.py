@@ -62,3 +62,16 @@ class MemberMuted(ChatEvent):
     user_id: str
     muted_by: str
     until: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Mentioned(ChatEvent):
+    """Members named in a posted message (``lms.chat.domain.mentions``) who may read the room;
+    never the sender. The body follows ``chat.message_posted``'s rule."""
+
+    event_type: ClassVar[str] = "chat.mentioned"
+    message_id: str
+    seq: int
+    sender_id: str
+    mentioned_user_ids: list[str]
+    body: str | None = None

@@ -65,7 +65,11 @@ TEMPLATE_VARIABLES: dict[NotificationType, frozenset[str]] = {
     NotificationType.DEADLINE_REMINDER: _ASSIGNMENT | {"due_at", "url"},
     NotificationType.GRADE_POSTED: _ASSIGNMENT | {"url"},
     NotificationType.SUBMISSION_RECEIPT: _ASSIGNMENT | {"attempt", "submitted_at"},
-    NotificationType.CHAT_MENTION: frozenset({"display_name", "room", "author", "url"}),
+    # ``room`` is "a chat room" and ``author`` the sender's name as this service knows it
+    # ("Someone" else): chat's event carries ids only.
+    NotificationType.CHAT_MENTION: frozenset(
+        {"display_name", "room", "room_id", "author", "sender_id", "url"}
+    ),
 }
 
 _HELLO = "Hello {{ display_name or email }},\n\n"
@@ -227,7 +231,9 @@ def sample_variables(kind: NotificationType) -> dict[str, Any]:
         "url": "https://lms.example/assignments/sample",
         "submitted_at": "2030-01-09T18:00:00+00:00",
         "attempt": 2,
-        "room": "CS101 section A",
+        "room": "a chat room",
+        "room_id": "00000000-0000-4000-8000-000000000001",
         "author": "Grace Hopper",
+        "sender_id": "00000000-0000-4000-8000-000000000002",
     }
     return {name: samples[name] for name in TEMPLATE_VARIABLES[kind]}

@@ -3,7 +3,8 @@ the contact details and sends the welcome, ``assignment.*`` keeps the copy of as
 (titles, due dates and overrides for the deadline reminders) and ``assignment.published``
 goes to the active students of its sections (from the ``enrollment`` read model,
 ``lms_platform.membership``);
-``grade.posted`` and ``submission.*`` go to the submission's student (``submission_events``).
+``grade.posted`` and ``submission.*`` go to the submission's student (``submission_events``);
+``chat.mentioned`` goes to the mentioned members (``chat_events``).
 
 Each delivery attempt records its event id in ``processed_messages`` in the transaction that
 writes the notification, so a replayed event creates nothing; the notifications table is
@@ -21,6 +22,7 @@ import msgspec
 from dishka_faststream import FromDishka
 from faststream.kafka import KafkaBroker
 
+from lms.notification.adapters.messaging.chat_events import CHAT_EVENTS, on_chat_event
 from lms.notification.adapters.messaging.submission_events import (
     GRADE_EVENTS,
     SUBMISSION_EVENTS,
@@ -342,4 +344,11 @@ def subscribe(broker: KafkaBroker, settings: NotificationSettings) -> None:
         event_types=USER_EVENTS,
         **common,
     )(on_user_event)
+    envelope_subscriber(
+        broker,
+        topic_name("chat", settings.kafka_topic_prefix),
+        consumer="notification.chat-events",
+        event_types=CHAT_EVENTS,
+        **common,
+    )(on_chat_event)
     subscribe_memberships(broker, settings)
