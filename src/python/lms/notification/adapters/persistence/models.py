@@ -150,7 +150,7 @@ class CollegeDefaultRecord(UUIDBase):
     updated_by: Mapped[str] = mapped_column(String(ID), nullable=False)
 
 
-class AssignmentRecord(UUIDBase):
+class TrackedAssignmentRecord(UUIDBase):
     """The copy of an assignment kept from ``assignment.*`` events (the highest version)."""
 
     __tablename__ = "tracked_assignments"

@@ -19,7 +19,6 @@ from lms.notification.adapters.persistence.mappers import (
     preferences_from,
 )
 from lms.notification.adapters.persistence.models import (
-    AssignmentRecord,
     CollegeDefaultRecord,
     DeliveryRecord,
     NotificationRecord,
@@ -29,6 +28,7 @@ from lms.notification.adapters.persistence.models import (
     ReminderRecord,
     SubmittedRecord,
     TemplateRecord,
+    TrackedAssignmentRecord,
 )
 from lms.notification.application.ports import DeliveryFilter, DueDelivery, PushTarget
 from lms.notification.domain.assignments import AssignmentCopy, reminder_time
@@ -130,9 +130,9 @@ class SqlAssignmentStore:
 
     async def get(self, college_id: str, assignment_id: str) -> AssignmentCopy | None:
         row = await self._session.scalar(
-            select(AssignmentRecord).where(
-                AssignmentRecord.college_id == college_id,
-                AssignmentRecord.assignment_id == assignment_id,
+            select(TrackedAssignmentRecord).where(
+                TrackedAssignmentRecord.college_id == college_id,
+                TrackedAssignmentRecord.assignment_id == assignment_id,
             )
         )
         return _assignment(row) if row is not None else None
@@ -151,15 +151,15 @@ class SqlAssignmentStore:
             "overrides": [_override_row(o) for o in copy.overrides],
             "version": copy.version,
         }
-        statement = pg_insert(AssignmentRecord).values(
+        statement = pg_insert(TrackedAssignmentRecord).values(
             id=uuid4(), college_id=copy.college_id, assignment_id=copy.id, **values
         )
         stored = await self._session.scalar(
             statement.on_conflict_do_update(
                 index_elements=["college_id", "assignment_id"],
                 set_=values,
-                where=AssignmentRecord.version < statement.excluded.version,
-            ).returning(AssignmentRecord.id)
+                where=TrackedAssignmentRecord.version < statement.excluded.version,
+            ).returning(TrackedAssignmentRecord.id)
         )
         return stored is not None
 
@@ -168,16 +168,16 @@ class SqlAssignmentStore:
     ) -> list[AssignmentCopy]:
         rows = (
             await self._session.scalars(
-                select(AssignmentRecord)
+                select(TrackedAssignmentRecord)
                 .where(
-                    AssignmentRecord.published.is_(True),
-                    AssignmentRecord.deleted.is_(False),
-                    AssignmentRecord.earliest_due_at <= horizon,
-                    AssignmentRecord.latest_due_at > now,
-                    (AssignmentRecord.replanned_at.is_(None))
-                    | (AssignmentRecord.replanned_at < planned_before),
+                    TrackedAssignmentRecord.published.is_(True),
+                    TrackedAssignmentRecord.deleted.is_(False),
+                    TrackedAssignmentRecord.earliest_due_at <= horizon,
+                    TrackedAssignmentRecord.latest_due_at > now,
+                    (TrackedAssignmentRecord.replanned_at.is_(None))
+                    | (TrackedAssignmentRecord.replanned_at < planned_before),
                 )
-                .order_by(AssignmentRecord.earliest_due_at)
+                .order_by(TrackedAssignmentRecord.earliest_due_at)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
@@ -186,10 +186,10 @@ class SqlAssignmentStore:
 
     async def planned(self, college_id: str, assignment_id: str, at: datetime) -> None:
         await self._session.execute(
-            update(AssignmentRecord)
+            update(TrackedAssignmentRecord)
             .where(
-                AssignmentRecord.college_id == college_id,
-                AssignmentRecord.assignment_id == assignment_id,
+                TrackedAssignmentRecord.college_id == college_id,
+                TrackedAssignmentRecord.assignment_id == assignment_id,
             )
             .values(replanned_at=at)
         )
@@ -224,7 +224,7 @@ def _override_row(override: DateOverride) -> dict[str, Any]:
     return row
 
 
-def _assignment(row: AssignmentRecord) -> AssignmentCopy:
+def _assignment(row: TrackedAssignmentRecord) -> AssignmentCopy:
     overrides = []
     for o in row.overrides:
         sets_due = "due_at" in o
