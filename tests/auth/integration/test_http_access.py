@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from lms_platform.testing.outbox import OUTBOX_INSERTS_SQL
 from tests.auth.integration.conftest import PASSWORD, RunningAuthService
 
 
@@ -11,10 +12,7 @@ async def _counts(service: RunningAuthService) -> tuple[int, int, int]:
     return (
         await service.scalar("SELECT count(*) FROM colleges"),
         await service.scalar("SELECT count(*) FROM accounts"),
-        # Rows ever added, not rows left: the relay deletes what it has published meanwhile.
-        await service.scalar(
-            "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('outbox', 'id')), 0)"
-        ),
+        await service.scalar(OUTBOX_INSERTS_SQL),
     )
 
 

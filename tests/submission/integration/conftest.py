@@ -22,6 +22,7 @@ from lms.submission.main import SERVICE
 from lms_platform.kernel.permissions import Permission
 from lms_platform.security.testing import TokenFactory
 from lms_platform.testing.dsn import to_asyncpg_dsn
+from lms_platform.testing.outbox import OUTBOX_INSERTS_SQL
 from lms_platform.testing.s3 import S3Bucket
 from lms_platform.testing.services import (
     RunningService,
@@ -267,11 +268,7 @@ class World:
             "assessments": await scalar("SELECT count(*) FROM rubric_assessments"),
             # Any grade written moves a submission's version.
             "versions": await scalar("SELECT coalesce(sum(version), 0) FROM submissions"),
-            # The id sequence, not the rows: the relay deletes rows as it publishes them, so a
-            # count races with it; the sequence moves on every insert and never back.
-            "outbox": await scalar(
-                "SELECT last_value::text || ':' || is_called::text FROM outbox_id_seq"
-            ),
+            "outbox": await scalar(OUTBOX_INSERTS_SQL),
             "objects": len(self.bucket.keys()),
             "multipart": len(self.bucket.multipart_uploads()),
         }

@@ -27,6 +27,7 @@ from lms_platform.runtime import ServiceRuntime
 from lms_platform.security.testing import TokenFactory
 from lms_platform.testing.dsn import to_asyncpg_dsn, to_asyncpg_sqlalchemy_url
 from lms_platform.testing.http import serve_app
+from lms_platform.testing.outbox import OUTBOX_INSERTS_SQL
 from lms_platform.tracing import configure_tracing
 from tests.user.permissions import default_permissions
 
@@ -146,10 +147,10 @@ class RunningUserService:
             await connection.close()
 
     async def row_counts(self) -> tuple[int, int]:
-        """(profiles, outbox rows): what a rejected request must leave unchanged."""
+        """(profiles, outbox rows ever added): what a rejected request must leave unchanged."""
         return (
             await self.scalar("SELECT count(*) FROM profiles"),
-            await self.scalar("SELECT count(*) FROM outbox"),
+            await self.scalar(OUTBOX_INSERTS_SQL),
         )
 
 
