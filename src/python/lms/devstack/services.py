@@ -168,7 +168,7 @@ SERVICES: Sequence[DevService] = (
     DevService(
         "submission",
         8004,
-        runs="HTTP, outbox relay, assignment.* and enrollment.* consumers, upload expiry",
+        runs="HTTP, outbox relay, assignment.*, enrollment.* and user.* consumers, upload expiry",
         needs=frozenset({"postgres", "redis", "kafka", "s3"}),
         env=_submission_env,
         demo=_submission_demo,

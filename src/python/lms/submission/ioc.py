@@ -23,6 +23,7 @@ from lms.submission.application.reading import (
     ListSubmissions,
 )
 from lms.submission.application.rubrics import DeleteRubric, GetRubric, PutRubric
+from lms.submission.application.student_names import ForgetStudentName, KeepStudentName
 from lms.submission.application.uploads import (
     ConfirmUpload,
     DirectUpload,
@@ -103,6 +104,7 @@ class SubmissionUseCasesProvider(Provider):
     )
     rubrics = provide(ApplyGrade) + provide(PutRubric) + provide(GetRubric) + provide(DeleteRubric)
     copies = provide(KeepAssignment) + provide(KeepLatePolicy)
+    names = provide(KeepStudentName) + provide(ForgetStudentName)
 
 
 def providers(settings: SubmissionSettings) -> Sequence[Provider]:

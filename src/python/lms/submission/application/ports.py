@@ -3,7 +3,7 @@ implement. Memberships come from the platform's read model (``MembershipReader``
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -52,6 +52,17 @@ class AssignmentCopies(Protocol):
     async def keep_policy(
         self, tenant_id: str, course_id: UUID, version: int, policy: dict[str, object], at: datetime
     ) -> bool: ...
+
+
+class StudentNames(Protocol):
+    """Students' display names, kept from the user service's ``user.*`` events."""
+
+    async def keep(self, tenant_id: str, user_id: UUID, display_name: str, version: int) -> bool:
+        """False (nothing written) when as new a version is kept, or the user was deleted."""
+        ...
+
+    async def forget(self, tenant_id: str, user_id: UUID, deleted_at: datetime) -> bool: ...
+    async def of(self, tenant_id: str, user_ids: Collection[UUID]) -> dict[UUID, str]: ...
 
 
 class Uploads(Protocol):
@@ -117,6 +128,7 @@ class SubmissionUnitOfWork(Protocol):
     submissions: Submissions
     copies: AssignmentCopies
     rubrics: Rubrics
+    names: StudentNames
 
     def record(self, event: DomainEvent) -> None: ...
     async def commit(self) -> None: ...

@@ -15,7 +15,8 @@ from lms.submission.application.ports import (
     UploadLimits,
 )
 from lms.submission.domain.assignments import AssignmentRules
-from lms.submission.domain.submissions import Submission, WorkflowState
+from lms.submission.domain.folders import ArchiveFolders
+from lms.submission.domain.submissions import Attempt, Submission, WorkflowState
 from lms_platform.kernel.errors import NotFound
 from lms_platform.kernel.membership import MembershipReader
 from lms_platform.kernel.pagination import CursorPage, CursorPageRequest, Total
@@ -173,12 +174,14 @@ class DownloadFile:
 class ArchiveEntry:
     name: str  # the path inside the archive
     key: str
+    size: int
     submitted_at: datetime
 
 
 class ArchiveOfAssignment:
     """Every file of the latest attempt of each submission of an assignment, for its graders:
-    ``<student id>/<file>`` or, while grading is anonymous, ``anonymous-<id>/<file>``."""
+    ``<display name> (<short id>)/<file>`` (``domain/folders.py``; the student id while no name
+    is known) or, while grading is anonymous, ``anonymous-<id>/<file>``."""
 
     def __init__(self, uow: SubmissionUnitOfWork, memberships: MembershipReader) -> None:
         self._uow, self._memberships = uow, memberships
@@ -190,18 +193,25 @@ class ArchiveOfAssignment:
         await self._uow.rollback()
         standing = await standing_in(self._memberships, principal, rules.tenant_id, rules.course_id)
         standing.ensure_reader()
-        entries: list[ArchiveEntry] = []
+        handed_in: list[tuple[Submission, Attempt, bool]] = []
         for submission in await self._uow.submissions.of_assignment(
             rules.tenant_id, assignment_id, lock=False
         ):
-            latest = submission.latest
-            if latest is None:
-                continue
-            view = view_for(standing, rules, submission)
+            if submission.latest is not None:
+                anonymous = view_for(standing, rules, submission).anonymous
+                handed_in.append((submission, submission.latest, anonymous))
+        # Names only of those not anonymous: a hidden student's name is never even read.
+        names = await self._uow.names.of(
+            rules.tenant_id, {s.student_id for s, _, anonymous in handed_in if not anonymous}
+        )
+        await self._uow.rollback()  # nothing held while the archive streams
+        folders = ArchiveFolders()
+        entries: list[ArchiveEntry] = []
+        for submission, latest, anonymous in handed_in:
             folder = (
-                f"anonymous-{submission.id.hex[:10]}"
-                if view.anonymous
-                else str(submission.student_id)
+                folders.anonymous(submission.id)
+                if anonymous
+                else folders.of_student(submission.student_id, names.get(submission.student_id))
             )
             seen: set[str] = set()
             for file in latest.work.files:
@@ -211,6 +221,7 @@ class ArchiveOfAssignment:
                     else f"{file.id.hex[:8]}-{file.filename}"
                 )
                 seen.add(name)
-                entries.append(ArchiveEntry(f"{folder}/{name}", file.key, latest.submitted_at))
-        await self._uow.rollback()  # nothing held while the archive streams
+                entries.append(
+                    ArchiveEntry(f"{folder}/{name}", file.key, file.size, latest.submitted_at)
+                )
         return entries

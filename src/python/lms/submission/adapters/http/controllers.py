@@ -36,7 +36,7 @@ from lms.submission.adapters.http.schemas import (
     UploadSlotResponse,
     UrlWork,
 )
-from lms.submission.adapters.http.zipping import zip_stream
+from lms.submission.adapters.http.zipping import ZipMember, zip_stream
 from lms.submission.application.bulk_grading import MAX_BULK_ITEMS, BulkGrade, TooManyItems
 from lms.submission.application.grading import GradeCommand, GradeSubmission, PostGrades
 from lms.submission.application.grading_by_student import GradeStudent
@@ -321,7 +321,7 @@ class AssignmentArchiveController(Controller):
         use_case: FromDishka[ArchiveOfAssignment], store: FromDishka[ObjectStore],
     ) -> Stream:  # fmt: skip
         entries = await use_case(principal, assignment_id)
-        files = ((e.name, e.submitted_at, store.read(e.key)) for e in entries)
+        files = (ZipMember(e.name, e.submitted_at, e.size, store.read(e.key)) for e in entries)
         return Stream(
             zip_stream(files), media_type="application/zip",
             headers={"Content-Disposition": f'attachment; filename="assignment-{assignment_id}.zip"'},

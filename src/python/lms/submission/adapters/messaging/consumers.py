@@ -1,5 +1,6 @@
 """Kafka consumers of the submission service: the assignment copies and course late policies
-from ``assignment.*``, and memberships from ``enrollment.*`` (the platform's read model).
+from ``assignment.*``, memberships from ``enrollment.*`` (the platform's read model), and
+students' names from ``user.*`` (``user_events.py``).
 
 No ``from __future__ import annotations`` here: FastStream and dishka read the handler's
 annotations at runtime.
@@ -13,6 +14,7 @@ import msgspec
 from dishka_faststream import FromDishka
 from faststream.kafka import KafkaBroker
 
+from lms.submission.adapters.messaging.user_events import subscribe_user_events
 from lms.submission.application.assignment_copies import KeepAssignment, KeepLatePolicy
 from lms.submission.config import SubmissionSettings
 from lms_platform.kernel.errors import DomainError
@@ -75,6 +77,7 @@ async def on_assignment_event(
 def subscribe(broker: KafkaBroker, settings: SubmissionSettings) -> None:
     """Registers this service's consumers on the runtime's broker."""
     subscribe_memberships(broker, settings)
+    subscribe_user_events(broker, settings)
     envelope_subscriber(
         broker,
         topic_name("assignment", settings.kafka_topic_prefix),

@@ -26,6 +26,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lms.submission.adapters.persistence.student_names import (  # noqa: F401 - its table
+    StudentNameRecord as _StudentNameRecord,
+)
 from lms_platform.membership import MembershipRecord as _MembershipRecord  # noqa: F401 - its table
 
 
