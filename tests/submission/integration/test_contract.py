@@ -90,6 +90,11 @@ async def test_the_contract_holds_for_a_college_admin(world: World, tmp_path: Pa
             path_parameters={"assignment_id": str(assignment)}, expect={200},
             why="a bulk grade may carry a rubric assessment",
         ),
+        ExplicitCase(
+            "POST", "/assignments/{assignment_id}/submissions/placeholders",
+            path_parameters={"assignment_id": str(assignment)}, expect={200},
+            why="the student who handed nothing in gets a placeholder; its answer is the schema's",
+        ),
     ]  # fmt: skip
     result = await run_contract(
         str(world.client.base_url), headers=world.as_admin(), report_dir=tmp_path,

@@ -155,6 +155,11 @@ async def _bulk_absent(w: World, f: Fixture, h: dict[str, str]) -> Any:
     )  # fmt: skip
 
 
+async def _placeholders(w: World, f: Fixture, h: dict[str, str]) -> Any:
+    # The classmate handed nothing in: an allowed grader starts their submission.
+    return await w.client.post(f"/assignments/{f.assignment}/submissions/placeholders", headers=h)
+
+
 MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/submissions/uploads"): Rule(STUDENTS, _slot, write=True, expect=201),
     ("POST", "/submissions/uploads/{upload_id}/confirm"): Rule(
@@ -182,6 +187,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/assignments/{assignment_id}/students/{student_id}/grade"): Rule(
         GRADERS, _grade_student, write=True, forbidden=frozenset({"ta_readonly"})
+    ),
+    ("POST", "/assignments/{assignment_id}/submissions/placeholders"): Rule(
+        GRADERS, _placeholders, write=True, forbidden=frozenset({"ta_readonly"})
     ),
     # The course's students read the rubric, as in Canvas; graders change it.
     ("GET", "/assignments/{assignment_id}/rubric"): Rule(

@@ -15,6 +15,7 @@ from lms.submission.application.bulk_grading import BulkGrade
 from lms.submission.application.grading import ApplyGrade, GradeSubmission, PostGrades
 from lms.submission.application.grading_by_student import GradeStudent
 from lms.submission.application.handing_in import HandIn, Resubmit, Submit
+from lms.submission.application.placeholders import MakePlaceholders
 from lms.submission.application.ports import ObjectStore, SubmissionUnitOfWork, UploadLimits
 from lms.submission.application.reading import (
     ArchiveOfAssignment,
@@ -100,7 +101,11 @@ class SubmissionUseCasesProvider(Provider):
         + provide(ArchiveOfAssignment)
     )
     grading = (
-        provide(GradeSubmission) + provide(GradeStudent) + provide(PostGrades) + provide(BulkGrade)
+        provide(GradeSubmission)
+        + provide(GradeStudent)
+        + provide(PostGrades)
+        + provide(BulkGrade)
+        + provide(MakePlaceholders)
     )
     rubrics = provide(ApplyGrade) + provide(PutRubric) + provide(GetRubric) + provide(DeleteRubric)
     copies = provide(KeepAssignment) + provide(KeepLatePolicy)

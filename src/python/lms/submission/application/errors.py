@@ -12,3 +12,7 @@ class NothingUploaded(InvalidInput):
 
 class UploadNotReady(Conflict):
     code = "upload_not_ready"
+
+
+class AssignmentNotPublished(Conflict):
+    code = "assignment_not_published"

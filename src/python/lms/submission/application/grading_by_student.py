@@ -11,6 +11,7 @@ who did."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
 from lms.submission.application.access import not_found, standing_in
@@ -38,6 +39,17 @@ def may_start(rules: AssignmentRules, memberships: Sequence[Membership]) -> bool
     return rules.published and not rules.deleted and bool(assigned_sections(memberships, rules))
 
 
+def unsubmitted(
+    rules: AssignmentRules, student_id: UUID, ids: IdGenerator, now: datetime
+) -> Submission:
+    """The student's submission before anything is handed in: no attempt, ``unsubmitted``."""
+    return Submission(
+        id=ids.new_id(), tenant_id=rules.tenant_id, assignment_id=rules.id,
+        course_id=rules.course_id, student_id=student_id, state=WorkflowState.UNSUBMITTED,
+        created_at=now, updated_at=now,
+    )  # fmt: skip
+
+
 def ensure_nameable(rules: AssignmentRules, submission: Submission | None) -> None:
     if rules.anonymous_grading and (submission is None or not submission.posted):
         raise PermissionDenied("grading is anonymous: name the submission, not the student")
@@ -55,11 +67,7 @@ async def locked_for_grading(
         return found
     if not may_start(rules, memberships):
         raise not_found()
-    now = clock.now()
-    started = Submission(
-        id=ids.new_id(), tenant_id=tenant, assignment_id=rules.id, course_id=rules.course_id,
-        student_id=student_id, state=WorkflowState.UNSUBMITTED, created_at=now, updated_at=now,
-    )  # fmt: skip
+    started = unsubmitted(rules, student_id, ids, clock.now())
     if await uow.submissions.add(started):
         return started
     # Created meanwhile (the student handed in, or another grader started it): grade that one.

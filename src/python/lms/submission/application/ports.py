@@ -98,6 +98,11 @@ class Submissions(Protocol):
         hand-in, or a grader grading work never handed in). It waits for that one's commit."""
         ...
 
+    async def add_unsubmitted(self, submissions: Sequence[Submission]) -> int:
+        """Inserts submissions without attempts or comments (placeholders) with ``add``'s
+        conflict rule, skipping every student who already has one; the number inserted."""
+        ...
+
     async def save(self, submission: Submission) -> None: ...
     async def find(
         self, where: SubmissionFilter, page: CursorPageRequest

@@ -26,6 +26,7 @@ from lms.submission.adapters.http.schemas import (
     DownloadResponse,
     FileWork,
     GradeRequest,
+    PlaceholdersResponse,
     PostedResponse,
     ResubmitRequest,
     SubmissionResponse,
@@ -41,6 +42,7 @@ from lms.submission.application.bulk_grading import MAX_BULK_ITEMS, BulkGrade, T
 from lms.submission.application.grading import GradeCommand, GradeSubmission, PostGrades
 from lms.submission.application.grading_by_student import GradeStudent
 from lms.submission.application.handing_in import Resubmit, Submit
+from lms.submission.application.placeholders import MakePlaceholders
 from lms.submission.application.ports import ObjectStore
 from lms.submission.application.reading import (
     ArchiveOfAssignment,
@@ -377,3 +379,24 @@ class StudentGradeController(Controller):
     ) -> SubmissionResponse:  # fmt: skip
         submission = await use_case(principal, assignment_id, student_id, _command(data))
         return _one(await reader(principal, submission.id), frozenset({"comments", "rubric"}))
+
+
+class PlaceholdersController(Controller):
+    path = "/assignments/{assignment_id:uuid}/submissions/placeholders"
+    tags = ["grading"]
+
+    @post("/", status_code=200,
+          summary="Start the submission of every active student of the assignment who has none",
+          description="As in Canvas, every active student of the sections the assignment is for "
+          "then has a submission (`unsubmitted`, no attempt), listed by `GET /submissions` "
+          "(anonymously while grading is anonymous) and graded by `POST /submissions/{id}/grade`. "
+          "Idempotent; no event (nothing was handed in). 409 while the assignment is not "
+          "published.",
+          responses=problems(403, 409))  # fmt: skip
+    @inject
+    async def make_placeholders(
+        self, assignment_id: UUID, principal: FromDishka[Principal],
+        use_case: FromDishka[MakePlaceholders],
+    ) -> PlaceholdersResponse:  # fmt: skip
+        made = await use_case(principal, assignment_id)
+        return PlaceholdersResponse(created=made.created, students=made.students)

@@ -7,6 +7,7 @@ from litestar.types import ControllerRouterHandler
 from lms.submission.adapters.http.controllers import (
     AssignmentArchiveController,
     AssignmentGradesController,
+    PlaceholdersController,
     StudentGradeController,
     SubmissionsController,
     UploadsController,
@@ -18,6 +19,7 @@ ROUTES: list[ControllerRouterHandler] = [
     SubmissionsController,
     AssignmentGradesController,
     StudentGradeController,
+    PlaceholdersController,
     RubricController,
     AssignmentArchiveController,
 ]

@@ -253,3 +253,8 @@ class DownloadResponse(msgspec.Struct, kw_only=True):
 
 class PostedResponse(msgspec.Struct, kw_only=True):
     posted: int
+
+
+class PlaceholdersResponse(msgspec.Struct, kw_only=True):
+    created: int  # submissions started by this call
+    students: int  # active students the assignment is for, each with a submission now
