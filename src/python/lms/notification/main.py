@@ -8,45 +8,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from dishka import AsyncContainer
-
 from lms.notification import ioc
-from lms.notification.adapters.channels.wakeup import DeliveryQueueSignal
 from lms.notification.adapters.commands import import_auth_templates
 from lms.notification.adapters.http.routes import ROUTES
 from lms.notification.adapters.messaging.consumers import subscribe
-from lms.notification.application.delivery import DeliverDueNotifications
-from lms.notification.application.reminders import SendDueReminders
-from lms.notification.config import NotificationSettings, load_notification_settings
-from lms_platform.runtime import JobWorker, ServiceSpec, run_service
+from lms.notification.adapters.workers import delivery_worker, reminder_worker
+from lms.notification.config import load_notification_settings
+from lms_platform.runtime import ServiceSpec, run_service
 
 MIGRATIONS_DIR = Path(__file__).parent / "adapters" / "persistence" / "migrations"
-
-
-def delivery_worker(container: AsyncContainer, settings: NotificationSettings) -> JobWorker | None:
-    """Sends what is due, one batch per transaction (every process runs one)."""
-    if not settings.run_delivery_worker:
-        return None
-    return JobWorker(
-        container,
-        DeliverDueNotifications,
-        poll_seconds=settings.delivery_poll_seconds,
-        name="notification-delivery",
-        wakeup_type=DeliveryQueueSignal,
-    )
-
-
-def reminder_worker(container: AsyncContainer, settings: NotificationSettings) -> JobWorker | None:
-    """Turns due deadline reminders into notifications (every process runs one; claims skip
-    each other's rows)."""
-    if not settings.run_reminder_worker:
-        return None
-    return JobWorker(
-        container,
-        SendDueReminders,
-        poll_seconds=settings.reminder_poll_seconds,
-        name="notification-reminders",
-    )
 
 
 SERVICE = ServiceSpec(

@@ -14,6 +14,7 @@ No ``from __future__ import annotations`` here: FastStream and dishka read the h
 annotations at runtime.
 """
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -289,66 +290,34 @@ async def on_assignment_event(
     )
 
 
+# (topic, consumer, event types, handler): one envelope consumer each, in this order.
+CONSUMERS: tuple[tuple[str, str, frozenset[str], Callable[..., Awaitable[None]]], ...] = (
+    ("credential", "notification.credential-events", CREDENTIAL_EVENTS, on_credential_event),
+    ("account", "notification.account-events", ACCOUNT_EVENTS, on_account_event),
+    ("assignment", "notification.assignment-events", ASSIGNMENT_EVENTS, on_assignment_event),
+    ("grade", "notification.grade-events", GRADE_EVENTS, on_grade_event),
+    ("submission", "notification.submission-events", SUBMISSION_EVENTS, on_submission_event),
+    ("user", "notification.user-events", USER_EVENTS, on_user_event),
+    ("chat", "notification.chat-events", CHAT_EVENTS, on_chat_event),
+)
+
+
 def subscribe(broker: KafkaBroker, settings: NotificationSettings) -> None:
     policy = RetryPolicy(
         max_attempts=5,
         backoff=Backoff(initial=0.2, maximum=5.0),
         dead_letter_immediately=(EnvelopeDecodeError, InvalidInput),
     )
-    common: dict[str, Any] = {
-        "group_id": settings.consumer_group_id,
-        "service": settings.service_name,
-        "retry": policy,
-        "session_timeout_ms": settings.consumer_session_timeout_ms,
-        "heartbeat_interval_ms": max(settings.consumer_session_timeout_ms // 3, 100),
-    }
-    envelope_subscriber(
-        broker,
-        topic_name("credential", settings.kafka_topic_prefix),
-        consumer="notification.credential-events",
-        event_types=CREDENTIAL_EVENTS,
-        **common,
-    )(on_credential_event)
-    envelope_subscriber(
-        broker,
-        topic_name("account", settings.kafka_topic_prefix),
-        consumer="notification.account-events",
-        event_types=ACCOUNT_EVENTS,
-        **common,
-    )(on_account_event)
-    envelope_subscriber(
-        broker,
-        topic_name("assignment", settings.kafka_topic_prefix),
-        consumer="notification.assignment-events",
-        event_types=ASSIGNMENT_EVENTS,
-        **common,
-    )(on_assignment_event)
-    envelope_subscriber(
-        broker,
-        topic_name("grade", settings.kafka_topic_prefix),
-        consumer="notification.grade-events",
-        event_types=GRADE_EVENTS,
-        **common,
-    )(on_grade_event)
-    envelope_subscriber(
-        broker,
-        topic_name("submission", settings.kafka_topic_prefix),
-        consumer="notification.submission-events",
-        event_types=SUBMISSION_EVENTS,
-        **common,
-    )(on_submission_event)
-    envelope_subscriber(
-        broker,
-        topic_name("user", settings.kafka_topic_prefix),
-        consumer="notification.user-events",
-        event_types=USER_EVENTS,
-        **common,
-    )(on_user_event)
-    envelope_subscriber(
-        broker,
-        topic_name("chat", settings.kafka_topic_prefix),
-        consumer="notification.chat-events",
-        event_types=CHAT_EVENTS,
-        **common,
-    )(on_chat_event)
+    for topic, consumer, event_types, handler in CONSUMERS:
+        envelope_subscriber(
+            broker,
+            topic_name(topic, settings.kafka_topic_prefix),
+            group_id=settings.consumer_group_id,
+            service=settings.service_name,
+            consumer=consumer,
+            event_types=event_types,
+            retry=policy,
+            session_timeout_ms=settings.consumer_session_timeout_ms,
+            heartbeat_interval_ms=max(settings.consumer_session_timeout_ms // 3, 100),
+        )(handler)
     subscribe_memberships(broker, settings)
