@@ -67,6 +67,15 @@ def test_data_that_does_not_fit_the_schema_is_an_envelope_decode_error() -> None
         envelope.data_as(AccountRegistered)
 
 
+@pytest.mark.parametrize("tenant", [None, ""])
+def test_an_event_without_a_college_has_no_required_tenant(tenant: str | None) -> None:
+    envelope = new_envelope("user.created", "user", "u-1", tenant, {"email": "a@b.c"})
+    with pytest.raises(EnvelopeDecodeError, match="has no tenant"):
+        envelope.required_tenant()
+    placed = new_envelope("user.created", "user", "u-1", "college-1", {"email": "a@b.c"})
+    assert placed.required_tenant() == "college-1"
+
+
 def test_time_is_normalised_to_utc_and_naive_times_are_refused() -> None:
     local = datetime(2030, 1, 1, 12, 0, tzinfo=timezone(timedelta(hours=5, minutes=30)))
     envelope = new_envelope("user.created", "user", "u1", "c1", {}, time=local)

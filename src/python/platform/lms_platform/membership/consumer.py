@@ -16,7 +16,6 @@ from lms_platform.membership.projection import apply_enrollment
 from lms_platform.messaging import (
     Backoff,
     Envelope,
-    EnvelopeDecodeError,
     RetryPolicy,
     envelope_subscriber,
     topic_name,
@@ -27,9 +26,8 @@ MEMBERSHIP_CONSUMER = "memberships"
 
 def decode_enrollment(envelope: Envelope) -> tuple[str, EnrollmentEvent]:
     """The college and the event; an envelope without a college cannot be placed anywhere."""
-    if not envelope.tenant:
-        raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
-    return envelope.tenant, envelope.data_as(EnrollmentEvent)
+    tenant = envelope.required_tenant()
+    return tenant, envelope.data_as(EnrollmentEvent)
 
 
 async def on_enrollment_event(envelope: Envelope, session: FromDishka[AsyncSession]) -> None:

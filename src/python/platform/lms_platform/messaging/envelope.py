@@ -66,6 +66,13 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True):
     """W3C trace context of the operation that caused the event."""
     data: msgspec.Raw
 
+    def required_tenant(self) -> str:
+        """The college id; an event without one belongs to no college, so no consumer that keeps
+        per-college data can place it (``EnvelopeDecodeError``, hence straight to the DLQ)."""
+        if not self.tenant:
+            raise EnvelopeDecodeError(f"{self.type} {self.id} has no tenant")
+        return self.tenant
+
     def data_as(self, data_type: builtins.type[T], *, strict: bool = True) -> T:
         """Decode ``data`` into the consumer's own type (usually a msgspec Struct).
 

@@ -52,12 +52,11 @@ class CourseEventData(msgspec.Struct, kw_only=True):
 
 async def on_course_event(envelope: Envelope, apply: FromDishka[ApplyCourseSnapshot]) -> None:
     """Keeps the known courses; an archived or deleted course locks its assignments."""
-    if not envelope.tenant:
-        raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
+    tenant = envelope.required_tenant()
     course = envelope.data_as(CourseEventData).course
     await apply(
         KnownCourse(
-            tenant_id=envelope.tenant,
+            tenant_id=tenant,
             course_id=course.id,
             status=course.status,
             version=course.version,

@@ -85,18 +85,12 @@ class NotificationData(msgspec.Struct, kw_only=True):
     notification: NotificationSnapshot
 
 
-def _tenant(envelope: Envelope) -> str:
-    if not envelope.tenant:
-        raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
-    return envelope.tenant
-
-
 def _notice(envelope: Envelope, body: Any) -> LiveNotice:
     return LiveNotice(event_id=envelope.id, occurred_at=envelope.time, body=body)
 
 
 async def on_assignment_published(envelope: Envelope, push: FromDishka[PushLive]) -> None:
-    tenant = _tenant(envelope)
+    tenant = envelope.required_tenant()
     snapshot = envelope.data_as(AssignmentData).assignment
     body = AssignmentPublished(
         assignment_id=snapshot.id, course_id=snapshot.course_id,
@@ -109,7 +103,7 @@ async def on_assignment_published(envelope: Envelope, push: FromDishka[PushLive]
 
 
 async def on_grade_posted(envelope: Envelope, push: FromDishka[PushLive]) -> None:
-    tenant = _tenant(envelope)
+    tenant = envelope.required_tenant()
     submission = envelope.data_as(GradeData).submission
     body = GradePosted(
         submission_id=submission.id, assignment_id=submission.assignment_id,
@@ -119,7 +113,7 @@ async def on_grade_posted(envelope: Envelope, push: FromDishka[PushLive]) -> Non
 
 
 async def on_notification_created(envelope: Envelope, push: FromDishka[PushLive]) -> None:
-    tenant = _tenant(envelope)
+    tenant = envelope.required_tenant()
     n = envelope.data_as(NotificationData).notification
     body = InAppNotification(
         id=n.id, user_id=n.user_id, kind=n.kind, subject=n.subject, body_text=n.body_text,

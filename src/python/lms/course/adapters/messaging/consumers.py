@@ -50,8 +50,7 @@ async def on_user_event(
     apply_snapshot: FromDishka[ApplyUserSnapshot],
     forget_user: FromDishka[ForgetUser],
 ) -> None:
-    if not envelope.tenant:
-        raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
+    tenant = envelope.required_tenant()
     if envelope.type == "user.deleted":
         try:
             user_id = UUID(envelope.subject)
@@ -60,13 +59,13 @@ async def on_user_event(
                 f"user.deleted {envelope.id}: subject is not a user id"
             ) from exc
         data = envelope.data_as(UserDeletedData)
-        await forget_user(user_id, envelope.tenant, data.deleted_at)
+        await forget_user(user_id, tenant, data.deleted_at)
         return
     profile = envelope.data_as(ProfileEventData).profile
     await apply_snapshot(
         UserSnapshot(
             id=profile.id,
-            tenant_id=envelope.tenant,
+            tenant_id=tenant,
             email=profile.email,
             display_name=profile.display_name,
             status=profile.status,

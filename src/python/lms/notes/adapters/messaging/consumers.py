@@ -65,8 +65,7 @@ async def on_user_event(
     database: FromDishka[AsyncIOMotorDatabase],
     forget_user: FromDishka[ForgetUser],
 ) -> None:
-    if not envelope.tenant:
-        raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
+    tenant = envelope.required_tenant()
     session = await uow.session()
     if envelope.type == "user.deleted":
         try:
@@ -74,11 +73,11 @@ async def on_user_event(
         except ValueError as exc:
             raise EnvelopeDecodeError(f"user.deleted {envelope.id}: subject is no user id") from exc
         envelope.data_as(UserDeletedData)  # a malformed payload is dead-lettered, not guessed at
-        await apply_user(database, session, envelope.tenant, user_id, 0, deleted=True)
-        await forget_user(envelope.tenant, user_id)  # commits, with the dedup record
+        await apply_user(database, session, tenant, user_id, 0, deleted=True)
+        await forget_user(tenant, user_id)  # commits, with the dedup record
         return
     profile = envelope.data_as(ProfileEventData).profile
-    await apply_user(database, session, envelope.tenant, profile.id, profile.version)
+    await apply_user(database, session, tenant, profile.id, profile.version)
     await uow.commit()
 
 

@@ -15,7 +15,7 @@ from dishka_faststream import FromDishka
 
 from lms.notification.application.mentions import Mention, NotifyMention
 from lms.notification.config import NotificationSettings
-from lms_platform.messaging import Envelope, EnvelopeDecodeError
+from lms_platform.messaging import Envelope
 
 CHAT_MENTIONED = "chat.mentioned"
 CHAT_EVENTS = frozenset({CHAT_MENTIONED})
@@ -33,13 +33,12 @@ class MentionedData(msgspec.Struct, kw_only=True):
 
 
 def mention_of(envelope: Envelope, settings: NotificationSettings) -> Mention:
-    if not envelope.tenant:
-        raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
+    tenant = envelope.required_tenant()
     data = envelope.data_as(MentionedData)
     room_id = str(data.room_id)
     return Mention(
         source_event_id=UUID(envelope.id),
-        college_id=envelope.tenant,
+        college_id=tenant,
         room_id=room_id,
         sender_id=data.sender_id,
         mentioned_user_ids=data.mentioned_user_ids,

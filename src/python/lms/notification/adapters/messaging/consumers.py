@@ -170,12 +170,6 @@ _LINKS: dict[str, tuple[NotificationType, str, str]] = {
 }
 
 
-def _tenant(envelope: Envelope) -> str:
-    if not envelope.tenant:
-        raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
-    return envelope.tenant
-
-
 def credential_request(envelope: Envelope) -> NotificationRequest:
     kind, url_field, token_field = _LINKS[envelope.type]
     data = envelope.data_as(CredentialData)
@@ -194,7 +188,7 @@ def credential_request(envelope: Envelope) -> NotificationRequest:
         variables["roles"] = list(data.roles)
     return NotificationRequest(
         source_event_id=UUID(envelope.id),
-        college_id=_tenant(envelope),
+        college_id=envelope.required_tenant(),
         type=kind,
         recipient=Recipient(
             account_id=data.account_id, email=data.email, display_name=data.display_name
@@ -214,7 +208,7 @@ async def on_account_event(
     remember: FromDishka[RememberRecipient],
     settings: FromDishka[NotificationSettings],
 ) -> None:
-    college = _tenant(envelope)
+    college = envelope.required_tenant()
     if envelope.type == ACCOUNT_REGISTERED:
         data = envelope.data_as(RegisteredData)
         await remember(
@@ -246,7 +240,7 @@ async def on_user_event(envelope: Envelope, remember: FromDishka[RememberRecipie
     """The profile's time zone (quiet hours and digests follow it) and its name."""
     profile = envelope.data_as(ProfileData).profile
     await remember(
-        _tenant(envelope),
+        envelope.required_tenant(),
         profile.id,
         display_name=profile.display_name,
         timezone=profile.timezone,
@@ -262,7 +256,7 @@ async def on_assignment_event(
     """Every ``assignment.*`` event updates the copy (the highest version wins; the deadline
     reminders follow it); ``assignment.published`` also goes to the students, in the same
     transaction."""
-    college = _tenant(envelope)
+    college = envelope.required_tenant()
     assignment = envelope.data_as(AssignmentData).assignment
     try:
         copy = assignment.to_copy(college, deleted=envelope.type == ASSIGNMENT_DELETED)

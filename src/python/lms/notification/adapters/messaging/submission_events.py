@@ -25,7 +25,7 @@ from lms.notification.domain.assignments import UNKNOWN_ASSIGNMENT_TITLE
 from lms.notification.domain.deliveries import Recipient
 from lms.notification.domain.kinds import NotificationType
 from lms_platform.kernel.errors import InvalidInput
-from lms_platform.messaging import Envelope, EnvelopeDecodeError
+from lms_platform.messaging import Envelope
 
 GRADE_POSTED = "grade.posted"
 GRADE_EVENTS = frozenset({GRADE_POSTED})
@@ -47,12 +47,11 @@ class SubmissionData(msgspec.Struct, kw_only=True):
 
 
 def _submission(envelope: Envelope) -> tuple[str, SubmissionSnapshot]:
-    if not envelope.tenant:
-        raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
+    tenant = envelope.required_tenant()
     submission = envelope.data_as(SubmissionData).submission
     if not submission.student_id:
         raise InvalidInput(f"{envelope.type} {envelope.id} names no student")
-    return envelope.tenant, submission
+    return tenant, submission
 
 
 def grade_posted_request(

@@ -52,12 +52,6 @@ from lms_platform.messaging import (
 )
 
 
-def _tenant(envelope: Envelope) -> str:
-    if not envelope.tenant:
-        raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
-    return envelope.tenant
-
-
 def _engine_down(error: BaseException) -> bool:
     """The search engine unreachable says nothing about the message: redeliver, never DLQ."""
     return is_infrastructure_error(error) or isinstance(
@@ -114,16 +108,16 @@ async def on_note_events(
 def _course(envelope: Envelope) -> Document:
     event = envelope.data_as(CourseEvent)
     deleted = envelope.type == "course.deleted"
-    return course_document(_tenant(envelope), event.course, envelope.time, deleted=deleted)
+    return course_document(envelope.required_tenant(), event.course, envelope.time, deleted=deleted)
 
 
 def _assignment(envelope: Envelope) -> Document:
     event = envelope.data_as(AssignmentEvent)
-    return assignment_document(_tenant(envelope), event.assignment, envelope.time)
+    return assignment_document(envelope.required_tenant(), event.assignment, envelope.time)
 
 
 def _user(envelope: Envelope) -> Document:
-    tenant = _tenant(envelope)
+    tenant = envelope.required_tenant()
     if envelope.type == "user.deleted":
         envelope.data_as(UserDeletedEvent)
         return user_tombstone(tenant, envelope.subject, envelope.time)
@@ -131,7 +125,7 @@ def _user(envelope: Envelope) -> Document:
 
 
 def _note(envelope: Envelope) -> NoteChange:
-    tenant, note_id, time = _tenant(envelope), envelope.subject, envelope.time
+    tenant, note_id, time = envelope.required_tenant(), envelope.subject, envelope.time
     if envelope.type in ("note.created", "note.updated"):
         snapshot = note_snapshot(tenant, envelope.data_as(NoteEvent).note, time)
         if snapshot.note_id != note_id:

@@ -49,8 +49,7 @@ async def on_user_event(
     keep_name: FromDishka[KeepStudentName],
     forget_name: FromDishka[ForgetStudentName],
 ) -> None:
-    if not envelope.tenant:
-        raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
+    tenant = envelope.required_tenant()
     try:
         user_id = UUID(envelope.subject)
     except ValueError as error:
@@ -59,12 +58,12 @@ async def on_user_event(
         ) from error
     if envelope.type == USER_DELETED:
         deleted = envelope.data_as(UserDeletedData)
-        await forget_name(envelope.tenant, user_id, deleted.deleted_at)
+        await forget_name(tenant, user_id, deleted.deleted_at)
         return
     profile = envelope.data_as(ProfileEventData).profile
     if profile.id != user_id:
         raise EnvelopeDecodeError(f"{envelope.type} {envelope.id}: profile is not its subject's")
-    await keep_name(envelope.tenant, user_id, profile.display_name, profile.version)
+    await keep_name(tenant, user_id, profile.display_name, profile.version)
 
 
 def subscribe_user_events(broker: KafkaBroker, settings: SubmissionSettings) -> None:

@@ -79,9 +79,8 @@ async def on_account_event(
 ) -> None:
     """Applies auth's account events to profiles; ordered by ``account_version`` when the payload
     has one, else by the envelope's ``time``."""
-    if not envelope.tenant:
-        raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
-    tenant, at = envelope.tenant, envelope.time
+    tenant = envelope.required_tenant()
+    at = envelope.time
     if envelope.type == ACCOUNT_REGISTERED:
         registered = envelope.data_as(AccountRegisteredData)
         await create(
