@@ -10,6 +10,7 @@ from typing import Protocol
 from uuid import UUID
 
 from lms.submission.domain.assignments import AssignmentRules, CoursePolicy
+from lms.submission.domain.grades import Scheme
 from lms.submission.domain.rubrics import Rubric
 from lms.submission.domain.submissions import Submission, WorkflowState
 from lms.submission.domain.uploads import Upload
@@ -52,6 +53,21 @@ class AssignmentCopies(Protocol):
     async def keep_policy(
         self, tenant_id: str, course_id: UUID, version: int, policy: dict[str, object], at: datetime
     ) -> bool: ...
+
+
+class CourseSchemes(Protocol):
+    """Each course's grading scheme, from the course service's ``course.*`` events."""
+
+    async def of_course(self, tenant_id: str, course_id: UUID) -> Scheme | None:
+        """The course's own scheme; None when it has none (or no event was seen yet)."""
+        ...
+
+    async def keep(
+        self, tenant_id: str, course_id: UUID, version: int, scheme: Scheme | None, at: datetime
+    ) -> bool:
+        """Stores the course's scheme at ``version``; False, writing nothing, when a version
+        as new or newer is stored already (a duplicate or a late, older event)."""
+        ...
 
 
 class Uploads(Protocol):
@@ -117,6 +133,7 @@ class SubmissionUnitOfWork(Protocol):
     submissions: Submissions
     copies: AssignmentCopies
     rubrics: Rubrics
+    schemes: CourseSchemes
 
     def record(self, event: DomainEvent) -> None: ...
     async def commit(self) -> None: ...

@@ -1,5 +1,6 @@
 """Kafka consumers of the submission service: the assignment copies and course late policies
-from ``assignment.*``, and memberships from ``enrollment.*`` (the platform's read model).
+from ``assignment.*``, each course's grading scheme from ``course.*``, and memberships from
+``enrollment.*`` (the platform's read model).
 
 No ``from __future__ import annotations`` here: FastStream and dishka read the handler's
 annotations at runtime.
@@ -14,7 +15,9 @@ from dishka_faststream import FromDishka
 from faststream.kafka import KafkaBroker
 
 from lms.submission.application.assignment_copies import KeepAssignment, KeepLatePolicy
+from lms.submission.application.course_schemes import KeepCourseScheme
 from lms.submission.config import SubmissionSettings
+from lms.submission.domain.grades import read_scheme
 from lms_platform.kernel.errors import DomainError
 from lms_platform.membership import subscribe_memberships
 from lms_platform.messaging import (
@@ -72,9 +75,65 @@ async def on_assignment_event(
         raise EnvelopeDecodeError(f"{envelope.type} {envelope.id}: {error!r}") from error
 
 
+# Every course event carries the whole course snapshot; section.* share the topic, unread.
+COURSE_EVENTS = frozenset(
+    {
+        "course.created",
+        "course.updated",
+        "course.published",
+        "course.concluded",
+        "course.archived",
+        "course.deleted",
+    }
+)
+
+
+class GradingLevelData(msgspec.Struct, kw_only=True):
+    name: str
+    min_percent: float
+
+
+# The part of the course snapshot this service needs (docs/services/course.md).
+class CourseSchemeSnapshot(msgspec.Struct, kw_only=True):
+    id: UUID
+    version: int
+    updated_at: datetime
+    grading_scheme: list[GradingLevelData] | None = None  # absent or null: the default
+
+
+class CourseEventData(msgspec.Struct, kw_only=True):
+    course: CourseSchemeSnapshot
+
+
+async def on_course_event(envelope: Envelope, keep: FromDishka[KeepCourseScheme]) -> None:
+    """Keeps the course's scheme at its newest version; an older or repeated event changes
+    nothing. A scheme that breaks the rules is dead-lettered (it would not read on a retry)."""
+    if not envelope.tenant:
+        raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
+    course = envelope.data_as(CourseEventData).course
+    levels = course.grading_scheme
+    scheme = None if levels is None else read_scheme((lv.name, lv.min_percent) for lv in levels)
+    await keep(envelope.tenant, course.id, course.version, scheme, course.updated_at)
+
+
 def subscribe(broker: KafkaBroker, settings: SubmissionSettings) -> None:
     """Registers this service's consumers on the runtime's broker."""
     subscribe_memberships(broker, settings)
+    envelope_subscriber(
+        broker,
+        topic_name("course", settings.kafka_topic_prefix),
+        group_id=settings.consumer_group_id,
+        service=settings.service_name,
+        consumer="submission.course-events",
+        event_types=COURSE_EVENTS,
+        retry=RetryPolicy(
+            max_attempts=5,
+            backoff=Backoff(initial=0.2, maximum=5.0),
+            dead_letter_immediately=(EnvelopeDecodeError, DomainError),
+        ),
+        session_timeout_ms=settings.consumer_session_timeout_ms,
+        heartbeat_interval_ms=max(settings.consumer_session_timeout_ms // 3, 100),
+    )(on_course_event)
     envelope_subscriber(
         broker,
         topic_name("assignment", settings.kafka_topic_prefix),

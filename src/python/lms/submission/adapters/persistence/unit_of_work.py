@@ -11,6 +11,7 @@ from lms.submission.adapters.persistence.repositories import (
     SqlSubmissions,
     SqlUploads,
 )
+from lms.submission.adapters.persistence.scheme_repository import SqlCourseSchemes
 from lms_platform.persistence.unit_of_work import EventStager, SqlAlchemyUnitOfWork
 
 
@@ -21,3 +22,4 @@ class SubmissionSqlAlchemyUnitOfWork(SqlAlchemyUnitOfWork):
         self.submissions = SqlSubmissions(session)
         self.copies = SqlAssignmentCopies(session)
         self.rubrics = SqlRubrics(session)
+        self.schemes = SqlCourseSchemes(session)
