@@ -28,7 +28,8 @@ ALLOWANCES = (
     ),
     Allowance(
         "positive_data_acceptance", (422,), r"^(POST /courses|PATCH /courses/[{]course_id[}])$",
-        "term_id " + _IN_COLLEGE.format("term") + "; " + _DATES,
+        "term_id " + _IN_COLLEGE.format("term") + "; " + _DATES
+        + "; a grading scheme's floors go strictly down to 0 and its letters differ (across items)",
     ),
     Allowance(
         "positive_data_acceptance", (422,),

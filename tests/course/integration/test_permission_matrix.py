@@ -84,7 +84,18 @@ PROTECTED: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/courses"): Rule(MEMBERS, hidden=frozenset(), own_college=True),
     ("GET", "/courses/{course_id:uuid}"): Rule(MEMBERS),
-    ("PATCH", "/courses/{course_id:uuid}"): Rule(EDITORS, _json({"title": "Renamed"})),
+    ("PATCH", "/courses/{course_id:uuid}"): Rule(
+        EDITORS,
+        _json(
+            {
+                "title": "Renamed",
+                "grading_scheme": [
+                    {"name": "Pass", "min_percent": 50},
+                    {"name": "Fail", "min_percent": 0},
+                ],
+            }
+        ),
+    ),  # fmt: skip
     # The course has active enrollments: deleting it is a conflict, after the checks.
     ("DELETE", "/courses/{course_id:uuid}"): Rule(ADMIN, expect=409),
     ("GET", "/courses/{course_id:uuid}/sections"): Rule(MEMBERS),

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from lms.submission.adapters.persistence.unit_of_work import SubmissionSqlAlchemyUnitOfWork
 from lms.submission.application.assignment_copies import KeepAssignment, KeepLatePolicy
 from lms.submission.application.bulk_grading import BulkGrade
+from lms.submission.application.course_schemes import KeepCourseScheme
 from lms.submission.application.grading import ApplyGrade, GradeSubmission, PostGrades
 from lms.submission.application.grading_by_student import GradeStudent
 from lms.submission.application.handing_in import HandIn, Resubmit, Submit
@@ -108,7 +109,7 @@ class SubmissionUseCasesProvider(Provider):
         + provide(MakePlaceholders)
     )
     rubrics = provide(ApplyGrade) + provide(PutRubric) + provide(GetRubric) + provide(DeleteRubric)
-    copies = provide(KeepAssignment) + provide(KeepLatePolicy)
+    copies = provide(KeepAssignment) + provide(KeepLatePolicy) + provide(KeepCourseScheme)
     names = provide(KeepStudentName) + provide(ForgetStudentName)
 
 

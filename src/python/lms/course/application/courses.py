@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from uuid import UUID
 
 from lms.course.application.access import (
@@ -27,12 +29,18 @@ from lms.course.domain.events import (
     CourseUpdated,
     course_event,
 )
+from lms.course.domain.grading_schemes import scheme_or_default
 from lms_platform.kernel.errors import InvalidInput, PermissionDenied, PreconditionFailed
 from lms_platform.kernel.pagination import CursorPage, CursorPageRequest
 from lms_platform.kernel.ports import Clock, IdGenerator
 from lms_platform.kernel.principal import Principal
 
-EDITABLE = ("code", "title", "description", "term_id", "start_date", "end_date")
+EDITABLE = (
+    "code", "title", "description", "term_id", "start_date", "end_date", "grading_scheme",
+)  # fmt: skip
+# A grading scheme as the caller sends it: (letter, lowest percentage), highest first; the
+# domain's ``GradingScheme`` checks it once the caller may change the course.
+SchemeLevels = Sequence[tuple[str, Decimal | float]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,6 +51,7 @@ class NewCourse:
     term_id: UUID | None = None
     start_date: date | None = None
     end_date: date | None = None
+    grading_scheme: SchemeLevels | None = None
 
 
 class CreateCourse:
@@ -53,12 +62,13 @@ class CreateCourse:
         if not manages(principal, principal.tenant_id):
             require(principal, COURSE_CREATE)
         await term_of_college(self._store, principal, data.term_id)
+        scheme = scheme_or_default(data.grading_scheme)
         now = self._clock.now()
         course = Course(
             id=self._ids.new_id(), tenant_id=principal.tenant_id, code=data.code,
             title=data.title, description=data.description, term_id=data.term_id,
             start_date=data.start_date, end_date=data.end_date, status=CourseStatus.DRAFT,
-            owner_id=principal.user_id, created_at=now, updated_at=now,
+            owner_id=principal.user_id, created_at=now, updated_at=now, grading_scheme=scheme,
         )  # fmt: skip
         await self._store.courses.add(course)
         self._store.record(course_event(CourseCreated, course))
@@ -133,6 +143,9 @@ class UpdateCourse:
             raise ValueError(f"not editable: {sorted(unknown)}")
         if "term_id" in changes:
             await term_of_college(self._store, principal, changes["term_id"])  # type: ignore[arg-type]
+        if "grading_scheme" in changes:
+            levels = changes["grading_scheme"]
+            changes = {**changes, "grading_scheme": scheme_or_default(levels)}  # type: ignore[arg-type]
         now = self._clock.now()
         changed = course.edit(changes, now)
         moved = status is not None and course.change_status(status, now)

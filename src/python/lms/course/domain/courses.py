@@ -8,6 +8,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from lms.course.domain.errors import IllegalTransition, StillEnrolled
+from lms.course.domain.grading_schemes import GradingScheme
 from lms_platform.kernel.errors import InvalidInput
 
 
@@ -83,6 +84,7 @@ class Course:
     updated_at: datetime
     deleted_at: datetime | None = None
     version: int = 1
+    grading_scheme: GradingScheme | None = None  # None: the default scheme
 
     def __post_init__(self) -> None:
         check_dates(self.start_date, self.end_date)

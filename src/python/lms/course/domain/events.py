@@ -34,6 +34,8 @@ def course_snapshot(course: Course) -> dict[str, Any]:
         "end_date": _iso(course.end_date),
         "status": course.status.value,
         "owner_id": course.owner_id,
+        # Null: the default scheme. Else [{"name", "min_percent"}], highest first, the last 0.
+        "grading_scheme": course.grading_scheme.to_json() if course.grading_scheme else None,
         "version": course.version,
         "updated_at": course.updated_at.isoformat(),
     }

@@ -23,6 +23,7 @@ from lms.submission.domain.submissions import (
     evaluate_attempt,
 )
 from lms_platform.kernel.errors import InvalidInput, NotFound
+from lms_platform.kernel.grading import GradingType
 from lms_platform.kernel.membership import Membership, MembershipReader
 from lms_platform.kernel.ports import Clock, IdGenerator
 from lms_platform.kernel.principal import Principal
@@ -42,6 +43,10 @@ class GradeCommand:
                 "send a score or a rubric assessment (whose points make the score), not both",
                 field="rubric_assessment",
             )
+
+
+# Grading types whose grade comes from the course's grading scheme.
+_SCHEMED = frozenset({GradingType.LETTER_GRADE, GradingType.GPA_SCALE})
 
 
 def student_sections(memberships: Sequence[Membership], course_id: UUID) -> list[UUID]:
@@ -89,8 +94,14 @@ class ApplyGrade:
             )  # fmt: skip
             deduction = deducted(entered, rules.points_possible, evaluation, submission.late_status)
             final = max(entered - deduction, Decimal(0))
+            scheme = (
+                await uow.schemes.of_course(rules.tenant_id, rules.course_id)
+                if rules.grading_type in _SCHEMED
+                else None
+            )
             grade = Grade(
-                entered_score=entered, score=final, grade=grade_for(final, rules.points_possible, rules.grading_type),
+                entered_score=entered, score=final,
+                grade=grade_for(final, rules.points_possible, rules.grading_type, scheme),
                 points_deducted=deduction, graded_by=principal.user_id, graded_at=now,
                 attempt=latest.number if latest else 0,
             )  # fmt: skip

@@ -10,6 +10,7 @@ from typing import Protocol
 from uuid import UUID
 
 from lms.submission.domain.assignments import AssignmentRules, CoursePolicy
+from lms.submission.domain.grades import Scheme
 from lms.submission.domain.rubrics import Rubric
 from lms.submission.domain.submissions import Submission, WorkflowState
 from lms.submission.domain.uploads import Upload
@@ -63,6 +64,21 @@ class StudentNames(Protocol):
 
     async def forget(self, tenant_id: str, user_id: UUID, deleted_at: datetime) -> bool: ...
     async def of(self, tenant_id: str, user_ids: Collection[UUID]) -> dict[UUID, str]: ...
+
+
+class CourseSchemes(Protocol):
+    """Each course's grading scheme, from the course service's ``course.*`` events."""
+
+    async def of_course(self, tenant_id: str, course_id: UUID) -> Scheme | None:
+        """The course's own scheme; None when it has none (or no event was seen yet)."""
+        ...
+
+    async def keep(
+        self, tenant_id: str, course_id: UUID, version: int, scheme: Scheme | None, at: datetime
+    ) -> bool:
+        """Stores the course's scheme at ``version``; False, writing nothing, when a version
+        as new or newer is stored already (a duplicate or a late, older event)."""
+        ...
 
 
 class Uploads(Protocol):
@@ -134,6 +150,7 @@ class SubmissionUnitOfWork(Protocol):
     copies: AssignmentCopies
     rubrics: Rubrics
     names: StudentNames
+    schemes: CourseSchemes
 
     def record(self, event: DomainEvent) -> None: ...
     async def commit(self) -> None: ...

@@ -18,6 +18,7 @@ from lms.course.adapters.http.schemas import (
     CreateCourseRequest,
     PatchCourseRequest,
     SectionResponse,
+    scheme_levels,
 )
 from lms.course.application.courses import (
     CreateCourse,
@@ -94,7 +95,8 @@ class CoursesController(Controller):
         course = await use_case(
             principal,
             NewCourse(code=data.code, title=data.title, description=data.description,
-                      term_id=data.term_id, start_date=data.start_date, end_date=data.end_date),
+                      term_id=data.term_id, start_date=data.start_date, end_date=data.end_date,
+                      grading_scheme=scheme_levels(data.grading_scheme)),
         )  # fmt: skip
         return _with_etag(course, 201)
 
@@ -152,6 +154,8 @@ class CoursesController(Controller):
     ) -> Response[CourseResponse]:  # fmt: skip
         changes = data.changes()
         status = changes.pop("status", None)
+        if "grading_scheme" in changes:
+            changes["grading_scheme"] = scheme_levels(data.grading_scheme)  # type: ignore[arg-type]
         course = await use_case(
             principal, course_id, changes, CourseStatus(str(status)) if status else None,
             expected_version(if_match),

@@ -13,6 +13,7 @@ from msgspec import UNSET, UnsetType
 from lms.course.domain.content import Item, Module
 from lms.course.domain.courses import Batch, Course, Term
 from lms.course.domain.enrollments import Enrollment
+from lms.course.domain.grading_schemes import MAX_LEVELS, MAX_NAME_LENGTH, GradingScheme
 from lms.course.domain.sections import MAX_CAPACITY, Section
 
 Code = Annotated[
@@ -80,6 +81,39 @@ class BatchResponse(msgspec.Struct, kw_only=True):
                    start_date=batch.start_date, end_date=batch.end_date)  # fmt: skip
 
 
+class GradingLevelBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """One letter of a grading scheme and the lowest percentage that earns it."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_LENGTH)]
+    min_percent: Annotated[float, msgspec.Meta(ge=0, le=100)]
+
+
+GradingSchemeBody = Annotated[
+    list[GradingLevelBody],
+    msgspec.Meta(
+        min_length=1,
+        max_length=MAX_LEVELS,
+        description=(
+            "Letters from the highest down, each with the lowest percentage that earns it "
+            "(at most two decimals): floors strictly decreasing, the last one 0, letters "
+            "distinct. null: the default scheme."
+        ),
+    ),
+]
+
+
+def scheme_levels(body: list[GradingLevelBody] | None) -> list[tuple[str, float]] | None:
+    return None if body is None else [(level.name, level.min_percent) for level in body]
+
+
+def scheme_body(scheme: GradingScheme | None) -> list[GradingLevelBody] | None:
+    if scheme is None:
+        return None
+    return [
+        GradingLevelBody(name=lv.name, min_percent=float(lv.min_percent)) for lv in scheme.levels
+    ]
+
+
 class CreateCourseRequest(_Request):
     code: Code
     title: Title
@@ -87,6 +121,7 @@ class CreateCourseRequest(_Request):
     term_id: UUID | None = None
     start_date: date | None = None
     end_date: date | None = None
+    grading_scheme: GradingSchemeBody | None = None
 
 
 class PatchCourseRequest(_Request):
@@ -98,6 +133,7 @@ class PatchCourseRequest(_Request):
     term_id: UUID | None | UnsetType = UNSET
     start_date: date | None | UnsetType = UNSET
     end_date: date | None | UnsetType = UNSET
+    grading_scheme: GradingSchemeBody | None | UnsetType = UNSET  # null: the default again
     status: CourseStatusName | UnsetType = UNSET
 
 
@@ -115,6 +151,7 @@ class CourseResponse(msgspec.Struct, kw_only=True):
     created_at: datetime
     updated_at: datetime
     version: int
+    grading_scheme: list[GradingLevelBody] | None  # null: the default scheme
 
     @classmethod
     def from_domain(cls, course: Course) -> CourseResponse:
@@ -123,7 +160,7 @@ class CourseResponse(msgspec.Struct, kw_only=True):
             description=course.description, term_id=course.term_id,
             start_date=course.start_date, end_date=course.end_date, status=course.status.value,
             owner_id=course.owner_id, created_at=course.created_at, updated_at=course.updated_at,
-            version=course.version,
+            version=course.version, grading_scheme=scheme_body(course.grading_scheme),
         )  # fmt: skip
 
 

@@ -25,6 +25,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lms.course.adapters.persistence.grading_scheme_column import GradingSchemeJson
+from lms.course.domain.grading_schemes import GradingScheme
+
 _LIVE = text("deleted_at IS NULL")
 
 
@@ -99,6 +102,8 @@ class CourseRecord(UUIDBase):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     version: Mapped[int] = mapped_column(Integer)
+    # NULL: the default scheme (migration 0006_grading_scheme).
+    grading_scheme: Mapped[GradingScheme | None] = mapped_column(GradingSchemeJson, nullable=True)
 
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 

@@ -1,6 +1,7 @@
 """Kafka consumers of the submission service: the assignment copies and course late policies
-from ``assignment.*``, memberships from ``enrollment.*`` (the platform's read model), and
-students' names from ``user.*`` (``user_events.py``).
+from ``assignment.*``, each course's grading scheme from ``course.*``, memberships from
+``enrollment.*`` (the platform's read model), and students' names from ``user.*``
+(``user_events.py``).
 
 No ``from __future__ import annotations`` here: FastStream and dishka read the handler's
 annotations at runtime.
@@ -16,7 +17,9 @@ from faststream.kafka import KafkaBroker
 
 from lms.submission.adapters.messaging.user_events import subscribe_user_events
 from lms.submission.application.assignment_copies import KeepAssignment, KeepLatePolicy
+from lms.submission.application.course_schemes import KeepCourseScheme
 from lms.submission.config import SubmissionSettings
+from lms.submission.domain.grades import read_scheme
 from lms_platform.kernel.errors import DomainError
 from lms_platform.membership import subscribe_memberships
 from lms_platform.messaging import (
@@ -56,28 +59,80 @@ async def on_assignment_event(
     keep_policy: FromDishka[KeepLatePolicy],
 ) -> None:
     """Keeps the newest snapshot; an older or repeated one changes nothing."""
-    if not envelope.tenant:
-        raise EnvelopeDecodeError(f"{envelope.type} {envelope.id} has no tenant")
+    tenant = envelope.required_tenant()
     try:
         if envelope.type == "assignment.late_policy_changed":
             data = envelope.data_as(LatePolicyData)
             updated = data.late_policy.get("updated_at")
             at = datetime.fromisoformat(updated) if isinstance(updated, str) else envelope.time
-            await keep_policy(envelope.tenant, data.course_id, data.version, data.late_policy, at)
+            await keep_policy(tenant, data.course_id, data.version, data.late_policy, at)
             return
         snapshot = envelope.data_as(AssignmentEventData).assignment
-        await keep_assignment(
-            envelope.tenant, snapshot, deleted=envelope.type == "assignment.deleted"
-        )
+        await keep_assignment(tenant, snapshot, deleted=envelope.type == "assignment.deleted")
     except (KeyError, ValueError, TypeError) as error:
         # A snapshot this service cannot read will not read on a retry either.
         raise EnvelopeDecodeError(f"{envelope.type} {envelope.id}: {error!r}") from error
+
+
+# Every course event carries the whole course snapshot; section.* share the topic, unread.
+COURSE_EVENTS = frozenset(
+    {
+        "course.created",
+        "course.updated",
+        "course.published",
+        "course.concluded",
+        "course.archived",
+        "course.deleted",
+    }
+)
+
+
+class GradingLevelData(msgspec.Struct, kw_only=True):
+    name: str
+    min_percent: float
+
+
+# The part of the course snapshot this service needs (docs/services/course.md).
+class CourseSchemeSnapshot(msgspec.Struct, kw_only=True):
+    id: UUID
+    version: int
+    updated_at: datetime
+    grading_scheme: list[GradingLevelData] | None = None  # absent or null: the default
+
+
+class CourseEventData(msgspec.Struct, kw_only=True):
+    course: CourseSchemeSnapshot
+
+
+async def on_course_event(envelope: Envelope, keep: FromDishka[KeepCourseScheme]) -> None:
+    """Keeps the course's scheme at its newest version; an older or repeated event changes
+    nothing. A scheme that breaks the rules is dead-lettered (it would not read on a retry)."""
+    tenant = envelope.required_tenant()
+    course = envelope.data_as(CourseEventData).course
+    levels = course.grading_scheme
+    scheme = None if levels is None else read_scheme((lv.name, lv.min_percent) for lv in levels)
+    await keep(tenant, course.id, course.version, scheme, course.updated_at)
 
 
 def subscribe(broker: KafkaBroker, settings: SubmissionSettings) -> None:
     """Registers this service's consumers on the runtime's broker."""
     subscribe_memberships(broker, settings)
     subscribe_user_events(broker, settings)
+    envelope_subscriber(
+        broker,
+        topic_name("course", settings.kafka_topic_prefix),
+        group_id=settings.consumer_group_id,
+        service=settings.service_name,
+        consumer="submission.course-events",
+        event_types=COURSE_EVENTS,
+        retry=RetryPolicy(
+            max_attempts=5,
+            backoff=Backoff(initial=0.2, maximum=5.0),
+            dead_letter_immediately=(EnvelopeDecodeError, DomainError),
+        ),
+        session_timeout_ms=settings.consumer_session_timeout_ms,
+        heartbeat_interval_ms=max(settings.consumer_session_timeout_ms // 3, 100),
+    )(on_course_event)
     envelope_subscriber(
         broker,
         topic_name("assignment", settings.kafka_topic_prefix),

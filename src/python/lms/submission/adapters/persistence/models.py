@@ -195,3 +195,16 @@ class RubricAssessmentRecord(DefaultBase):
     score: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     assessor_id: Mapped[str] = mapped_column(String(255))
     assessed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GradingSchemeCopyRecord(DefaultBase):
+    """Each course's grading scheme from ``course.*`` (the highest course version wins); a
+    NULL scheme is the default one."""
+
+    __tablename__ = "grading_scheme_copies"
+
+    course_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    scheme: Mapped[list[dict[str, str]] | None] = mapped_column(JSONB, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

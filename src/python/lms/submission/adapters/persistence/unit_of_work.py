@@ -11,6 +11,7 @@ from lms.submission.adapters.persistence.repositories import (
     SqlSubmissions,
     SqlUploads,
 )
+from lms.submission.adapters.persistence.scheme_repository import SqlCourseSchemes
 from lms.submission.adapters.persistence.student_names import SqlStudentNames
 from lms_platform.persistence.unit_of_work import EventStager, SqlAlchemyUnitOfWork
 
@@ -23,3 +24,4 @@ class SubmissionSqlAlchemyUnitOfWork(SqlAlchemyUnitOfWork):
         self.copies = SqlAssignmentCopies(session)
         self.rubrics = SqlRubrics(session)
         self.names = SqlStudentNames(session)
+        self.schemes = SqlCourseSchemes(session)
