@@ -8,7 +8,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from lms.course.domain.errors import IllegalTransition, StillEnrolled
-from lms.course.domain.grading_schemes import GradingScheme
+from lms_platform.kernel.grading import GradingScheme
 from lms_platform.kernel.errors import InvalidInput
 
 
