@@ -54,7 +54,7 @@ def rule_parts(source: str) -> set[str]:
                     found.add(f"defines {target.id}")
         if isinstance(node, ast.Tuple | ast.List | ast.Set | ast.Dict):
             numbers = {_number(n) for n in ast.walk(node)}
-            if DEFAULT_FLOORS <= numbers:
+            if numbers >= DEFAULT_FLOORS:
                 found.add("the default scheme's floors")
         # Every check of a floor says so when it refuses one ("a floor is between 0 and 100").
         if isinstance(node, ast.Raise) and node.exc is not None and "floor" in _texts(node.exc):

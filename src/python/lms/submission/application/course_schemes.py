@@ -16,7 +16,12 @@ class KeepCourseScheme:
         self._uow = uow
 
     async def __call__(
-        self, tenant_id: str, course_id: UUID, version: int, scheme: GradingScheme | None, at: datetime
+        self,
+        tenant_id: str,
+        course_id: UUID,
+        version: int,
+        scheme: GradingScheme | None,
+        at: datetime,
     ) -> bool:
         kept = await self._uow.schemes.keep(tenant_id, course_id, version, scheme, at)
         await self._uow.commit()

@@ -33,7 +33,12 @@ class SqlCourseSchemes:
         return read_scheme((e["name"], Decimal(e["min_percent"])) for e in record.scheme)
 
     async def keep(
-        self, tenant_id: str, course_id: UUID, version: int, scheme: GradingScheme | None, at: datetime
+        self,
+        tenant_id: str,
+        course_id: UUID,
+        version: int,
+        scheme: GradingScheme | None,
+        at: datetime,
     ) -> bool:
         row = pg_insert(GradingSchemeCopyRecord).values(
             course_id=course_id, tenant_id=tenant_id, version=version, scheme=_stored(scheme),
