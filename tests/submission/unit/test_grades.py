@@ -7,16 +7,9 @@ from typing import Any
 
 import pytest
 
-from lms.submission.domain.grades import (
-    DEFAULT_SCHEME,
-    check_score,
-    gpa_scheme,
-    grade_for,
-    letter_for,
-    read_scheme,
-)
+from lms.submission.domain.grades import check_score, gpa_scheme, grade_for, read_scheme
 from lms_platform.kernel.errors import InvalidInput
-from lms_platform.kernel.grading import GradingType
+from lms_platform.kernel.grading import DEFAULT_SCHEME, GradingScheme, GradingType, letter_for
 
 D = Decimal
 
@@ -46,9 +39,9 @@ def test_scores_out_of_range_are_refused(score: Decimal) -> None:
 
 
 # A course's own scheme: distinctions, with a floor that has decimals.
-HONOURS = (("Dist", D(85)), ("Merit", D("72.5")), ("Pass", D(50)), ("Fail", D(0)))
+HONOURS = GradingScheme.of([("Dist", D(85)), ("Merit", D("72.5")), ("Pass", D(50)), ("Fail", 0)])
 # The default letters with the course's own cut-offs (so each letter has a GPA).
-STRICT_AF = (("A", D(90)), ("B", D(80)), ("C", D(70)), ("D", D(60)), ("F", D(0)))
+STRICT_AF = GradingScheme.of([("A", 90), ("B", 80), ("C", 70), ("D", 60), ("F", 0)])
 
 
 @pytest.mark.parametrize(

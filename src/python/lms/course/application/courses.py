@@ -39,7 +39,7 @@ EDITABLE = (
     "code", "title", "description", "term_id", "start_date", "end_date", "grading_scheme",
 )  # fmt: skip
 # A grading scheme as the caller sends it: (letter, lowest percentage), highest first; the
-# domain's ``GradingScheme`` checks it once the caller may change the course.
+# kernel's ``GradingScheme`` checks it once the caller may change the course.
 SchemeLevels = Sequence[tuple[str, Decimal | float]]
 
 

@@ -8,8 +8,8 @@ from enum import StrEnum
 from uuid import UUID
 
 from lms.course.domain.errors import IllegalTransition, StillEnrolled
-from lms.course.domain.grading_schemes import GradingScheme
 from lms_platform.kernel.errors import InvalidInput
+from lms_platform.kernel.grading import GradingScheme
 
 
 class CourseStatus(StrEnum):

@@ -8,7 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from lms.submission.application.ports import SubmissionUnitOfWork
-from lms.submission.domain.grades import Scheme
+from lms_platform.kernel.grading import GradingScheme
 
 
 class KeepCourseScheme:
@@ -16,7 +16,12 @@ class KeepCourseScheme:
         self._uow = uow
 
     async def __call__(
-        self, tenant_id: str, course_id: UUID, version: int, scheme: Scheme | None, at: datetime
+        self,
+        tenant_id: str,
+        course_id: UUID,
+        version: int,
+        scheme: GradingScheme | None,
+        at: datetime,
     ) -> bool:
         kept = await self._uow.schemes.keep(tenant_id, course_id, version, scheme, at)
         await self._uow.commit()

@@ -10,11 +10,11 @@ from typing import Protocol
 from uuid import UUID
 
 from lms.submission.domain.assignments import AssignmentRules, CoursePolicy
-from lms.submission.domain.grades import Scheme
 from lms.submission.domain.rubrics import Rubric
 from lms.submission.domain.submissions import Submission, WorkflowState
 from lms.submission.domain.uploads import Upload
 from lms_platform.kernel.events import DomainEvent
+from lms_platform.kernel.grading import GradingScheme
 from lms_platform.kernel.pagination import CursorPage, CursorPageRequest
 
 
@@ -69,12 +69,17 @@ class StudentNames(Protocol):
 class CourseSchemes(Protocol):
     """Each course's grading scheme, from the course service's ``course.*`` events."""
 
-    async def of_course(self, tenant_id: str, course_id: UUID) -> Scheme | None:
+    async def of_course(self, tenant_id: str, course_id: UUID) -> GradingScheme | None:
         """The course's own scheme; None when it has none (or no event was seen yet)."""
         ...
 
     async def keep(
-        self, tenant_id: str, course_id: UUID, version: int, scheme: Scheme | None, at: datetime
+        self,
+        tenant_id: str,
+        course_id: UUID,
+        version: int,
+        scheme: GradingScheme | None,
+        at: datetime,
     ) -> bool:
         """Stores the course's scheme at ``version``; False, writing nothing, when a version
         as new or newer is stored already (a duplicate or a late, older event)."""

@@ -13,8 +13,8 @@ from msgspec import UNSET, UnsetType
 from lms.course.domain.content import Item, Module
 from lms.course.domain.courses import Batch, Course, Term
 from lms.course.domain.enrollments import Enrollment
-from lms.course.domain.grading_schemes import MAX_LEVELS, MAX_NAME_LENGTH, GradingScheme
 from lms.course.domain.sections import MAX_CAPACITY, Section
+from lms_platform.kernel.grading import MAX_LEVELS, MAX_NAME_LENGTH, GradingScheme
 
 Code = Annotated[
     str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\- ]*$")

@@ -1,4 +1,4 @@
-"""The course's grading scheme as a JSONB column: the domain's ``GradingScheme`` in and out,
+"""The course's grading scheme as a JSONB column: the kernel's ``GradingScheme`` in and out,
 stored as the events carry it (``[{"name", "min_percent"}]``), so the generic field-by-field
 mapper needs no special case."""
 
@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-from lms.course.domain.grading_schemes import GradingScheme
+from lms_platform.kernel.grading import GradingScheme
 
 
 class GradingSchemeJson(TypeDecorator[GradingScheme]):

@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.course.adapters.persistence.grading_scheme_column import GradingSchemeJson
-from lms.course.domain.grading_schemes import GradingScheme
+from lms_platform.kernel.grading import GradingScheme
 
 _LIVE = text("deleted_at IS NULL")
 

@@ -1,6 +1,8 @@
 """Grading rules every service applies the same way: which dates apply to a student (overrides
-and their precedence) and what the course's late policy makes of a submission time. The
-assignment service previews them; the submission service applies them. Pure standard library.
+and their precedence), what the course's late policy makes of a submission time (the assignment
+service previews them; the submission service applies them), and a course's grading scheme (the
+course service enforces it; the submission service grades letters with it). Pure standard
+library.
 """
 
 from lms_platform.kernel.grading.dates import (
@@ -22,15 +24,28 @@ from lms_platform.kernel.grading.late_policy import (
     SubmissionWindow,
     evaluate,
 )
+from lms_platform.kernel.grading.schemes import (
+    DEFAULT_SCHEME,
+    MAX_LEVELS,
+    MAX_NAME_LENGTH,
+    GradingLevel,
+    GradingScheme,
+    letter_for,
+)
 
 __all__ = [
     "DATE_FIELDS",
+    "DEFAULT_SCHEME",
+    "MAX_LEVELS",
+    "MAX_NAME_LENGTH",
     "NOT_DEDUCTIBLE",
     "NO_LATE_POLICY",
     "AssignmentDates",
     "DateOverride",
     "DateSource",
     "EffectiveDates",
+    "GradingLevel",
+    "GradingScheme",
     "GradingType",
     "LateEvaluation",
     "LateInterval",
@@ -39,4 +54,5 @@ __all__ = [
     "SubmissionWindow",
     "effective_dates",
     "evaluate",
+    "letter_for",
 ]
