@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 _apt_updated = False
@@ -82,11 +83,17 @@ def ensure_npm_package(spec: str, cache_dir: Path) -> Path:
     if not (modules / name / "package.json").exists():
         cache_dir.mkdir(parents=True, exist_ok=True)
         _say(f"installing {spec} from npm into {cache_dir}")
-        subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(cache_dir), spec],
-            check=True,
-            capture_output=True,
-        )
+        command = ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(cache_dir), spec]
+        # The registry fails now and then (a clean-clone CI run lost a whole batch to one
+        # failed install): try three times, then fail with what npm said.
+        for attempt in range(1, 4):
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode == 0:
+                break
+            _say(f"npm install {spec} failed (attempt {attempt} of 3): {done.stderr[-2000:]}")
+            time.sleep(2 * attempt)
+        else:
+            raise RuntimeError(f"npm install {spec} failed 3 times: {done.stderr[-2000:]}")
     return modules
 
 
