@@ -49,7 +49,7 @@ class PostMessage:
         view = await self._store.posting_view(
             principal.tenant_id, room_id, caller_id(principal), client_id
         )
-        opened = await self._gate.admit(principal, view and view.room, need="post")
+        opened = await self._gate.admit(principal, view.room if view else None, need="post")
         assert view is not None  # admitted
         user_id = opened.user_id
         if view.earlier_id is not None:

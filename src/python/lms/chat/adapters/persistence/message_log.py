@@ -15,10 +15,10 @@ import contextlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Integer, String, Uuid, bindparam, insert, text
+from sqlalchemy import Integer, String, Table, Uuid, bindparam, insert, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,19 +32,19 @@ from lms_platform.kernel.events import DomainEvent
 from lms_platform.metrics import DOMAIN_EVENTS
 from lms_platform.persistence.unit_of_work import EventStager
 
-MESSAGES = MessageRecord.__table__
+MESSAGES = cast(Table, MessageRecord.__table__)
 EventsOf = Callable[[Message], Sequence[DomainEvent]]
 
 # Arrays, not IN lists or VALUES rows: the same SQL whatever the batch, prepared once.
-_IDS = bindparam("ids", type_=ARRAY(Uuid))
-_LOCK_ROOMS = text(
-    "SELECT id FROM chat_rooms WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"
-).bindparams(_IDS)
+# The rooms are locked in id order first: two processes' batches never wait on each other
+# in a circle.
 _TAKE_NUMBERS = text(
-    "UPDATE chat_rooms SET last_seq = chat_rooms.last_seq + taken.n"
-    " FROM unnest(:ids, :counts) AS taken(id, n) WHERE chat_rooms.id = taken.id"
+    "WITH locked AS (SELECT id FROM chat_rooms WHERE id = ANY(:ids) ORDER BY id FOR UPDATE)"
+    " UPDATE chat_rooms SET last_seq = chat_rooms.last_seq + taken.n"
+    " FROM unnest(:ids, :counts) AS taken(id, n)"
+    " WHERE chat_rooms.id = taken.id AND chat_rooms.id IN (SELECT id FROM locked)"
     " RETURNING chat_rooms.id, chat_rooms.last_seq"
-).bindparams(_IDS, bindparam("counts", type_=ARRAY(Integer)))
+).bindparams(bindparam("ids", type_=ARRAY(Uuid)), bindparam("counts", type_=ARRAY(Integer)))
 _SENT_BEFORE = text(
     "SELECT m.* FROM chat_messages m"
     " JOIN unnest(:rooms, :senders, :clients) AS k(room_id, sender_id, client_id)"
@@ -111,25 +111,33 @@ class GroupCommitLog:
 
     async def _flush(self, batch: list[_Post]) -> None:
         try:
-            results = await self._write(batch)
-        except BaseException as exc:
-            if not isinstance(exc, Exception):  # cancelled (the process stops): nobody waits
-                for post in batch:
-                    _settle(post, exc)
-                raise
-            if len(batch) == 1:
-                _settle(batch[0], exc)
-                return
-            for post in batch:  # find the bad one: each alone
+            if len(batch) > 1:
                 try:
-                    (result,) = await self._write([post])
-                except Exception as alone:
-                    _settle(post, alone)
+                    results = await self._write(batch)
+                except Exception:  # found below: each post alone
+                    pass
+                else:
+                    for post, result in zip(batch, results, strict=True):
+                        _settle(post, result)
+                    return
+            for post in batch:
+                try:
+                    result = await self._alone(post)
+                except Exception as exc:
+                    _settle(post, exc)
                 else:
                     _settle(post, result)
-            return
-        for post, result in zip(batch, results, strict=True):
-            _settle(post, result)
+        except BaseException as exc:  # cancelled (the process stops): nobody waits forever
+            for post in batch:
+                _settle(post, exc)
+            raise
+
+    async def _alone(self, post: _Post) -> Appended:
+        try:
+            (result,) = await self._write([post])
+        except Conflict:  # a resend stored meanwhile by another process: found this time
+            (result,) = await self._write([post])
+        return result
 
     async def _write(self, batch: list[_Post]) -> list[Appended]:
         try:
@@ -145,8 +153,8 @@ class GroupCommitLog:
     async def _numbered(
         self, session: AsyncSession, batch: list[_Post]
     ) -> tuple[list[Appended], list[DomainEvent]]:
-        rooms = sorted({p.draft.room_id for p in batch})
-        await session.execute(_LOCK_ROOMS, {"ids": rooms})
+        # Resends: read before the rooms are locked. One stored meanwhile by another
+        # transaction fails this one on the unique client id; the post alone then finds it.
         keys = [k for p in batch if (k := p.client_key) is not None]
         stored: dict[tuple[UUID, UUID, str], Message] = {}
         if keys:
@@ -155,7 +163,7 @@ class GroupCommitLog:
                 {"rooms": [k[0] for k in keys], "senders": [k[1] for k in keys],
                  "clients": [k[2] for k in keys]},
             )  # fmt: skip
-            stored = {(m.room_id, m.sender_id, m.client_id): m for m in map(_message, found)}
+            stored = {(m.room_id, m.sender_id, str(m.client_id)): m for m in map(_message, found)}
         # Resends already stored, or sent twice within the batch, are the first one.
         fresh: list[_Post] = []
         first_of: dict[tuple[UUID, UUID, str], _Post] = {}

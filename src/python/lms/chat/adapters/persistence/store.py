@@ -24,7 +24,6 @@ from lms.chat.domain.messages import Message
 from lms.chat.domain.rooms import Room, RoomKind
 from lms_platform.persistence.unit_of_work import SqlAlchemyUnitOfWork
 
-
 ROOMS = RoomRecord.__table__
 MESSAGES = MessageRecord.__table__
 MUTES = MuteRecord.__table__
