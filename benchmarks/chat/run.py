@@ -339,9 +339,23 @@ async def connect_all(url: str, tokens: list[str], stats: Stats, batch: int = 20
     return clients
 
 
+async def write_transactions(dsn: str, since: datetime) -> tuple[int, int]:
+    """Messages stored since ``since``, and the transactions that stored them (their rows'
+    ``xmin``): how many posts the group commit put in one transaction."""
+    connection = await asyncpg.connect(to_asyncpg_dsn(dsn))
+    try:
+        row = await connection.fetchrow(
+            "SELECT count(*), count(DISTINCT xmin::text) FROM chat_messages WHERE created_at >= $1",
+            since,
+        )
+    finally:
+        await connection.close()
+    return int(row[0]), int(row[1])
+
+
 async def fan_out(
     url: str, pid: int, token_of: dict[uuid.UUID, str], sections: dict[uuid.UUID, list[uuid.UUID]],
-    messages: int, senders: int,
+    messages: int, senders: int, dsn: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Every member joins their room; ``senders`` members per room... spread over the rooms send
     ``messages`` in all, each waiting for its ack; every delivery to every member is counted."""
@@ -361,6 +375,7 @@ async def fan_out(
                       for i in range(senders)]  # fmt: skip
     expected = sum(len(by_room[r]) for r, _ in sender_clients) * (messages // senders)
     (user, system), cpu_self, began = process_cpu_split(pid), own_cpu(), time.perf_counter()
+    began_at = datetime.now(UTC)
 
     async def send(room: uuid.UUID, client: AnyClient, n: int) -> None:
         for i in range(n):
@@ -389,6 +404,12 @@ async def fan_out(
         "server_system_cpu_seconds": round(process_cpu_split(pid)[1] - system, 2),
         "generator_cpu_seconds": round(own_cpu() - cpu_self, 2),
     }
+    result["server_cpu_ms_per_message"] = round(
+        result["server_cpu_seconds"] * 1000 / result["messages_sent"], 2
+    )
+    if dsn is not None:
+        stored, transactions = await write_transactions(dsn, began_at)
+        result["messages_stored"], result["write_transactions"] = stored, transactions
     await asyncio.gather(*(c.close() for c in clients))
     return result
 
@@ -468,22 +489,22 @@ def main() -> None:
             }  # fmt: skip
             phases = {
                 "socketio_one_room": lambda: fan_out(
-                    url, server.pid, token_of, big, args.messages, args.senders
+                    url, server.pid, token_of, big, args.messages, args.senders, dsn
                 ),
                 "socketio_many_rooms": lambda: fan_out(
-                    url, server.pid, token_of, small, args.messages, args.senders
+                    url, server.pid, token_of, small, args.messages, args.senders, dsn
                 ),
                 "socketio_idle": lambda: idle_memory(
                     url, server.pid, [token_of[u] for u in idle_users]
                 ),
                 "native_send_cost": lambda: fan_out(
-                    native_url, server.pid, token_of, alone, args.messages, 1
+                    native_url, server.pid, token_of, alone, args.messages, 1, dsn
                 ),
                 "native_one_room": lambda: fan_out(
-                    native_url, server.pid, token_of, big, args.messages, args.senders
+                    native_url, server.pid, token_of, big, args.messages, args.senders, dsn
                 ),
                 "native_many_rooms": lambda: fan_out(
-                    native_url, server.pid, token_of, small, args.messages, args.senders
+                    native_url, server.pid, token_of, small, args.messages, args.senders, dsn
                 ),
                 "native_idle": lambda: idle_memory(
                     native_url, server.pid, [token_of[u] for u in idle_users]

@@ -10,6 +10,7 @@ from dishka import AnyOf, Provider, Scope, provide
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from lms.chat.adapters.persistence.message_log import GroupCommitLog
 from lms.chat.adapters.persistence.projection import SqlMembershipProjection
 from lms.chat.adapters.persistence.store import SqlChatStore
 from lms.chat.adapters.realtime.fanout import RedisFanout, RedisRateLimiter
@@ -19,12 +20,13 @@ from lms.chat.application.enrollments import ApplyEnrollment, MembershipProjecti
 from lms.chat.application.history import CatchUp, MarkRead, RoomHistory
 from lms.chat.application.live import LiveLimits, PushLive
 from lms.chat.application.moderation import MuteMember
-from lms.chat.application.ports import ChatStore, LiveFanout, RateLimiter
+from lms.chat.application.ports import ChatStore, LiveFanout, MessageLog, RateLimiter
 from lms.chat.application.posting import PostLimits, PostMessage
 from lms.chat.application.rooms import CreateConversation, MyRooms
 from lms.chat.config import ChatSettings
 from lms_platform.kernel.membership import MembershipReader
 from lms_platform.membership import RequestMembershipReader
+from lms_platform.persistence.unit_of_work import EventStager
 
 
 class ChatAdaptersProvider(Provider):
@@ -44,6 +46,12 @@ class ChatAdaptersProvider(Provider):
         self, session: AsyncSession, sessions: async_sessionmaker[AsyncSession]
     ) -> MembershipReader:
         return RequestMembershipReader(session, sessions)  # one pooled connection per request
+
+    @provide
+    def message_log(
+        self, sessions: async_sessionmaker[AsyncSession], events: EventStager
+    ) -> MessageLog:
+        return GroupCommitLog(sessions, events)  # one per process: its posts share transactions
 
     @provide
     def fanout(self, redis: Redis) -> LiveFanout:

@@ -75,8 +75,12 @@ class RoomGate:
 
     async def open(self, principal: Principal, room_id: UUID, *, need: str = "read") -> OpenRoom:
         """``need`` is ``read``, ``post`` or ``moderate``."""
-        user_id = caller_id(principal)
         room = await self._store.room(principal.tenant_id, room_id)
+        return await self.admit(principal, room, need=need)
+
+    async def admit(self, principal: Principal, room: Room | None, *, need: str) -> OpenRoom:
+        """``open`` for a room the caller has read already (None: not found in their college)."""
+        user_id = caller_id(principal)
         if room is None:
             raise RoomNotFound()
         access = await self.access(principal, room)

@@ -3,7 +3,7 @@ implement."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -31,6 +31,16 @@ class RoomSummary:
     read_seq: int
 
 
+@dataclass(frozen=True, slots=True)
+class PostingView:
+    """What a post is checked against, read at once: the room, the sender's mute and the id
+    of their message with the same client id, if any."""
+
+    room: Room
+    muted_until: datetime | None
+    earlier_id: UUID | None
+
+
 class ChatStore(Protocol):
     """Rooms, messages, read markers and mutes of one transaction (the unit of work)."""
 
@@ -46,6 +56,12 @@ class ChatStore(Protocol):
         """True when the room was created now (false: it existed)."""
         ...
 
+    async def posting_view(
+        self, tenant_id: str, room_id: UUID, sender_id: UUID, client_id: str | None
+    ) -> PostingView | None:
+        """None when the room is not one of ``tenant_id``'s."""
+        ...
+
     async def listed_members(self, room_id: UUID) -> set[UUID]: ...
 
     async def rooms_listing(self, tenant_id: str, user_id: UUID) -> Sequence[UUID]:
@@ -56,17 +72,7 @@ class ChatStore(Protocol):
         self, tenant_id: str, rooms: Sequence[UUID], user_id: UUID
     ) -> Sequence[RoomSummary]: ...
 
-    async def next_seq(self, room_id: UUID) -> int:
-        """Takes the next number of the room, locking it until the transaction ends."""
-        ...
-
-    async def add_message(self, message: Message) -> None: ...
-
     async def message(self, tenant_id: str, message_id: UUID) -> Message | None: ...
-
-    async def message_by_client_id(
-        self, room_id: UUID, sender_id: UUID, client_id: str
-    ) -> Message | None: ...
 
     async def save_message(self, message: Message) -> None: ...
 
@@ -80,9 +86,27 @@ class ChatStore(Protocol):
         """Moves forward only; returns the marker after the move."""
         ...
 
-    async def muted_until(self, room_id: UUID, user_id: UUID) -> datetime | None: ...
-
     async def mute(self, room_id: UUID, user_id: UUID, until: datetime, by: UUID) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Appended:
+    message: Message
+    duplicate: bool  # the sender's earlier message with the same client id
+
+
+class MessageLog(Protocol):
+    """Numbers and stores new messages, each with its events in the same transaction; many
+    posts of the process may share one transaction (group commit)."""
+
+    async def append(
+        self, draft: Message, events: Callable[[Message], Sequence[DomainEvent]]
+    ) -> Appended:
+        """Stores ``draft`` (its ``seq`` is ignored) with the room's next number and the
+        events ``events`` makes of the stored message; returns once committed. When the sender
+        already posted ``draft.client_id`` in the room, nothing is stored and that message
+        comes back as a duplicate."""
+        ...
 
 
 class LiveFanout(Protocol):

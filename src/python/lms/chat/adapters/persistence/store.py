@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, null, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from lms.chat.adapters.persistence.models import (
@@ -17,14 +18,18 @@ from lms.chat.adapters.persistence.models import (
     RoomMemberRecord,
     RoomRecord,
 )
-from lms.chat.application.ports import HistoryPage, RoomSummary
+from lms.chat.application.ports import HistoryPage, PostingView, RoomSummary
 from lms.chat.domain.history import Anchor, Direction
 from lms.chat.domain.messages import Message
 from lms.chat.domain.rooms import Room, RoomKind
 from lms_platform.persistence.unit_of_work import SqlAlchemyUnitOfWork
 
+ROOMS = RoomRecord.__table__
+MESSAGES = MessageRecord.__table__
+MUTES = MuteRecord.__table__
 
-def _room(record: RoomRecord) -> Room:
+
+def _room(record: RoomRecord | Any) -> Room:
     return Room(
         id=record.id, tenant_id=record.tenant_id, kind=RoomKind(record.kind), title=record.title,
         course_id=record.course_id, section_id=record.section_id, created_by=record.created_by,
@@ -42,10 +47,40 @@ def _message(record: MessageRecord) -> Message:
 
 class SqlChatStore(SqlAlchemyUnitOfWork):
     async def room(self, tenant_id: str, room_id: UUID) -> Room | None:
-        record = await self.session.get(RoomRecord, room_id, populate_existing=True)
-        if record is None or record.tenant_id != tenant_id:
+        # Core, not the ORM: the gate reads the room on every frame, always fresh.
+        row = (
+            await self.session.execute(
+                select(ROOMS).where(ROOMS.c.id == room_id, ROOMS.c.tenant_id == tenant_id)
+            )
+        ).first()
+        return None if row is None else _room(row)
+
+    async def posting_view(
+        self, tenant_id: str, room_id: UUID, sender_id: UUID, client_id: str | None
+    ) -> PostingView | None:
+        muted = (
+            select(MUTES.c.until)
+            .where(MUTES.c.room_id == ROOMS.c.id, MUTES.c.user_id == sender_id)
+            .scalar_subquery()
+        )
+        earlier: Any = null()  # no client id: nothing to compare (``== None`` is IS NULL)
+        if client_id is not None:
+            earlier = (
+                select(MESSAGES.c.id)
+                .where(MESSAGES.c.room_id == ROOMS.c.id, MESSAGES.c.sender_id == sender_id,
+                       MESSAGES.c.client_id == client_id)
+                .scalar_subquery()
+            )  # fmt: skip
+        row = (
+            await self.session.execute(
+                select(ROOMS, muted.label("muted_until"), earlier.label("earlier_id")).where(
+                    ROOMS.c.id == room_id, ROOMS.c.tenant_id == tenant_id
+                )
+            )
+        ).first()
+        if row is None:
             return None
-        return _room(record)
+        return PostingView(_room(row), row.muted_until, row.earlier_id)
 
     async def add_room_if_missing(self, room: Room, members: Sequence[UUID] = ()) -> bool:
         inserted = await self.session.execute(
@@ -144,42 +179,11 @@ class SqlChatStore(SqlAlchemyUnitOfWork):
             if i in records
         ]  # fmt: skip
 
-    async def next_seq(self, room_id: UUID) -> int:
-        seq = await self.session.scalar(
-            update(RoomRecord)
-            .where(RoomRecord.id == room_id)
-            .values(last_seq=RoomRecord.last_seq + 1)
-            .returning(RoomRecord.last_seq)
-        )
-        assert seq is not None
-        return int(seq)
-
-    async def add_message(self, message: Message) -> None:
-        self.session.add(
-            MessageRecord(
-                id=message.id, room_id=message.room_id, tenant_id=message.tenant_id,
-                seq=message.seq, sender_id=message.sender_id, body=message.body,
-                client_id=message.client_id, created_at=message.created_at,
-            )
-        )  # fmt: skip
-        await self.session.flush()
-
     async def message(self, tenant_id: str, message_id: UUID) -> Message | None:
         record = await self.session.get(MessageRecord, message_id)
         if record is None or record.tenant_id != tenant_id:
             return None
         return _message(record)
-
-    async def message_by_client_id(
-        self, room_id: UUID, sender_id: UUID, client_id: str
-    ) -> Message | None:
-        record = await self.session.scalar(
-            select(MessageRecord).where(
-                MessageRecord.room_id == room_id, MessageRecord.sender_id == sender_id,
-                MessageRecord.client_id == client_id,
-            )
-        )  # fmt: skip
-        return _message(record) if record is not None else None
 
     async def save_message(self, message: Message) -> None:
         await self.session.execute(
@@ -249,13 +253,6 @@ class SqlChatStore(SqlAlchemyUnitOfWork):
             set_={"seq": func.greatest(ReadMarkerRecord.seq, insert.excluded.seq)},
         ).returning(ReadMarkerRecord.seq)
         return int((await self.session.execute(upsert)).scalar_one())
-
-    async def muted_until(self, room_id: UUID, user_id: UUID) -> datetime | None:
-        return await self.session.scalar(
-            select(MuteRecord.until).where(
-                MuteRecord.room_id == room_id, MuteRecord.user_id == user_id
-            )
-        )
 
     async def mute(self, room_id: UUID, user_id: UUID, until: datetime, by: UUID) -> None:
         statement = pg_insert(MuteRecord).values(
