@@ -40,6 +40,7 @@ import tempfile
 import threading
 import time
 import uuid
+import zipfile
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -147,8 +148,21 @@ async def seed(dsn: str, course: uuid.UUID, section: uuid.UUID, students: list[u
         [(uuid.uuid4(), COLLEGE, s, section, course, "student") for s in students]
         + [(uuid.uuid4(), COLLEGE, students[0], section, course, "instructor")],
     )  # fmt: skip
+    # The names the zip's folders are made of (the ``user.*`` read model); every tenth is
+    # shared by two students and a few need sanitising, as real rosters do.
+    await connection.executemany(
+        "INSERT INTO student_names (user_id, tenant_id, display_name, version, updated_at)"
+        " VALUES ($1, $2, $3, 1, now())",
+        [(s, COLLEGE, student_name(i)) for i, s in enumerate(students)],
+    )  # fmt: skip
     await connection.close()
     return assignments
+
+
+def student_name(index: int) -> str:
+    if index % 10 == 9:
+        return student_name(index - 1)  # a namesake: the short id tells them apart
+    return ("Zoë Ødegård/" if index % 7 == 0 else "Student ") + f"{index:03d}"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -334,12 +348,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 spiking = Retrying(client, args.max_attempts)
                 flows: list[float] = []
                 errors: list[str] = []
+                zipped_students: set[int] = set()
 
                 async def student(index: int) -> None:
                     await asyncio.sleep(random.Random(index).uniform(0, args.window))
                     try:
                         _, _, total = await presigned_flow(spiking, s3, headers(students[index]), assignments["zip"] if index < 200 else assignments["uploads"], spike_data)
                         flows.append(total)
+                        if index < 200:
+                            zipped_students.add(index)
                     except Exception as error:  # noqa: BLE001 - counted, that is the point
                         errors.append(repr(error)[:200])
 
@@ -361,16 +378,25 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 if "zip" not in phases:
                     return results
                 teacher = {"Authorization": "Bearer " + tokens.mint(str(students[0]), COLLEGE, roles=("instructor",), permissions=P)}
-                with PeakRss(service.pid) as memory:
+                archive = Path(tempfile.mkdtemp(prefix="submission-bench-")) / "all.zip"
+                with PeakRss(service.pid) as memory, archive.open("wb") as out:
                     began = time.perf_counter()
                     received = 0
                     async with client.stream("GET", f"/assignments/{assignments['zip']}/submissions.zip", headers=teacher) as r:
                         assert r.status_code == 200
                         async for piece in r.aiter_bytes():
                             received += len(piece)
+                            out.write(piece)
                     elapsed = time.perf_counter() - began
+                # Read back: one entry per stored submission, each in its student's named folder.
+                with zipfile.ZipFile(archive) as zipped:
+                    folders = {name.split("/")[0] for name in zipped.namelist()}
+                    assert zipped.testzip() is None
+                archive.unlink()
+                assert len(folders) == len(zipped_students), (len(folders), len(zipped_students))
+                assert all(f.startswith(("Student ", "Zoë Ødegård-")) for f in folders), sorted(folders)[:5]
                 results["zip"] = {
-                    "submissions": 200, "bytes": received, "seconds": round(elapsed, 2),
+                    "submissions": 200, "folders": len(folders), "bytes": received, "seconds": round(elapsed, 2),
                     "mb_per_s": round(received / MIB / elapsed, 1),
                     "rss_before_mib": round(memory.before / 1024, 1), "rss_growth_mib": round(memory.growth_mib, 1),
                 }  # fmt: skip
